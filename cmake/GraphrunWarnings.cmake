@@ -1,0 +1,17 @@
+# Warning, optimisation and sanitizer flags for every target of the project.
+add_library(graphrun_flags INTERFACE)
+set(graphrun_warnings -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+    # GCC 12 reports false -Wrestrict positives inside std::string at -O3 (GCC bug 105651).
+    -Wno-restrict)
+if(GRAPHRUN_WERROR)
+  list(APPEND graphrun_warnings -Werror)
+endif()
+target_compile_options(graphrun_flags INTERFACE "$<$<COMPILE_LANGUAGE:CXX>:${graphrun_warnings}>")
+if(GRAPHRUN_NATIVE)
+  target_compile_options(graphrun_flags INTERFACE "$<$<COMPILE_LANGUAGE:CXX>:-march=native>")
+endif()
+if(GRAPHRUN_SANITIZE)
+  target_compile_options(graphrun_flags INTERFACE
+    -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  target_link_options(graphrun_flags INTERFACE -fsanitize=address,undefined)
+endif()

@@ -1,0 +1,239 @@
+#include "driver/describe.h"
+
+#include "driver/report.h"
+#include "ir/fused_group.h"
+
+#include <fmt/format.h>
+
+#include <sstream>
+
+namespace graphrun {
+namespace {
+
+std::string shape_or_unknown(const Node& n, size_t k) {
+  return k < n.output_shapes.size() ? shape_str(n.output_shapes[k]) : "?";
+}
+
+const char* attr_type_name(int type) {
+  switch (type) {
+    case GR_ATTR_FLOAT: return "float";
+    case GR_ATTR_INT: return "int";
+    case GR_ATTR_BOOL: return "bool";
+    case GR_ATTR_STRING: return "string";
+    case GR_ATTR_INT_LIST: return "int list";
+    case GR_ATTR_TENSOR: return "number or nested list";
+    case GR_ATTR_STRING_LIST: return "string list";
+    case GR_ATTR_STRING_MAP: return "map name -> formula";
+    case GR_ATTR_FORMULA: return "formula";
+    case GR_ATTR_INT_OR_STRING: return "int or string";
+  }
+  return "?";
+}
+
+std::string value_text(const gr_value& v) {
+  switch (v.kind) {
+    case GR_VALUE_BOOL: return v.i ? "true" : "false";
+    case GR_VALUE_INT: return std::to_string(v.i);
+    case GR_VALUE_FLOAT: return fmt::format("{}", v.f);
+    case GR_VALUE_STRING: return v.s;
+    default: return "";
+  }
+}
+
+std::string human(uint64_t b) {
+  if (b < 1024) return std::to_string(b) + " B";
+  if (b < (1u << 20)) return fmt::format("{:.1f} KiB", static_cast<double>(b) / 1024);
+  if (b < (1u << 30)) return fmt::format("{:.1f} MiB", static_cast<double>(b) / (1 << 20));
+  return fmt::format("{:.2f} GiB", static_cast<double>(b) / (1 << 30));
+}
+
+}  // namespace
+
+std::string explain_text(const Graph& g) {
+  std::ostringstream os;
+  os << "graph " << g.name << " (" << (g.dtype == GR_F64 ? "f64" : "f32") << ")";
+  if (!g.doc.empty()) os << ": " << g.doc;
+  os << "\n";
+  std::vector<int> order = g.topo_order();
+  os << "order:\n";
+  int step = 0;
+  for (int i : order) {
+    const Node& n = g.nodes[i];
+    std::string what = n.kind == NodeKind::kInput ? "input"
+                       : n.kind == NodeKind::kFused ? "fused"
+                                                    : n.op->desc.name;
+    std::string ins;
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      const Node& p = g.nodes[n.inputs[k].node];
+      std::string ref = p.id;
+      if (n.inputs[k].port > 0) ref += ":" + p.output_names[n.inputs[k].port];
+      ins += (k ? ", " : "") + n.input_ports[k] + "=" + ref;
+    }
+    std::string outs;
+    for (size_t k = 0; k < std::max<size_t>(n.output_names.size(), 1); ++k)
+      outs += (k ? ", " : "") + (k < n.output_names.size() ? n.output_names[k] : "out") + " " + shape_or_unknown(n, k);
+    os << fmt::format("  {:>3}. {:<16} {:<14} {}{}-> {}\n", ++step, n.id, what, ins, ins.empty() ? "" : " ", outs);
+  }
+  os << "fusion groups:";
+  bool any = false;
+  for (int i : order) {
+    const Node& n = g.nodes[i];
+    if (n.kind != NodeKind::kFused) continue;
+    any = true;
+    std::string members;
+    for (size_t m = 0; m < n.fused->member_ids.size(); ++m)
+      members += (m ? ", " : "") + n.fused->member_ids[m] + " (" + n.fused->member_ops[m] + ")";
+    os << "\n  " << n.id << ": " << members << "; saves " << human(n.fused->bytes_saved) << " of memory traffic";
+    for (size_t k = 0; k < n.fused->formulas.size(); ++k)
+      os << "\n    " << n.output_names[k] << " = " << expr::to_string(n.fused->formulas[k]);
+  }
+  os << (any ? "\n" : " none\n");
+  // Memory of a sequential run in this order: each buffer lives from its producer to its
+  // last consumer; graph outputs live to the end.
+  std::map<ValueRef, int> last_use;
+  std::map<ValueRef, uint64_t> bytes;
+  std::vector<int> position(g.nodes.size(), 0);
+  for (size_t p = 0; p < order.size(); ++p) position[order[p]] = static_cast<int>(p);
+  bool known = true;
+  for (int i : order) {
+    const Node& n = g.nodes[i];
+    for (size_t k = 0; k < n.output_names.size(); ++k) {
+      if (k >= n.output_shapes.size()) { known = false; continue; }
+      ValueRef r{i, static_cast<int>(k)};
+      bytes[r] = n.kind == NodeKind::kInput ? 0 : tensor_bytes(n.output_shapes[k], g.dtype);
+      last_use[r] = position[i];
+    }
+    for (const auto& in : n.inputs) last_use[in] = std::max(last_use[in], position[i]);
+  }
+  uint64_t outputs_bytes = 0;
+  for (const auto& [name, r] : g.outputs) {
+    last_use[r] = static_cast<int>(order.size());
+    outputs_bytes += bytes[r];
+  }
+  uint64_t live = 0, peak = 0;
+  for (size_t p = 0; p < order.size(); ++p) {
+    const Node& n = g.nodes[order[p]];
+    for (size_t k = 0; k < n.output_shapes.size(); ++k) live += bytes[{order[p], static_cast<int>(k)}];
+    peak = std::max(peak, live);
+    for (const auto& [r, last] : last_use)
+      if (last == static_cast<int>(p)) live -= bytes[r];
+  }
+  if (known)
+    os << "memory: peak " << human(peak) << " held by a sequential run (inputs excluded), outputs " << human(outputs_bytes) << "\n";
+  else
+    os << "memory: unknown until the inputs' sizes are known (pass --input)\n";
+  os << "outputs:";
+  for (const auto& [name, r] : g.outputs) {
+    const Node& n = g.nodes[r.node];
+    os << "\n  " << name << " <- " << n.id << ":" << (r.port >= 0 && r.port < static_cast<int>(n.output_names.size()) ? n.output_names[r.port] : "?")
+       << " " << (r.port >= 0 ? shape_or_unknown(n, r.port) : "?");
+  }
+  os << "\n";
+  return os.str();
+}
+
+std::string ops_text(const Registry& registry, const std::string& only) {
+  std::ostringstream os;
+  std::vector<std::string> names = registry.names();
+  if (!only.empty()) {
+    if (!registry.find(only)) throw UsageError("unknown op '" + only + "'" + did_you_mean(only, names));
+    names = {only};
+  }
+  for (const auto& name : names) {
+    const OpInfo& op = *registry.find(name);
+    const gr_op_desc& d = op.desc;
+    if (only.empty()) {
+      os << fmt::format("{:<16} {}\n", name, d.doc ? d.doc : "");
+      continue;
+    }
+    os << name << ": " << (d.doc ? d.doc : "") << "\n";
+    os << "  plugin: " << op.plugin << "\n";
+    os << "  inputs:" << (op.variadic_inputs() ? " (any port names, or a list)" : "") << "\n";
+    for (int i = 0; i < d.num_inputs; ++i)
+      os << fmt::format("    {:<12} {}{}\n", d.inputs[i].name, d.inputs[i].optional ? "(optional) " : "",
+                        d.inputs[i].doc ? d.inputs[i].doc : "");
+    os << "  outputs:" << ((d.flags & GR_OP_DYNAMIC_OUTPUTS) ? " (named by the node's attributes)" : "") << "\n";
+    for (int i = 0; i < d.num_outputs; ++i)
+      os << fmt::format("    {:<12} {}\n", d.outputs[i].name, d.outputs[i].doc ? d.outputs[i].doc : "");
+    if (d.num_outputs == 0 && d.expression) os << "    out          the elementwise result\n";
+    os << "  attributes:\n";
+    for (int i = 0; i < d.num_attrs; ++i) {
+      const gr_attr_desc& a = d.attrs[i];
+      std::string def = a.required ? "required" : a.default_value.kind == GR_VALUE_NONE ? "optional" : "default " + value_text(a.default_value);
+      std::string choices = a.choices ? std::string(" one of ") + a.choices : "";
+      os << fmt::format("    {:<12} {}{}, {}: {}\n", a.name, attr_type_name(a.type), choices, def, a.doc ? a.doc : "");
+    }
+    if (d.num_attrs == 0) os << "    (none)\n";
+    if (op.elementwise()) os << "  elementwise: fuses with its neighbours\n";
+  }
+  return os.str();
+}
+
+namespace {
+std::string attr_schema(const gr_attr_desc& a) {
+  std::string desc = fmt::format("\"description\": \"{}\"", json_escape(a.doc ? a.doc : ""));
+  std::string param_ref = "{\"type\": \"string\", \"pattern\": \"^\\\\$\"}";
+  switch (a.type) {
+    case GR_ATTR_FLOAT: return "{" + desc + ", \"anyOf\": [{\"type\": \"number\"}, " + param_ref + "]}";
+    case GR_ATTR_INT: return "{" + desc + ", \"anyOf\": [{\"type\": \"integer\"}, " + param_ref + "]}";
+    case GR_ATTR_BOOL: return "{" + desc + ", \"type\": \"boolean\"}";
+    case GR_ATTR_STRING:
+    case GR_ATTR_INT_OR_STRING: {
+      std::string s = "{" + desc;
+      if (a.choices) {
+        std::string list;
+        std::stringstream ss(a.choices);
+        for (std::string c; std::getline(ss, c, '|');) list += (list.empty() ? "\"" : ", \"") + json_escape(c) + "\"";
+        s += a.type == GR_ATTR_INT_OR_STRING ? ", \"anyOf\": [{\"type\": \"integer\"}, {\"enum\": [" + list + "]}]"
+                                             : ", \"enum\": [" + list + "]";
+      } else {
+        s += ", \"type\": \"string\"";
+      }
+      return s + "}";
+    }
+    case GR_ATTR_INT_LIST: return "{" + desc + ", \"anyOf\": [{\"type\": \"integer\"}, {\"type\": \"array\", \"items\": {\"type\": [\"integer\", \"string\"]}}]}";
+    case GR_ATTR_TENSOR: return "{" + desc + ", \"type\": [\"number\", \"array\", \"string\"]}";
+    case GR_ATTR_STRING_LIST: return "{" + desc + ", \"type\": [\"string\", \"array\"], \"items\": {\"type\": \"string\"}}";
+    case GR_ATTR_STRING_MAP: return "{" + desc + ", \"type\": \"object\", \"additionalProperties\": {\"type\": [\"string\", \"number\"]}}";
+    case GR_ATTR_FORMULA: return "{" + desc + ", \"type\": [\"string\", \"number\"]}";
+  }
+  return "{}";
+}
+}  // namespace
+
+std::string schema_json(const Registry& registry) {
+  std::string nodes;
+  for (const auto& name : registry.names()) {
+    const gr_op_desc& d = registry.find(name)->desc;
+    std::string props = "\"id\": {\"type\": \"string\"}, \"op\": {\"const\": \"" + json_escape(name) + "\"}, " +
+                        "\"in\": {\"type\": [\"array\", \"object\", \"string\"]}";
+    std::string required = "\"id\", \"op\"";
+    for (int i = 0; i < d.num_attrs; ++i) {
+      props += ", \"" + json_escape(d.attrs[i].name) + "\": " + attr_schema(d.attrs[i]);
+      if (d.attrs[i].required) required += ", \"" + json_escape(d.attrs[i].name) + "\"";
+    }
+    nodes += fmt::format("{}      {{\"description\": \"{}\", \"type\": \"object\", \"properties\": {{{}}}, "
+                         "\"required\": [{}], \"additionalProperties\": false}}",
+                         nodes.empty() ? "" : ",\n", json_escape(d.doc ? d.doc : ""), props, required);
+  }
+  return "{\n"
+         "  \"$schema\": \"https://json-schema.org/draft/2020-12/schema\",\n"
+         "  \"title\": \"graphrun graph file (format 1)\",\n"
+         "  \"type\": \"object\",\n"
+         "  \"required\": [\"format\", \"graph\", \"nodes\", \"outputs\"],\n"
+         "  \"additionalProperties\": false,\n"
+         "  \"properties\": {\n"
+         "    \"format\": {\"const\": 1},\n"
+         "    \"graph\": {\"type\": \"string\"},\n"
+         "    \"doc\": {\"type\": \"string\"},\n"
+         "    \"dtype\": {\"enum\": [\"f32\", \"f64\"]},\n"
+         "    \"params\": {\"type\": \"object\", \"additionalProperties\": {\"type\": [\"number\", \"string\", \"boolean\"]}},\n"
+         "    \"inputs\": {\"type\": \"object\", \"additionalProperties\": {\"type\": \"object\", \"properties\": "
+         "{\"shape\": {\"type\": \"array\", \"items\": {\"type\": \"integer\", \"minimum\": -1}}}, \"required\": [\"shape\"]}},\n"
+         "    \"plugins\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}},\n"
+         "    \"outputs\": {\"type\": [\"array\", \"object\"]},\n"
+         "    \"nodes\": {\"type\": \"array\", \"items\": {\"oneOf\": [\n" +
+         nodes + "\n    ]}}\n  }\n}\n";
+}
+
+}  // namespace graphrun

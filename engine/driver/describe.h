@@ -1,0 +1,22 @@
+// Text views of graphs and ops: `graphrun explain`, `graphrun ops`, `graphrun schema`.
+#pragma once
+
+#include "ir/graph.h"
+
+#include <string>
+#include <vector>
+
+namespace graphrun {
+
+/// The plan after the passes: order, ops, inputs, output shapes, fusion groups with the
+/// bytes they save, and the memory a sequential run holds at its peak.
+std::string explain_text(const Graph& graph);
+
+/// Every registered op (or only `op`): ports, attributes with type/default/doc, the doc
+/// line, the formula of elementwise ops, and the plugin. Throws UsageError for an unknown op.
+std::string ops_text(const Registry& registry, const std::string& op);
+
+/// JSON Schema (draft 2020-12) of graph files, with one node variant per registered op.
+std::string schema_json(const Registry& registry);
+
+}  // namespace graphrun

@@ -1,0 +1,180 @@
+#include "driver/report.h"
+
+#include "graph/diagnostics.h"
+#include "io/tensor_file.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+namespace graphrun {
+namespace {
+
+double value_at(const TensorData& t, int64_t i) {
+  return t.dtype == GR_F64 ? static_cast<const double*>(t.data.get())[i]
+                           : static_cast<const float*>(t.data.get())[i];
+}
+
+std::string number(const TensorData& t, int64_t i) {
+  return t.dtype == GR_F64 ? io::format_number(static_cast<const double*>(t.data.get())[i])
+                           : io::format_number(static_cast<const float*>(t.data.get())[i]);
+}
+
+// Nested list text of axes [axis, rank) starting at flat offset.
+std::string nested(const TensorData& t, size_t axis, int64_t& offset) {
+  if (axis == t.shape.size()) return number(t, offset++);
+  std::string s = "[";
+  for (int64_t k = 0; k < t.shape[axis]; ++k) s += (k ? ", " : "") + nested(t, axis + 1, offset);
+  return s + "]";
+}
+
+}  // namespace
+
+std::string format_output(const std::string& name, const TensorData& t) {
+  int64_t n = 1;
+  for (auto d : t.shape) n *= d;
+  std::string head = name + ": " + (t.dtype == GR_F64 ? "f64 " : "f32 ") + shape_str(t.shape);
+  if (n <= 8) {
+    int64_t offset = 0;
+    return head + " = " + nested(t, 0, offset);
+  }
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo, sum = 0;
+  bool nan = false;
+  for (int64_t i = 0; i < n; ++i) {
+    double v = value_at(t, i);
+    if (std::isnan(v)) nan = true;
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    sum += v;
+  }
+  if (nan) lo = hi = std::numeric_limits<double>::quiet_NaN();
+  auto fmt_v = [&](double v) { return t.dtype == GR_F64 ? io::format_number(v) : io::format_number(static_cast<float>(v)); };
+  return head + " min " + fmt_v(lo) + " max " + fmt_v(hi) + " mean " + fmt_v(sum / static_cast<double>(n));
+}
+
+void print_profile(std::ostream& os, const Executor& executor) {
+  const auto& steps = executor.steps();
+  std::vector<int64_t> ns(steps.size(), 0);
+  for (const auto& r : executor.records()) ns[r.step] += r.end_ns - r.start_ns;
+  size_t width = 4;
+  for (const auto& s : steps) width = std::max(width, s.label.size());
+  os << fmt::format("{:<{}}  {:<16} {:<6} {:>12} {:>14} {:>10}\n", "node", width, "op", "device", "time ms",
+                    "bytes", "GB/s");
+  int64_t total = 0;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    double ms = static_cast<double>(ns[i]) / 1e6;
+    double gbs = ns[i] > 0 ? static_cast<double>(steps[i].bytes_moved) / static_cast<double>(ns[i]) : 0.0;
+    os << fmt::format("{:<{}}  {:<16} {:<6} {:>12.3f} {:>14} {:>10.2f}\n", steps[i].label, width, steps[i].op, "cpu",
+                      ms, steps[i].bytes_moved, gbs);
+    total += ns[i];
+  }
+  os << fmt::format("total {:.3f} ms over {} steps on {} threads; peak memory {} bytes ({:.1f} MiB)\n",
+                    static_cast<double>(total) / 1e6, steps.size(), executor.threads(), executor.peak_bytes(),
+                    static_cast<double>(executor.peak_bytes()) / (1024.0 * 1024.0));
+}
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", static_cast<int>(c));
+        else out += c;
+    }
+  }
+  return out;
+}
+
+void write_text_file(const std::string& path, const std::string& text) {
+  std::filesystem::path p(path);
+  std::filesystem::path tmp = p;
+  tmp += ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+    out.flush();
+    if (!out) {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      throw RunError("cannot write " + path);
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, p, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw RunError("cannot write " + path + ": " + ec.message());
+  }
+}
+
+void write_trace(const std::string& path, const Executor& executor) {
+  std::string json = "{\"traceEvents\": [\n";
+  const auto& steps = executor.steps();
+  bool first = true;
+  for (const auto& r : executor.records()) {
+    json += fmt::format("{}  {{\"name\": \"{}\", \"cat\": \"{}\", \"ph\": \"X\", \"ts\": {:.3f}, \"dur\": {:.3f}, "
+                        "\"pid\": 1, \"tid\": {}, \"args\": {{\"bytes\": {}}}}}",
+                        first ? "" : ",\n", json_escape(steps[r.step].label), json_escape(steps[r.step].op),
+                        static_cast<double>(r.start_ns) / 1e3, static_cast<double>(r.end_ns - r.start_ns) / 1e3,
+                        r.thread, steps[r.step].bytes_moved);
+    first = false;
+  }
+  json += "\n], \"displayTimeUnit\": \"ms\"}\n";
+  write_text_file(path, json);
+}
+
+void write_plot(const std::string& path, const std::vector<std::string>& names,
+                const std::vector<TensorData>& outputs) {
+  const double width = 800, height = 480, margin = 60;
+  const char* colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"};
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  int64_t longest = 1;
+  for (const auto& t : outputs) {
+    int64_t n = 1;
+    for (auto d : t.shape) n *= d;
+    longest = std::max(longest, n);
+    for (int64_t i = 0; i < n; ++i)
+      if (double v = value_at(t, i); std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+  }
+  if (!(lo <= hi)) lo = 0, hi = 1;
+  if (lo == hi) lo -= 0.5, hi += 0.5;
+  auto x_of = [&](int64_t i) { return margin + (width - 2 * margin) * static_cast<double>(i) / static_cast<double>(std::max<int64_t>(longest - 1, 1)); };
+  auto y_of = [&](double v) { return height - margin - (height - 2 * margin) * (v - lo) / (hi - lo); };
+  std::string svg = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" font-size=\"12\">\n"
+      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      "<line x1=\"{m}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\" stroke=\"black\"/>\n"
+      "<line x1=\"{m}\" y1=\"{m}\" x2=\"{m}\" y2=\"{b}\" stroke=\"black\"/>\n"
+      "<text x=\"{m}\" y=\"{t}\" text-anchor=\"middle\">{hi}</text>\n"
+      "<text x=\"{m}\" y=\"{bl}\" text-anchor=\"middle\">{lo}</text>\n"
+      "<text x=\"{r}\" y=\"{bl}\" text-anchor=\"end\">{n}</text>\n",
+      width, height, fmt::arg("m", margin), fmt::arg("b", height - margin), fmt::arg("r", width - margin),
+      fmt::arg("t", margin - 8), fmt::arg("bl", height - margin + 16), fmt::arg("hi", io::format_number(hi)),
+      fmt::arg("lo", io::format_number(lo)), fmt::arg("n", longest - 1));
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    const TensorData& t = outputs[k];
+    int64_t n = 1;
+    for (auto d : t.shape) n *= d;
+    int64_t stride = std::max<int64_t>(1, n / 4096);
+    std::string points;
+    for (int64_t i = 0; i < n; i += stride)
+      if (double v = value_at(t, i); std::isfinite(v)) points += fmt::format("{:.2f},{:.2f} ", x_of(i), y_of(v));
+    const char* color = colors[k % 6];
+    svg += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\" points=\"{}\"/>\n", color, points);
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"{}\">{}</text>\n", width - margin + 4, margin + 16.0 * static_cast<double>(k),
+                       color, json_escape(names[k]));
+  }
+  write_text_file(path, svg + "</svg>\n");
+}
+
+}  // namespace graphrun

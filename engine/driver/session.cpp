@@ -1,0 +1,96 @@
+#include "driver/session.h"
+
+#include "graph/build_graph.h"
+#include "io/tensor_file.h"
+#include "passes/infer_shapes.h"
+#include "passes/pass_context.h"
+
+namespace graphrun {
+
+Graph load_graph(const std::string& path, const LoadOptions& options) {
+  Registry& registry = Registry::global();
+  registry.load_defaults();
+  for (const auto& p : options.plugins) registry.load(p);
+  DiagnosticSink sink;
+  GraphFile file = parse_graph_file(path, options.sets, sink);
+  Graph graph = build_graph(file, registry, sink);
+  sink.throw_if_any();
+  infer_shapes(graph, {}, sink);
+  sink.throw_if_any();
+  return graph;
+}
+
+std::map<std::string, TensorData> read_inputs(const Graph& graph,
+                                              const std::vector<std::pair<std::string, std::string>>& files) {
+  std::map<std::string, TensorData> inputs;
+  for (const auto& [name, path] : files) {
+    auto it = std::find_if(graph.input_specs.begin(), graph.input_specs.end(),
+                           [&](const auto& kv) { return graph.nodes[kv.first].id == name; });
+    if (it == graph.input_specs.end()) {
+      std::vector<std::string> names;
+      for (const auto& [n, s] : graph.input_specs) names.push_back(graph.nodes[n].id);
+      throw UsageError("--input " + name + ": the graph has no input '" + name + "'" + did_you_mean(name, names));
+    }
+    io::HostArray a;
+    try {
+      a = io::read_tensor(path, graph.dtype);
+    } catch (const std::exception& e) {
+      throw RunError("--input " + name + ": " + e.what());
+    }
+    const Shape& declared = it->second;
+    Shape shape = a.shape;
+    bool fully_known = std::none_of(declared.begin(), declared.end(), [](int64_t d) { return d < 0; });
+    // A .csv holds at most 2 axes: reshape to the declared shape when the sizes agree.
+    if (fully_known && shape != declared && tensor_bytes(shape, GR_F32) == tensor_bytes(declared, GR_F32))
+      shape = declared;
+    bool matches = shape.size() == declared.size();
+    for (size_t k = 0; matches && k < shape.size(); ++k) matches = declared[k] < 0 || declared[k] == shape[k];
+    if (!matches)
+      throw RunError("--input " + name + ": " + path + " has shape " + shape_str(a.shape) + ", the graph declares " +
+                     shape_str(declared) + " (-1 = any size)");
+    TensorData t;
+    t.dtype = graph.dtype;
+    t.shape = shape;
+    auto holder = std::make_shared<io::HostArray>(std::move(a));
+    t.data = std::shared_ptr<void>(holder, const_cast<void*>(holder->data()));
+    inputs[name] = std::move(t);
+  }
+  return inputs;
+}
+
+const std::vector<PassInfo>& pass_list() {
+  static const std::vector<PassInfo> passes = {
+#define GRAPHRUN_PASS(name, function, doc) {#name, doc},
+#include "passes/passes.def"
+#undef GRAPHRUN_PASS
+  };
+  return passes;
+}
+
+void run_infer_shapes(Graph& graph, const PassContext& context) {
+  DiagnosticSink sink;
+  infer_shapes(graph, context.input_shapes, sink);
+  sink.throw_if_any();
+}
+
+void run_passes(Graph& graph, const std::map<std::string, TensorData>& inputs, bool fuse,
+                const std::function<void(const PassInfo&, const Graph&)>& after_pass) {
+  PassContext context;
+  context.fuse = fuse;
+  for (const auto& [node, declared] : graph.input_specs) {
+    auto it = inputs.find(graph.nodes[node].id);
+    if (it != inputs.end()) context.input_shapes[node] = it->second.shape;
+  }
+  using PassFn = void (*)(Graph&, const PassContext&);
+  static const PassFn functions[] = {
+#define GRAPHRUN_PASS(name, function, doc) &function,
+#include "passes/passes.def"
+#undef GRAPHRUN_PASS
+  };
+  for (size_t i = 0; i < pass_list().size(); ++i) {
+    functions[i](graph, context);
+    if (after_pass) after_pass(pass_list()[i], graph);
+  }
+}
+
+}  // namespace graphrun

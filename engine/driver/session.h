@@ -1,0 +1,44 @@
+// The library behind the `graphrun` command: load and check a graph file, run the passes
+// for the actual input shapes, read inputs. tools/graphrun/main.cpp only parses argv.
+#pragma once
+
+#include "ir/graph.h"
+#include "scheduler/executor.h"
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace graphrun {
+
+struct LoadOptions {
+  std::vector<std::pair<std::string, std::string>> sets;  // --set name=value
+  std::vector<std::string> plugins;                      // --plugin LIB.so
+};
+
+/// Loads the built-in and requested plugins, parses and checks `path`: everything SPEC §2
+/// says is checked before running. Shapes are inferred from the declared input shapes
+/// (nodes after an input with a -1 axis stay uninferred). Throws GraphError with every
+/// problem, PluginError for a --plugin that can't load.
+Graph load_graph(const std::string& path, const LoadOptions& options);
+
+/// Reads `--input name=FILE` tensors in the graph's dtype and checks them against the
+/// declared shapes (-1 = any size). Throws UsageError for an unknown name, RunError for an
+/// unreadable file or a wrong shape.
+std::map<std::string, TensorData> read_inputs(const Graph& graph,
+                                              const std::vector<std::pair<std::string, std::string>>& files);
+
+/// One pass of the pipeline, as listed in passes/passes.def.
+struct PassInfo {
+  const char* name;
+  const char* doc;
+};
+const std::vector<PassInfo>& pass_list();
+
+/// Runs the passes for the actual input shapes (`fuse` false: --no-fuse). After it, every
+/// node's shapes are known. `after_pass` (optional) sees the graph after each pass.
+void run_passes(Graph& graph, const std::map<std::string, TensorData>& inputs, bool fuse,
+                const std::function<void(const PassInfo&, const Graph&)>& after_pass = {});
+
+}  // namespace graphrun

@@ -1,0 +1,78 @@
+// A graph file as written (SPEC §2), parsed from YAML and checked for structure; ops and
+// attributes are checked later against the registry (graph/build_graph.h).
+#pragma once
+
+#include "graph/diagnostics.h"
+
+#include <graphrun/plugin_api.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace graphrun {
+
+/// A reference to a value: "node", "node:port", or a graph input's name.
+struct RefSpec {
+  std::string node;
+  std::string port;  // empty: the node's first output
+  SourceLoc loc;
+  std::string text() const { return port.empty() ? node : node + ":" + port; }
+};
+
+/// One node entry of `nodes`.
+struct NodeSpec {
+  std::string id;
+  std::string op;
+  SourceLoc loc;     // of the `id` value
+  SourceLoc op_loc;  // of the `op` value
+  bool positional_inputs = false;
+  std::vector<std::pair<std::string, RefSpec>> inputs;  // port (or "0","1",...) -> ref
+  std::vector<std::pair<std::string, YAML::Node>> attrs;  // the other keys, in file order
+  std::map<std::string, SourceLoc> attr_key_locs;
+};
+
+/// One entry of `inputs`: a tensor supplied on the command line; -1 = any size on an axis.
+struct InputSpec {
+  std::string name;
+  std::vector<int64_t> shape;
+  SourceLoc loc;
+};
+
+/// A named scalar of `params` (a number, or a string/bool used by `$name` attributes).
+struct ParamSpec {
+  YAML::Node value;
+  SourceLoc loc;
+};
+
+/// A parsed graph file.
+struct GraphFile {
+  std::string path;  // as given
+  std::string dir;   // folder of the file, for relative paths
+  std::string name;
+  std::string doc;
+  gr_dtype dtype = GR_F32;
+  std::vector<std::pair<std::string, ParamSpec>> params;
+  std::vector<InputSpec> inputs;
+  std::vector<std::string> plugins;  // resolved against dir
+  std::vector<SourceLoc> plugin_locs;
+  std::vector<NodeSpec> nodes;
+  std::vector<std::pair<std::string, RefSpec>> outputs;  // output name -> ref
+};
+
+/// Location of a YAML node in `file` (1-based).
+SourceLoc loc_of(const std::string& file, const YAML::Node& node);
+
+/// Parses and structurally checks a graph file; `overrides` are --set name=value pairs
+/// (values parsed as YAML scalars). Collects every problem into sink; returns what it could.
+GraphFile parse_graph_file(const std::string& path,
+                           const std::vector<std::pair<std::string, std::string>>& overrides,
+                           DiagnosticSink& sink);
+
+/// Parses "node" or "node:port".
+RefSpec parse_ref(const std::string& text, SourceLoc loc);
+
+}  // namespace graphrun

@@ -1,0 +1,267 @@
+#include "graph/resolve_attrs.h"
+
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+namespace graphrun {
+namespace {
+
+const char* type_name(int type) {
+  switch (type) {
+    case GR_ATTR_FLOAT: return "a number";
+    case GR_ATTR_INT: return "an integer";
+    case GR_ATTR_BOOL: return "true or false";
+    case GR_ATTR_STRING: return "a string";
+    case GR_ATTR_INT_LIST: return "a list of integers";
+    case GR_ATTR_TENSOR: return "a number or a nested list of numbers";
+    case GR_ATTR_STRING_LIST: return "a list of strings";
+    case GR_ATTR_STRING_MAP: return "a map name -> formula";
+    case GR_ATTR_FORMULA: return "a formula (string)";
+    case GR_ATTR_INT_OR_STRING: return "an integer or a string";
+  }
+  return "a value";
+}
+
+std::vector<std::string> split_choices(const char* choices) {
+  std::vector<std::string> out;
+  std::stringstream ss(choices ? choices : "");
+  for (std::string c; std::getline(ss, c, '|');) out.push_back(c);
+  return out;
+}
+
+class AttrResolver {
+ public:
+  AttrResolver(const GraphFile& file, const NodeSpec& spec, const OpInfo& op, AttrSet& set,
+               DiagnosticSink& sink)
+      : file_(file), spec_(spec), op_(op), set_(set), sink_(sink) {}
+
+  // Converts `node` to `type`; false (with a diagnostic) when it does not fit.
+  bool convert(const YAML::Node& node, const gr_attr_desc& desc, gr_value& out) {
+    YAML::Node n = deref(node);
+    if (!n) return false;
+    const std::string what = "node '" + spec_.id + "': attribute '" + desc.name + "'";
+    auto mismatch = [&] {
+      error(node, what + " must be " + type_name(desc.type) + ", got " + describe(n));
+      return false;
+    };
+    out = gr_value{};
+    switch (desc.type) {
+      case GR_ATTR_FLOAT: return scalar_number(n, node, what, out) || mismatch();
+      case GR_ATTR_INT: return scalar_int(n, node, what, out) || mismatch();
+      case GR_ATTR_BOOL: {
+        bool b;
+        if (!n.IsScalar() || !YAML::convert<bool>::decode(n, b)) return mismatch();
+        out.kind = GR_VALUE_BOOL;
+        out.i = b;
+        return true;
+      }
+      case GR_ATTR_STRING:
+      case GR_ATTR_FORMULA: {
+        if (!n.IsScalar()) return mismatch();
+        std::string s = n.Scalar();
+        if (desc.type == GR_ATTR_STRING && !check_choice(node, desc, s)) return false;
+        if (desc.type == GR_ATTR_STRING && (std::string(desc.name) == "path" || std::string(desc.name) == "file"))
+          s = resolve_path(s);
+        out.kind = GR_VALUE_STRING;
+        out.s = set_.keep(s);
+        return true;
+      }
+      case GR_ATTR_INT_OR_STRING: {
+        if (scalar_int(n, node, what, out, /*quiet=*/true)) return true;
+        if (!n.IsScalar()) return mismatch();
+        if (!check_choice(node, desc, n.Scalar())) return false;
+        out.kind = GR_VALUE_STRING;
+        out.s = set_.keep(n.Scalar());
+        return true;
+      }
+      case GR_ATTR_INT_LIST: {
+        if (n.IsScalar()) return scalar_int(n, node, what, out) || mismatch();
+        if (!n.IsSequence()) return mismatch();
+        gr_value* items = set_.new_items(n.size());
+        for (size_t k = 0; k < n.size(); ++k) {
+          YAML::Node item = deref(n[k]);
+          if (!item || !scalar_int(item, n[k], what, items[k])) return item ? mismatch() : false;
+        }
+        out.kind = GR_VALUE_LIST;
+        out.count = static_cast<int64_t>(n.size());
+        out.items = items;
+        return true;
+      }
+      case GR_ATTR_TENSOR: return tensor(n, node, what, out) || mismatch();
+      case GR_ATTR_STRING_LIST: {
+        if (n.IsScalar()) {
+          gr_value* items = set_.new_items(1);
+          items[0].kind = GR_VALUE_STRING;
+          items[0].s = set_.keep(n.Scalar());
+          out.kind = GR_VALUE_LIST;
+          out.count = 1;
+          out.items = items;
+          return true;
+        }
+        if (!n.IsSequence()) return mismatch();
+        gr_value* items = set_.new_items(n.size());
+        for (size_t k = 0; k < n.size(); ++k) {
+          if (!n[k].IsScalar()) return mismatch();
+          items[k].kind = GR_VALUE_STRING;
+          items[k].s = set_.keep(n[k].Scalar());
+        }
+        out.kind = GR_VALUE_LIST;
+        out.count = static_cast<int64_t>(n.size());
+        out.items = items;
+        return true;
+      }
+      case GR_ATTR_STRING_MAP: {
+        if (!n.IsMap()) return mismatch();
+        gr_value* items = set_.new_items(n.size());
+        const char** keys = set_.new_keys(n.size());
+        size_t k = 0;
+        for (const auto& kv : n) {
+          if (!kv.second.IsScalar()) return mismatch();
+          keys[k] = set_.keep(kv.first.as<std::string>());
+          items[k].kind = GR_VALUE_STRING;
+          items[k].s = set_.keep(kv.second.Scalar());
+          ++k;
+        }
+        out.kind = GR_VALUE_MAP;
+        out.count = static_cast<int64_t>(n.size());
+        out.items = items;
+        out.keys = keys;
+        return true;
+      }
+    }
+    return mismatch();
+  }
+
+ private:
+  void error(const YAML::Node& at, std::string message) { sink_.error(loc_of(file_.path, at), std::move(message)); }
+
+  static std::string describe(const YAML::Node& n) {
+    if (n.IsSequence()) return "a list";
+    if (n.IsMap()) return "a map";
+    if (n.IsNull()) return "nothing";
+    return "'" + n.Scalar() + "'";
+  }
+
+  // Follows a `$name` reference to the param's value (null node + diagnostic if unknown).
+  YAML::Node deref(const YAML::Node& n) {
+    if (!n.IsScalar() || n.Scalar().size() < 2 || n.Scalar()[0] != '$') return n;
+    std::string name = n.Scalar().substr(1);
+    for (const auto& [pname, p] : file_.params)
+      if (pname == name) return p.value;
+    std::vector<std::string> names;
+    for (const auto& p : file_.params) names.push_back(p.first);
+    error(n, "node '" + spec_.id + "': unknown param '$" + name + "'" + did_you_mean(name, names));
+    return YAML::Node(YAML::NodeType::Undefined);
+  }
+
+  bool scalar_number(const YAML::Node& n, const YAML::Node& at, const std::string& what, gr_value& out) {
+    double d;
+    bool b;
+    if (!n.IsScalar() || n.Tag() == "!" || YAML::convert<bool>::decode(n, b) ||
+        !YAML::convert<double>::decode(n, d))
+      return false;
+    if (!std::isfinite(d)) {
+      error(at, what + " is " + n.Scalar() + ": it must be a finite number");
+      out.kind = GR_VALUE_FLOAT;
+      return true;  // reported; don't report a type mismatch too
+    }
+    out.kind = GR_VALUE_FLOAT;
+    out.f = d;
+    out.i = static_cast<int64_t>(d);
+    return true;
+  }
+
+  bool scalar_int(const YAML::Node& n, const YAML::Node& at, const std::string& what, gr_value& out,
+                  bool quiet = false) {
+    gr_value v{};
+    if (!scalar_number(n, at, what, v)) return false;
+    if (v.f != std::floor(v.f) || std::fabs(v.f) > 9.007199254740992e15) {
+      if (!quiet) error(at, what + " must be an integer, got " + n.Scalar());
+      out = v;
+      return !quiet;
+    }
+    out.kind = GR_VALUE_INT;
+    out.i = static_cast<int64_t>(v.f);
+    out.f = v.f;
+    return true;
+  }
+
+  bool tensor(const YAML::Node& n, const YAML::Node& at, const std::string& what, gr_value& out) {
+    if (n.IsScalar()) return scalar_number(n, at, what, out);
+    if (!n.IsSequence()) return false;
+    gr_value* items = set_.new_items(n.size());
+    for (size_t k = 0; k < n.size(); ++k) {
+      YAML::Node item = deref(n[k]);
+      if (!item) return true;  // reported by deref
+      if (!tensor(item, n[k], what, items[k])) return false;
+    }
+    out.kind = GR_VALUE_LIST;
+    out.count = static_cast<int64_t>(n.size());
+    out.items = items;
+    return true;
+  }
+
+  bool check_choice(const YAML::Node& at, const gr_attr_desc& desc, const std::string& s) {
+    auto choices = split_choices(desc.choices);
+    if (choices.empty() || std::find(choices.begin(), choices.end(), s) != choices.end()) return true;
+    std::string list;
+    for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+    error(at, "node '" + spec_.id + "': attribute '" + desc.name + "' is '" + s + "': expected one of " +
+                  list + did_you_mean(s, choices));
+    return false;
+  }
+
+  std::string resolve_path(const std::string& s) const {
+    std::filesystem::path p(s);
+    if (p.is_relative() && !file_.dir.empty()) p = std::filesystem::path(file_.dir) / p;
+    return p.lexically_normal().string();
+  }
+
+  const GraphFile& file_;
+  const NodeSpec& spec_;
+  const OpInfo& op_;
+  AttrSet& set_;
+  DiagnosticSink& sink_;
+};
+
+}  // namespace
+
+std::shared_ptr<AttrSet> resolve_attrs(const GraphFile& file, const NodeSpec& spec, const OpInfo& op,
+                                       DiagnosticSink& sink) {
+  auto set = std::make_shared<AttrSet>();
+  const gr_op_desc& d = op.desc;
+  std::vector<std::string> declared;
+  for (int i = 0; i < d.num_attrs; ++i) declared.emplace_back(d.attrs[i].name);
+  for (const auto& [key, value] : spec.attrs) {
+    if (op.attr_index(key) < 0) {
+      std::string hint = did_you_mean(key, declared);
+      if (hint.empty() && op.input_index(key) >= 0) hint = " ('" + key + "' is an input port: put it under 'in')";
+      sink.error(spec.attr_key_locs.at(key),
+                 "node '" + spec.id + "': unknown attribute '" + key + "' for op '" + d.name + "'" + hint);
+    }
+  }
+  AttrResolver resolver(file, spec, op, *set, sink);
+  for (int i = 0; i < d.num_attrs; ++i) {
+    const gr_attr_desc& desc = d.attrs[i];
+    set->names.push_back(desc.name);
+    gr_value v = desc.default_value;
+    SourceLoc loc = spec.loc;
+    bool quoted = false;
+    auto it = std::find_if(spec.attrs.begin(), spec.attrs.end(), [&](auto& a) { return a.first == desc.name; });
+    if (it != spec.attrs.end()) {
+      loc = loc_of(file.path, it->second);
+      quoted = it->second.IsScalar() && it->second.Tag() == "!";
+      if (!resolver.convert(it->second, desc, v)) v = gr_value{};
+    } else if (desc.required) {
+      sink.error(spec.loc, "node '" + spec.id + "': missing required attribute '" + desc.name + "' (" +
+                               type_name(desc.type) + (desc.doc && *desc.doc ? ": " + std::string(desc.doc) : "") + ")");
+    }
+    set->values.push_back(v);
+    set->locs.push_back(loc);
+    set->quoted.push_back(quoted);
+  }
+  return set;
+}
+
+}  // namespace graphrun

@@ -1,0 +1,117 @@
+// CSV tensors: numbers separated by commas, one row per line, '#' starts a comment.
+#include "io/tensor_formats.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <string>
+#include <system_error>
+
+namespace graphrun::io::detail {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r");
+  if (b == std::string_view::npos) return {};
+  size_t e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+/// Parses the whole field as a number (also inf, -inf, nan, a leading '+'); false if it is not
+/// one. Values beyond the type's range become ±inf or 0, as numpy.loadtxt does.
+template <typename T> bool parse_number(std::string_view s, T& out) {
+  if (!s.empty() && s.front() == '+') {
+    s.remove_prefix(1);
+    if (!s.empty() && (s.front() == '+' || s.front() == '-')) return false;
+  }
+  if (s.empty()) return false;
+  const char* end = s.data() + s.size();
+  auto [p, ec] = std::from_chars(s.data(), end, out, std::chars_format::general);
+  if (p != end) return false;
+  if (ec == std::errc::result_out_of_range) {
+    std::string z(s);
+    if constexpr (sizeof(T) == sizeof(float))
+      out = std::strtof(z.c_str(), nullptr);
+    else
+      out = std::strtod(z.c_str(), nullptr);
+    return true;
+  }
+  return ec == std::errc();
+}
+
+template <typename T>
+std::vector<int64_t> parse_rows(const std::string& path, std::string_view text, std::vector<T>& values) {
+  int64_t rows = 0, columns = -1, first_line = 0, line_number = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string_view::npos) eol = text.size();
+    std::string_view line = text.substr(pos, eol - pos);
+    pos = eol + 1;
+    ++line_number;
+    if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+    line = trim(line);
+    if (line.empty()) continue;
+    std::string where = path + ":" + std::to_string(line_number) + ": ";
+    int64_t count = 0;
+    size_t field_start = 0;
+    while (true) {
+      size_t comma = line.find(',', field_start);
+      std::string_view field = trim(line.substr(field_start, comma == std::string_view::npos
+                                                                 ? std::string_view::npos
+                                                                 : comma - field_start));
+      ++count;
+      T v{};
+      if (field.empty()) throw FileError(where + "value " + std::to_string(count) + " is empty");
+      if (!parse_number(field, v))
+        throw FileError(where + "'" + std::string(field) + "' is not a number");
+      values.push_back(v);
+      if (comma == std::string_view::npos) break;
+      field_start = comma + 1;
+    }
+    if (columns < 0) {
+      columns = count;
+      first_line = line_number;
+    } else if (count != columns) {
+      throw FileError(where + std::to_string(count) + " values, but line " +
+                      std::to_string(first_line) + " has " + std::to_string(columns) +
+                      " (every row needs the same number of values)");
+    }
+    ++rows;
+  }
+  if (rows == 0) return {0};
+  if (columns == 1) return {rows};
+  if (rows == 1) return {columns};
+  return {rows, columns};
+}
+
+template <typename T>
+std::string format_values(const T* v, int64_t n, int64_t columns) {
+  std::string text;
+  for (int64_t i = 0; i < n; ++i) {
+    text += format_number(v[i]);
+    text += (i + 1) % columns == 0 ? '\n' : ',';
+  }
+  return text;
+}
+
+}  // namespace
+
+HostArray decode_csv(const std::string& path, std::string_view text, gr_dtype dtype) {
+  HostArray out;
+  out.dtype = dtype;
+  if (dtype == GR_F64)
+    out.shape = parse_rows(path, text, out.f64);
+  else
+    out.shape = parse_rows(path, text, out.f32);
+  return out;
+}
+
+std::string encode_csv(gr_dtype dtype, const std::vector<int64_t>& shape, const void* data) {
+  int64_t n = checked_numel("array", shape);
+  int64_t columns = shape.size() >= 2 ? shape.back() : 1;
+  if (n == 0) return {};
+  if (dtype == GR_F64) return format_values(static_cast<const double*>(data), n, columns);
+  return format_values(static_cast<const float*>(data), n, columns);
+}
+
+}  // namespace graphrun::io::detail

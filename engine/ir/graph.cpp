@@ -1,0 +1,195 @@
+#include "ir/graph.h"
+
+#include "ir/fused_group.h"
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/graphviz.hpp>
+#include <boost/graph/strong_components.hpp>
+#include <boost/graph/topological_sort.hpp>
+
+#include <algorithm>
+#include <limits>
+#include <queue>
+#include <set>
+#include <sstream>
+
+namespace graphrun {
+
+int AttrSet::index(std::string_view name) const {
+  for (size_t i = 0; i < names.size(); ++i)
+    if (name == names[i]) return static_cast<int>(i);
+  return -1;
+}
+
+int Node::output_index(const std::string& port) const {
+  for (size_t i = 0; i < output_names.size(); ++i)
+    if (output_names[i] == port) return static_cast<int>(i);
+  return -1;
+}
+
+uint64_t tensor_bytes(const Shape& shape, gr_dtype dtype) {
+  long double n = dtype == GR_F64 ? 8 : 4;
+  for (auto d : shape) n *= static_cast<long double>(d);
+  return n > static_cast<long double>(std::numeric_limits<uint64_t>::max())
+             ? std::numeric_limits<uint64_t>::max()
+             : static_cast<uint64_t>(n);
+}
+
+std::string shape_str(const Shape& shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+namespace {
+
+using BoostGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS>;
+
+// The live nodes as a Boost graph; vertex i is live node live[i].
+BoostGraph to_boost(const Graph& g, std::vector<int>& live, std::vector<int>& vertex_of) {
+  vertex_of.assign(g.nodes.size(), -1);
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (!g.nodes[i].removed) {
+      vertex_of[i] = static_cast<int>(live.size());
+      live.push_back(static_cast<int>(i));
+    }
+  BoostGraph bg(live.size());
+  std::set<std::pair<int, int>> edges;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    if (g.nodes[i].removed) continue;
+    for (const auto& in : g.nodes[i].inputs)
+      if (in.node >= 0 && vertex_of[in.node] >= 0 && edges.insert({in.node, static_cast<int>(i)}).second)
+        boost::add_edge(vertex_of[in.node], vertex_of[i], bg);
+  }
+  return bg;
+}
+
+// The node ids on one cycle, "a -> b -> a", found through strongly connected components.
+std::string describe_cycle(const Graph& g, const BoostGraph& bg, const std::vector<int>& live) {
+  std::vector<int> component(boost::num_vertices(bg));
+  boost::strong_components(bg, boost::make_iterator_property_map(
+                                   component.begin(), boost::get(boost::vertex_index, bg)));
+  std::map<int, std::vector<int>> members;
+  for (size_t v = 0; v < component.size(); ++v) members[component[v]].push_back(static_cast<int>(v));
+  for (const auto& [c, vs] : members) {
+    int start = vs.front();
+    bool self_loop = boost::edge(start, start, bg).second;
+    if (vs.size() < 2 && !self_loop) continue;
+    // Shortest path start -> ... -> start inside the component (BFS).
+    std::vector<int> parent(component.size(), -1);
+    std::queue<int> q;
+    int last = -1;
+    for (auto e : boost::make_iterator_range(boost::out_edges(start, bg))) {
+      int t = static_cast<int>(boost::target(e, bg));
+      if (component[t] != c) continue;
+      if (t == start) { last = start; break; }
+      if (parent[t] < 0) parent[t] = start, q.push(t);
+    }
+    while (last < 0 && !q.empty()) {
+      int v = q.front();
+      q.pop();
+      for (auto e : boost::make_iterator_range(boost::out_edges(v, bg))) {
+        int t = static_cast<int>(boost::target(e, bg));
+        if (component[t] != c) continue;
+        if (t == start) { last = v; break; }
+        if (parent[t] < 0) parent[t] = v, q.push(t);
+      }
+    }
+    std::vector<int> path = {start};
+    for (int v = last; v != start && v >= 0; v = parent[v]) path.push_back(v);
+    std::reverse(path.begin() + 1, path.end());
+    std::string s;
+    for (int v : path) s += g.nodes[live[v]].id + " -> ";
+    return s + g.nodes[live[start]].id;
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::vector<int> Graph::topo_order() const {
+  std::vector<int> live, vertex_of;
+  BoostGraph bg = to_boost(*this, live, vertex_of);
+  std::vector<BoostGraph::vertex_descriptor> reversed;
+  try {
+    boost::topological_sort(bg, std::back_inserter(reversed));
+  } catch (const boost::not_a_dag&) {
+    std::string cycle = describe_cycle(*this, bg, live);
+    std::string first_id = cycle.substr(0, cycle.find(" ->"));
+    for (int i : live)
+      if (nodes[i].id == first_id) throw GraphError(nodes[i].loc, "cycle: " + cycle);
+    throw GraphError(nodes[live[0]].loc, "cycle: " + cycle);
+  }
+  std::vector<int> order;
+  for (auto it = reversed.rbegin(); it != reversed.rend(); ++it) order.push_back(live[*it]);
+  return order;
+}
+
+std::vector<std::vector<int>> Graph::consumers() const {
+  std::vector<std::vector<int>> out(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (nodes[i].removed) continue;
+    for (const auto& in : nodes[i].inputs)
+      if (in.node >= 0 && (out[in.node].empty() || out[in.node].back() != static_cast<int>(i)))
+        out[in.node].push_back(static_cast<int>(i));
+  }
+  for (auto& c : out) {
+    std::sort(c.begin(), c.end());
+    c.erase(std::unique(c.begin(), c.end()), c.end());
+  }
+  return out;
+}
+
+namespace {
+std::string dot_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+}  // namespace
+
+std::string Graph::to_dot() const {
+  std::vector<int> live, vertex_of;
+  BoostGraph bg = to_boost(*this, live, vertex_of);
+  auto vertex_label = [&](std::ostream& os, BoostGraph::vertex_descriptor v) {
+    const Node& n = nodes[live[v]];
+    std::string label = n.id + "\\n";
+    if (n.kind == NodeKind::kInput) label += "input";
+    else if (n.kind == NodeKind::kFused) label += "fused: " + std::to_string(n.fused->member_ids.size()) + " ops";
+    else label += n.op->desc.name;
+    if (!n.output_shapes.empty()) label += "\\n" + shape_str(n.output_shapes[0]);
+    const char* shape = n.kind == NodeKind::kInput ? "ellipse" : "box";
+    os << "[label=\"" << dot_escape(label) << "\", shape=" << shape
+       << (n.kind == NodeKind::kFused ? ", style=filled, fillcolor=lightyellow" : "") << "]";
+  };
+  auto clusters = [&](std::ostream& os) {
+    os << "rankdir=TB;\n";
+    for (size_t v = 0; v < live.size(); ++v) {
+      const Node& n = nodes[live[v]];
+      if (n.kind != NodeKind::kFused) continue;
+      const FusedGroup& f = *n.fused;
+      os << "subgraph cluster_" << v << " {\nlabel=\"" << dot_escape(n.id) << " (fused)\";\nstyle=dashed;\n";
+      for (size_t m = 0; m < f.member_ids.size(); ++m)
+        os << "\"" << v << "_" << m << "\" [label=\"" << dot_escape(f.member_ids[m] + "\\n" + f.member_ops[m])
+           << "\", shape=box];\n";
+      for (const auto& [a, b] : f.member_edges) os << "\"" << v << "_" << a << "\" -> \"" << v << "_" << b << "\";\n";
+      os << v << ";\n}\n";
+    }
+  };
+  std::ostringstream os;
+  boost::write_graphviz(os, bg, vertex_label, boost::default_writer(), clusters);
+  // Named graph outputs as plain-text sinks.
+  std::string dot = os.str();
+  std::ostringstream extra;
+  for (const auto& [output, ref] : outputs)
+    if (ref.node >= 0 && vertex_of[ref.node] >= 0)
+      extra << "\"out:" << dot_escape(output) << "\" [label=\"" << dot_escape(output)
+            << "\", shape=plaintext];\n" << vertex_of[ref.node] << " -> \"out:" << dot_escape(output) << "\";\n";
+  dot.insert(dot.rfind('}'), extra.str());
+  return "digraph \"" + dot_escape(name.empty() ? "graph" : name) + "\"" + dot.substr(dot.find(' '));
+}
+
+}  // namespace graphrun

@@ -1,0 +1,106 @@
+// The graph IR: nodes with resolved attributes and inferred shapes, edges as value
+// references; Boost.Graph provides the topological order, cycle detection and DOT output.
+#pragma once
+
+#include "graph/diagnostics.h"
+#include "plugin_host/registry.h"
+
+#include <graphrun/plugin_api.h>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace graphrun {
+
+using Shape = std::vector<int64_t>;
+
+/// Output `port` of node `node` (indices into Graph::nodes and Node::output_names).
+struct ValueRef {
+  int node = -1;
+  int port = 0;
+  bool operator==(const ValueRef&) const = default;
+  auto operator<=>(const ValueRef&) const = default;
+};
+
+/// A node's attributes resolved against its op's declaration: one gr_value per declared
+/// attribute, plus the storage those values point into. Not copyable (values point inside).
+class AttrSet {
+ public:
+  AttrSet() = default;
+  AttrSet(const AttrSet&) = delete;
+  AttrSet& operator=(const AttrSet&) = delete;
+
+  std::vector<const char*> names;  // declared names, in declaration order
+  std::vector<gr_value> values;    // kind NONE when absent without default
+  std::vector<SourceLoc> locs;     // where each value is written (node loc when defaulted)
+  std::vector<bool> quoted;        // the YAML scalar was quoted (its text starts 1 col later)
+
+  const char* keep(std::string s) { return strings_.emplace_back(std::move(s)).c_str(); }
+  gr_value* new_items(size_t n) { return items_.emplace_back(n).data(); }
+  const char** new_keys(size_t n) { return keys_.emplace_back(n).data(); }
+  /// Index of a declared attribute, or -1.
+  int index(std::string_view name) const;
+
+ private:
+  std::deque<std::string> strings_;
+  std::deque<std::vector<gr_value>> items_;
+  std::deque<std::vector<const char*>> keys_;
+};
+
+enum class NodeKind { kOp, kInput, kFused };
+
+struct FusedGroup;  // passes/fuse_elementwise.h
+
+/// One node of the IR.
+struct Node {
+  std::string id;
+  NodeKind kind = NodeKind::kOp;
+  const OpInfo* op = nullptr;  // kOp
+  SourceLoc loc, op_loc;
+  std::vector<std::string> input_ports;  // port name of each input, parallel to inputs
+  std::vector<ValueRef> inputs;
+  std::vector<SourceLoc> input_locs;
+  std::vector<std::string> input_ref_ports;  // port named in each reference ("" = first)
+  std::shared_ptr<AttrSet> attrs;
+  std::vector<std::string> output_names;
+  std::vector<Shape> output_shapes;
+  std::shared_ptr<const FusedGroup> fused;  // kFused
+  bool removed = false;                     // dropped by a pass
+  /// Index of the output named `port`, or -1.
+  int output_index(const std::string& port) const;
+};
+
+/// A whole graph after loading: nodes, graph inputs (kInput nodes), named outputs.
+struct Graph {
+  std::string file, name, doc;
+  gr_dtype dtype = GR_F32;
+  std::vector<std::string> param_names;  // numeric params, for formulas
+  std::vector<double> param_values;
+  std::vector<Node> nodes;
+  std::vector<std::pair<std::string, ValueRef>> outputs;
+  std::vector<std::string> output_ref_ports;  // port named in each output reference
+  std::vector<SourceLoc> output_locs;
+  /// Input specs (shape with -1 = any) by input node index.
+  std::map<int, Shape> input_specs;
+
+  /// Node indices in a topological order (stable: file order among ready nodes); throws
+  /// GraphError naming the nodes on a cycle.
+  std::vector<int> topo_order() const;
+  /// For each node, the nodes consuming any of its outputs (each once).
+  std::vector<std::vector<int>> consumers() const;
+  /// Graphviz DOT (write_graphviz), fused groups drawn as clusters of their members.
+  std::string to_dot() const;
+};
+
+/// Bytes of a tensor of this shape and dtype.
+uint64_t tensor_bytes(const Shape& shape, gr_dtype dtype);
+
+/// "(2, 3)".
+std::string shape_str(const Shape& shape);
+
+}  // namespace graphrun

@@ -1,0 +1,72 @@
+#include "ir/node_call.h"
+
+#include "expr/expr.h"
+
+#include <map>
+
+namespace graphrun {
+
+gr_tensor tensor_header(const Shape& shape, gr_dtype dtype) {
+  gr_tensor t{};
+  t.dtype = dtype;
+  t.rank = static_cast<int32_t>(shape.size());
+  for (size_t i = 0; i < shape.size() && i < GR_MAX_RANK; ++i) t.shape[i] = shape[i];
+  return t;
+}
+
+NodeCall::NodeCall(const Graph& graph, const Node& node) {
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    input_names_.push_back(node.input_ports[i].c_str());
+    const ValueRef& r = node.inputs[i];
+    const Node& producer = graph.nodes[r.node];
+    Shape shape = r.port >= 0 && r.port < static_cast<int>(producer.output_shapes.size())
+                      ? producer.output_shapes[r.port]
+                      : Shape{};
+    inputs_.push_back(tensor_header(shape, graph.dtype));
+  }
+  node_.id = node.id.c_str();
+  node_.dtype = graph.dtype;
+  node_.num_inputs = static_cast<int32_t>(inputs_.size());
+  node_.input_names = input_names_.data();
+  node_.inputs = inputs_.data();
+  if (node.attrs) {
+    node_.num_attrs = static_cast<int32_t>(node.attrs->values.size());
+    node_.attr_names = node.attrs->names.data();
+    node_.attrs = node.attrs->values.data();
+  }
+  node_.num_params = static_cast<int32_t>(graph.param_names.size());
+  for (const auto& name : graph.param_names) param_names_.push_back(name.c_str());
+  node_.param_names = param_names_.data();
+  node_.param_values = graph.param_values.data();
+  node_.host = &host_services();
+}
+
+expr::AstPtr elementwise_formula(const Graph& graph, const Node& node) {
+  NodeCall call(graph, node);
+  char buffer[8192];
+  gr_status status{};
+  int formula_attr = -1;
+  for (int i = 0; i < node.op->desc.num_attrs; ++i)
+    if (node.op->desc.attrs[i].type == GR_ATTR_FORMULA) formula_attr = i;
+  auto loc_of_attr = [&](int i) { return i >= 0 ? node.attrs->locs[i] : node.op_loc; };
+  if (node.op->desc.expression(node.op->desc.user, &call.node(), buffer, sizeof buffer, &status) != GR_OK) {
+    int i = status.attr[0] ? node.attrs->index(status.attr) : formula_attr;
+    throw GraphError(loc_of_attr(i), "node '" + node.id + "': " + status.message);
+  }
+  std::map<std::string, double> params;
+  for (size_t i = 0; i < graph.param_names.size(); ++i) params[graph.param_names[i]] = graph.param_values[i];
+  for (size_t i = 0; i < node.attrs->values.size(); ++i) {
+    const gr_value& v = node.attrs->values[i];
+    if (v.kind == GR_VALUE_FLOAT || v.kind == GR_VALUE_INT) params[node.attrs->names[i]] = v.f;
+  }
+  for (const auto& port : node.input_ports) params.erase(port);
+  try {
+    return expr::parse(buffer, node.input_ports, params);
+  } catch (const expr::ExprError& e) {
+    SourceLoc loc = loc_of_attr(formula_attr);
+    if (formula_attr >= 0) loc.col += e.offset() + (node.attrs->quoted[formula_attr] ? 1 : 0);
+    throw GraphError(loc, "node '" + node.id + "': " + e.what());
+  }
+}
+
+}  // namespace graphrun

@@ -1,0 +1,179 @@
+// The parallel driver shared by sum, mean and max. Work is cut into fixed subtrees of the
+// pairwise tree (pairwise_tree.h) that depend only on the shapes, so every output is
+// bit-identical whatever the number of threads.
+#pragma once
+
+#include "pairwise_tree.h"
+#include "reduce_layout.h"
+
+#include <graphrun/plugin.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <utility>
+#include <vector>
+
+namespace graphrun::core {
+
+/// Most input elements one parallel task combines (a subtree of the pairwise tree).
+inline constexpr int64_t kReduceSegment = int64_t{1} << 15;
+/// Width of the column tiles when each output combines rows of contiguous values.
+inline constexpr int64_t kReduceTile = 256;
+
+/// sum: numpy's pairwise summation.
+struct SumReducer {
+  template <typename T> static T contiguous(const T* a, int64_t n) { return pairwise_sum(a, n); }
+  template <typename T, typename RowFn>
+  static void rows(const RowFn& row, int64_t n, int64_t w, T* out, T* scratch) {
+    pairwise_sum_rows(row, 0, n, w, out, scratch);
+  }
+  template <typename T> static void combine(T* out, const T* other, int64_t w) {
+    for (int64_t i = 0; i < w; ++i) out[i] += other[i];
+  }
+};
+
+/// max: the largest value, or NaN when any value is NaN (numpy.max).
+struct MaxReducer {
+  template <typename T> static T max2(T m, T v) { return (v > m || v != v) ? v : m; }
+
+  template <typename T> static T contiguous(const T* a, int64_t n) {
+    T m[8];
+    bool nan[8] = {};
+    for (int j = 0; j < 8; ++j) m[j] = a[0];
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+      for (int j = 0; j < 8; ++j) {
+        const T v = a[i + j];
+        m[j] = v > m[j] ? v : m[j];
+        nan[j] = nan[j] || v != v;
+      }
+    T res = a[0];
+    bool any_nan = false;
+    for (int j = 0; j < 8; ++j) {
+      res = m[j] > res ? m[j] : res;
+      any_nan = any_nan || nan[j];
+    }
+    for (; i < n; ++i) {
+      res = a[i] > res ? a[i] : res;
+      any_nan = any_nan || a[i] != a[i];
+    }
+    return any_nan ? std::numeric_limits<T>::quiet_NaN() : res;
+  }
+  template <typename T, typename RowFn>
+  static void rows(const RowFn& row, int64_t n, int64_t w, T* out, T*) {
+    const T* first = row(0);
+    for (int64_t i = 0; i < w; ++i) out[i] = first[i];
+    for (int64_t r = 1; r < n; ++r) {
+      const T* p = row(r);
+      for (int64_t i = 0; i < w; ++i) out[i] = max2(out[i], p[i]);
+    }
+  }
+  template <typename T> static void combine(T* out, const T* other, int64_t w) {
+    for (int64_t i = 0; i < w; ++i) out[i] = max2(out[i], other[i]);
+  }
+};
+
+/// Each output combines `count` values spread by the layout (inner == 1).
+template <typename Reducer, typename T>
+void reduce_to_scalars(const plugin::Node& node, const ReduceLayout& layout, const T* x, T* y) {
+  std::vector<std::pair<int64_t, int64_t>> segments;
+  pairwise_segments(0, layout.count, kReduceSegment, segments);
+  const int64_t num_segments = static_cast<int64_t>(segments.size());
+  const bool contiguous = layout.reduced.size() <= 1;  // then the reduced values are adjacent
+  const int64_t segment_len = std::min(layout.count, kReduceSegment);
+  std::vector<T> partials(num_segments > 1 ? layout.outer * num_segments : 0);
+  const int64_t tasks = layout.outer * num_segments;
+  node.parallel_for(tasks, std::max<int64_t>(1, kReduceSegment / segment_len),
+                    [&](int64_t b, int64_t e) {
+    std::vector<T> gathered(contiguous ? 0 : segment_len);
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t o = t / num_segments;
+      const auto [lo, n] = segments[t % num_segments];
+      const int64_t base = layout.kept_offset(o);
+      const T* values = x + base + lo;
+      if (!contiguous) {
+        for (int64_t r = 0; r < n; ++r) gathered[r] = x[base + layout.reduced_offset(lo + r)];
+        values = gathered.data();
+      }
+      const T v = Reducer::contiguous(values, n);
+      (num_segments > 1 ? partials[t] : y[o]) = v;
+    }
+  });
+  if (num_segments == 1) return;
+  const int scratch_rows = pairwise_depth(layout.count, kReduceSegment);
+  node.parallel_for(layout.outer, std::max<int64_t>(1, kReduceSegment / num_segments),
+                    [&](int64_t b, int64_t e) {
+    std::vector<T> scratch(scratch_rows);
+    for (int64_t o = b; o < e; ++o) {
+      int64_t next = 0;
+      merge_segments(layout.count, kReduceSegment, partials.data() + o * num_segments, 1, next, 1,
+                     y + o, scratch.data(), Reducer::template combine<T>);
+    }
+  });
+}
+
+/// Each output row of `inner` contiguous values combines `count` rows of the input.
+template <typename Reducer, typename T>
+void reduce_to_rows(const plugin::Node& node, const ReduceLayout& layout, const T* x, T* y) {
+  const int64_t tile = std::min(layout.inner, kReduceTile);
+  const int64_t tiles = (layout.inner + tile - 1) / tile;
+  const int64_t row_limit = std::max(kPairwiseBlock, kReduceSegment / tile);
+  std::vector<std::pair<int64_t, int64_t>> segments;
+  pairwise_segments(0, layout.count, row_limit, segments);
+  const int64_t num_segments = static_cast<int64_t>(segments.size());
+  const int64_t tasks = layout.outer * tiles * num_segments;
+  std::vector<T> partials(num_segments > 1 ? tasks * tile : 0);
+  const int64_t task_work = std::min(layout.count, row_limit) * tile;
+  const int scratch_rows = pairwise_depth(std::min(layout.count, row_limit), kPairwiseBlock);
+  node.parallel_for(tasks, std::max<int64_t>(1, kReduceSegment / task_work),
+                    [&](int64_t b, int64_t e) {
+    std::vector<T> scratch(scratch_rows * tile);
+    for (int64_t t = b; t < e; ++t) {
+      const auto [lo, n] = segments[t % num_segments];
+      const int64_t column_tile = (t / num_segments) % tiles;
+      const int64_t o = t / num_segments / tiles;
+      const int64_t i0 = column_tile * tile;
+      const int64_t w = std::min(tile, layout.inner - i0);
+      const T* base = x + layout.kept_offset(o) + i0;
+      auto row = [&, lo = lo](int64_t r) { return base + layout.reduced_offset(lo + r); };
+      T* out = num_segments > 1 ? partials.data() + t * tile : y + o * layout.inner + i0;
+      Reducer::rows(row, n, w, out, scratch.data());
+    }
+  });
+  if (num_segments == 1) return;
+  const int merge_rows = pairwise_depth(layout.count, row_limit);
+  node.parallel_for(layout.outer * tiles,
+                    std::max<int64_t>(1, kReduceSegment / (num_segments * tile)),
+                    [&](int64_t b, int64_t e) {
+    std::vector<T> scratch(merge_rows * tile);
+    for (int64_t ot = b; ot < e; ++ot) {
+      const int64_t i0 = (ot % tiles) * tile;
+      const int64_t w = std::min(tile, layout.inner - i0);
+      int64_t next = 0;
+      merge_segments(layout.count, row_limit, partials.data() + ot * num_segments * tile, tile,
+                     next, w, y + (ot / tiles) * layout.inner + i0, scratch.data(),
+                     Reducer::template combine<T>);
+    }
+  });
+}
+
+/// Runs the reduction the layout describes from x into y. An empty reduction (count 0)
+/// writes `empty` to every output.
+template <typename Reducer, typename T>
+void run_reduction(const plugin::Node& node, const ReduceLayout& layout, const T* x, T* y,
+                   T empty) {
+  const int64_t outputs = layout.outer * layout.inner;
+  if (outputs == 0) return;
+  if (layout.count == 0) {
+    std::fill(y, y + outputs, empty);
+    return;
+  }
+  if (layout.inner == 1)
+    reduce_to_scalars<Reducer>(node, layout, x, y);
+  else
+    reduce_to_rows<Reducer>(node, layout, x, y);
+}
+
+}  // namespace graphrun::core

@@ -1,0 +1,25 @@
+// sum: numpy.sum over one, several or all axes, by pairwise summation.
+#include "core_ops.h"
+#include "reduce_kernel.h"
+
+namespace graphrun::core {
+namespace {
+
+void run_sum(const plugin::Node& node, std::span<plugin::OutTensor> outs) {
+  const ReduceLayout layout = reduce_layout(node);
+  plugin::dispatch(node.dtype(), [&]<typename T>() {
+    run_reduction<SumReducer>(node, layout, node.input("x").data<T>(), outs[0].data<T>(), T(0));
+  });
+}
+
+}  // namespace
+
+plugin::OpDef sum_op() {
+  plugin::OpDef op("sum",
+                   "Sum over the given axes, as numpy.sum, by pairwise summation (accurate "
+                   "for long f32 sums; the same bits for any thread count). An empty sum is 0.");
+  reduction_attrs(op).infer(infer_reduction).cpu(run_sum);
+  return op;
+}
+
+}  // namespace graphrun::core
