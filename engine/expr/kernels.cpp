@@ -61,7 +61,8 @@ void binary_loop(int64_t n, const T* a, const T* b, T* out) {
 
 template <typename T> using Vec = typename Lanes<T>::V;
 
-template <typename T> Vec<T> splat(T value) { return Vec<T>{} + value; }
+// value - 0 rather than 0 + value: keeps the sign of -0.
+template <typename T> Vec<T> splat(T value) { return value - Vec<T>{}; }
 
 struct ExpOp { template <typename T> static Vec<T> vec(Vec<T> x) { return Lanes<T>::exp(x); } };
 struct LogOp { template <typename T> static Vec<T> vec(Vec<T> x) { return Lanes<T>::log(x); } };

@@ -101,11 +101,11 @@ std::vector<Token> tokenize(std::string_view text) {
 std::string describe(const Token& token) {
   switch (token.kind) {
     case Token::Kind::kEnd:
-      return "the end of the formula";
+      return "end of the formula";
     case Token::Kind::kNumber:
-      return "the number '" + std::string(token.text) + "'";
+      return "number '" + std::string(token.text) + "'";
     case Token::Kind::kName:
-      return "the name '" + std::string(token.text) + "'";
+      return "name '" + std::string(token.text) + "'";
     case Token::Kind::kSymbol:
       break;
   }

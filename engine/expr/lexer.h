@@ -24,7 +24,7 @@ struct Token {
 /// starts no token or on a malformed number.
 std::vector<Token> tokenize(std::string_view text);
 
-/// How a token reads in a message: 'x', '+', "the end of the formula".
+/// How a token reads in a message: "name 'x'", "'+'", "end of the formula".
 std::string describe(const Token& token);
 
 }  // namespace graphrun::expr

@@ -16,6 +16,9 @@ template <typename T> class TilePlan {
   /// Binds `program`; vars[v] is read now (its one value) when is_scalar[v] != 0.
   void build(const ProgramImpl& program, const T* const* vars, const int32_t* is_scalar);
 
+  /// Instructions left to run per tile (those reading no per-element value are not).
+  int num_steps() const { return static_cast<int>(steps_.size()); }
+
   /// Scratch elements run_tile needs (the registers).
   int64_t scratch_size() const { return static_cast<int64_t>(num_registers_) * kTileSize<T>; }
 

@@ -5,7 +5,6 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/graphviz.hpp>
 #include <boost/graph/strong_components.hpp>
-#include <boost/graph/topological_sort.hpp>
 
 #include <algorithm>
 #include <limits>
@@ -110,18 +109,27 @@ std::string describe_cycle(const Graph& g, const BoostGraph& bg, const std::vect
 std::vector<int> Graph::topo_order() const {
   std::vector<int> live, vertex_of;
   BoostGraph bg = to_boost(*this, live, vertex_of);
-  std::vector<BoostGraph::vertex_descriptor> reversed;
-  try {
-    boost::topological_sort(bg, std::back_inserter(reversed));
-  } catch (const boost::not_a_dag&) {
+  // Kahn's algorithm over the Boost graph, taking ready nodes in file order so plans read
+  // like the file; a node left over lies on or after a cycle.
+  std::vector<size_t> pending(boost::num_vertices(bg));
+  std::priority_queue<int, std::vector<int>, std::greater<>> ready;
+  for (size_t v = 0; v < pending.size(); ++v)
+    if ((pending[v] = boost::in_degree(v, bg)) == 0) ready.push(static_cast<int>(v));
+  std::vector<int> order;
+  while (!ready.empty()) {
+    int v = ready.top();
+    ready.pop();
+    order.push_back(live[v]);
+    for (auto e : boost::make_iterator_range(boost::out_edges(v, bg)))
+      if (--pending[boost::target(e, bg)] == 0) ready.push(static_cast<int>(boost::target(e, bg)));
+  }
+  if (order.size() < live.size()) {
     std::string cycle = describe_cycle(*this, bg, live);
     std::string first_id = cycle.substr(0, cycle.find(" ->"));
     for (int i : live)
       if (nodes[i].id == first_id) throw GraphError(nodes[i].loc, "cycle: " + cycle);
     throw GraphError(nodes[live[0]].loc, "cycle: " + cycle);
   }
-  std::vector<int> order;
-  for (auto it = reversed.rbegin(); it != reversed.rend(); ++it) order.push_back(live[*it]);
   return order;
 }
 
@@ -144,6 +152,10 @@ namespace {
 std::string dot_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }
@@ -156,11 +168,11 @@ std::string Graph::to_dot() const {
   BoostGraph bg = to_boost(*this, live, vertex_of);
   auto vertex_label = [&](std::ostream& os, BoostGraph::vertex_descriptor v) {
     const Node& n = nodes[live[v]];
-    std::string label = n.id + "\\n";
+    std::string label = n.id + "\n";
     if (n.kind == NodeKind::kInput) label += "input";
     else if (n.kind == NodeKind::kFused) label += "fused: " + std::to_string(n.fused->member_ids.size()) + " ops";
     else label += n.op->desc.name;
-    if (!n.output_shapes.empty()) label += "\\n" + shape_str(n.output_shapes[0]);
+    if (!n.output_shapes.empty()) label += "\n" + shape_str(n.output_shapes[0]);
     const char* shape = n.kind == NodeKind::kInput ? "ellipse" : "box";
     os << "[label=\"" << dot_escape(label) << "\", shape=" << shape
        << (n.kind == NodeKind::kFused ? ", style=filled, fillcolor=lightyellow" : "") << "]";
@@ -173,7 +185,7 @@ std::string Graph::to_dot() const {
       const FusedGroup& f = *n.fused;
       os << "subgraph cluster_" << v << " {\nlabel=\"" << dot_escape(n.id) << " (fused)\";\nstyle=dashed;\n";
       for (size_t m = 0; m < f.member_ids.size(); ++m)
-        os << "\"" << v << "_" << m << "\" [label=\"" << dot_escape(f.member_ids[m] + "\\n" + f.member_ops[m])
+        os << "\"" << v << "_" << m << "\" [label=\"" << dot_escape(f.member_ids[m] + "\n" + f.member_ops[m])
            << "\", shape=box];\n";
       for (const auto& [a, b] : f.member_edges) os << "\"" << v << "_" << a << "\" -> \"" << v << "_" << b << "\";\n";
       os << v << ";\n}\n";
@@ -189,7 +201,8 @@ std::string Graph::to_dot() const {
       extra << "\"out:" << dot_escape(output) << "\" [label=\"" << dot_escape(output)
             << "\", shape=plaintext];\n" << vertex_of[ref.node] << " -> \"out:" << dot_escape(output) << "\";\n";
   dot.insert(dot.rfind('}'), extra.str());
-  return "digraph \"" + dot_escape(name.empty() ? "graph" : name) + "\"" + dot.substr(dot.find(' '));
+  // write_graphviz names the graph G; use the graph's own name.
+  return "digraph \"" + dot_escape(name.empty() ? "graph" : name) + "\" " + dot.substr(dot.find('{'));
 }
 
 }  // namespace graphrun

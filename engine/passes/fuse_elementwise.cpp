@@ -1,11 +1,164 @@
 #include "passes/fuse_elementwise.h"
 
+#include "ir/fused_group.h"
+#include "ir/node_call.h"
 #include "passes/pass_context.h"
 
+#include <functional>
+#include <set>
+
 namespace graphrun {
+namespace {
+
+// Caps that keep a fused kernel's registers and operand list small.
+constexpr size_t kMaxMembers = 48;
+constexpr size_t kMaxOperands = 16;
+// A producer this small (in formula nodes) is recomputed in each consumer group rather
+// than cutting the groups there.
+constexpr size_t kCheapFormulaSize = 3;
+
+size_t formula_size(const expr::AstPtr& ast) {
+  size_t n = ast->op == expr::OpCode::kVar || ast->op == expr::OpCode::kConst ? 0 : 1;
+  for (const auto& a : ast->args) n += formula_size(a);
+  return n;
+}
+
+bool fusible(const Node& n) { return n.kind == NodeKind::kOp && n.op && n.op->elementwise() && !n.removed; }
+
+// Decides, in reverse topological order, which elementwise nodes are computed inside the
+// group of their consumers (never stored) and which are stored: each stored node roots one
+// group. groups[v] lists the roots of the groups that compute node v.
+class Grouping {
+ public:
+  explicit Grouping(const Graph& g) : g_(g), consumers_(g.consumers()), groups_(g.nodes.size()) {
+    std::set<int> outputs;
+    for (const auto& [name, ref] : g.outputs) outputs.insert(ref.node);
+    formula_.resize(g.nodes.size());
+    for (size_t i = 0; i < g.nodes.size(); ++i)
+      if (fusible(g.nodes[i])) formula_[i] = elementwise_formula(g, g.nodes[i]);
+    std::vector<int> order = g.topo_order();
+    for (auto it = order.rbegin(); it != order.rend(); ++it) decide(*it, outputs.count(*it) > 0);
+  }
+
+  bool inlined(int v) const { return inlined_.count(v) > 0; }
+  const std::set<int>& groups(int v) const { return groups_[v]; }
+  const expr::AstPtr& formula(int v) const { return formula_[v]; }
+  /// Roots of groups of more than one node.
+  std::vector<int> fused_roots() const {
+    std::vector<int> roots;
+    for (const auto& [root, size] : members_)
+      if (size > 1) roots.push_back(root);
+    return roots;
+  }
+
+ private:
+  void decide(int v, bool graph_output) {
+    const Node& n = g_.nodes[v];
+    if (!fusible(n) || n.output_shapes.empty()) return;
+    bool inline_it = !graph_output && !consumers_[v].empty();
+    std::set<int> targets;
+    for (int c : consumers_[v]) {
+      const Node& cn = g_.nodes[c];
+      if (!fusible(cn) || cn.output_shapes.empty() || cn.output_shapes[0] != n.output_shapes[0]) inline_it = false;
+      targets.insert(groups_[c].begin(), groups_[c].end());
+    }
+    if (inline_it && targets.size() > 1 && formula_size(formula_[v]) > kCheapFormulaSize) inline_it = false;
+    for (int root : targets)
+      if (inline_it && (members_[root] + 1 > kMaxMembers || operands_[root].size() + n.inputs.size() > kMaxOperands + 1))
+        inline_it = false;
+    if (!inline_it) {
+      groups_[v] = {v};
+      members_[v] = 1;
+      for (const auto& in : n.inputs) operands_[v].insert(in);
+      return;
+    }
+    inlined_.insert(v);
+    groups_[v] = targets;
+    for (int root : targets) {
+      ++members_[root];
+      operands_[root].erase(ValueRef{v, 0});
+      for (const auto& in : n.inputs) operands_[root].insert(in);
+    }
+  }
+
+  const Graph& g_;
+  std::vector<std::vector<int>> consumers_;
+  std::vector<std::set<int>> groups_;
+  std::vector<expr::AstPtr> formula_;
+  std::set<int> inlined_;
+  std::map<int, size_t> members_;
+  std::map<int, std::set<ValueRef>> operands_;
+};
+
+// Builds the fused node of the group rooted at `root`: one formula over the group's
+// external inputs, every member's formula substituted into its consumer's.
+void build_group(Graph& g, const Grouping& grouping, int root) {
+  auto group = std::make_shared<FusedGroup>();
+  std::vector<ValueRef> operands;
+  std::map<int, expr::AstPtr> built;
+  std::map<int, int> member_index;
+  std::vector<int> members;
+  std::function<expr::AstPtr(int)> build = [&](int v) -> expr::AstPtr {
+    if (auto it = built.find(v); it != built.end()) return it->second;
+    const Node& n = g.nodes[v];
+    std::map<std::string, expr::AstPtr> bindings;
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      const ValueRef& in = n.inputs[k];
+      if (grouping.inlined(in.node) && grouping.groups(in.node).count(root)) {
+        bindings[n.input_ports[k]] = build(in.node);
+        continue;
+      }
+      auto pos = std::find(operands.begin(), operands.end(), in);
+      if (pos == operands.end()) pos = operands.insert(operands.end(), in);
+      auto var = std::make_shared<expr::Ast>();
+      var->op = expr::OpCode::kVar;
+      var->name = "in" + std::to_string(pos - operands.begin());
+      bindings[n.input_ports[k]] = var;
+    }
+    member_index[v] = static_cast<int>(members.size());
+    members.push_back(v);
+    return built[v] = expr::substitute(grouping.formula(v), bindings);
+  };
+  expr::AstPtr formula = build(root);
+  // Members in topological order (build() records each after its producers).
+  for (int v : members) {
+    group->member_ids.push_back(g.nodes[v].id);
+    group->member_ops.push_back(g.nodes[v].op->desc.name);
+    for (const auto& in : g.nodes[v].inputs)
+      if (member_index.count(in.node)) group->member_edges.emplace_back(member_index[in.node], member_index[v]);
+    if (v != root) {
+      const Node& m = g.nodes[v];
+      // Each member's output would have been written once and read by each consumer.
+      group->bytes_saved += tensor_bytes(m.output_shapes[0], g.dtype) * (1 + g.consumers()[v].size());
+    }
+  }
+  for (size_t k = 0; k < operands.size(); ++k) group->variables.push_back("in" + std::to_string(k));
+  group->formulas = {formula};
+  group->program = expr::Program::compile(std::span(&group->formulas[0], 1), group->variables);
+  for (int v : members)
+    if (v != root && !grouping.groups(v).empty() && grouping.groups(v).size() == 1) g.nodes[v].removed = true;
+  Node& r = g.nodes[root];
+  r.kind = NodeKind::kFused;
+  r.fused = group;
+  r.inputs = operands;
+  r.input_ports = group->variables;
+  r.input_locs.assign(operands.size(), r.loc);
+  r.input_ref_ports.assign(operands.size(), "");
+}
+
+}  // namespace
 
 void fuse_elementwise(Graph& graph) {
-  (void)graph;  // The grouping lands with the fusion issue; until then nodes run one by one.
+  Grouping grouping(graph);
+  std::vector<int> roots = grouping.fused_roots();
+  for (int root : roots) build_group(graph, grouping, root);
+  // A node recomputed inside several groups is no longer needed by anyone.
+  for (size_t v = 0; v < graph.nodes.size(); ++v)
+    if (grouping.inlined(static_cast<int>(v))) {
+      bool all_fused = true;
+      for (int root : grouping.groups(static_cast<int>(v))) all_fused = all_fused && graph.nodes[root].kind == NodeKind::kFused;
+      if (all_fused) graph.nodes[v].removed = true;
+    }
 }
 
 void run_fuse_elementwise(Graph& graph, const PassContext& context) {
