@@ -7,6 +7,9 @@ if(GRAPHRUN_WERROR)
   list(APPEND graphrun_warnings -Werror)
 endif()
 target_compile_options(graphrun_flags INTERFACE "$<$<COMPILE_LANGUAGE:CXX>:${graphrun_warnings}>")
+# No contraction of a*b+c into FMA behind our back: results stay bit-equal to numpy's and
+# identical across CPUs and the CUDA kernels (kernels that want FMA call it explicitly).
+target_compile_options(graphrun_flags INTERFACE "$<$<COMPILE_LANGUAGE:CXX>:-ffp-contract=off>")
 if(GRAPHRUN_NATIVE)
   target_compile_options(graphrun_flags INTERFACE "$<$<COMPILE_LANGUAGE:CXX>:-march=native>")
 endif()

@@ -247,7 +247,7 @@ def linear_cases():
                 })
     for suffix, dtype in DTYPES.items():
         x = np.linspace(0.5, 1.5, 512 * 256).astype(dtype).reshape(512, 256)
-        w = np.linspace(-0.25, 1.0, 384 * 256).astype(dtype).reshape(384, 256)
+        w = np.linspace(0.25, 1.0, 384 * 256).astype(dtype).reshape(384, 256)
         bias = np.linspace(-2.0, 2.0, 384).astype(dtype)
         y, y_bias = linear(x, w), linear(x, w, bias)
         write_case("linear_large_" + suffix, dtype, {}, {

@@ -14,7 +14,8 @@ Graph load_graph(const std::string& path, const LoadOptions& options) {
   DiagnosticSink sink;
   GraphFile file = parse_graph_file(path, options.sets, sink);
   Graph graph = build_graph(file, registry, sink);
-  sink.throw_if_any();
+  // Shapes are checked even when the structure had errors, so that every problem of the
+  // file is reported at once; nodes with errors (and what depends on them) are skipped.
   infer_shapes(graph, {}, sink);
   sink.throw_if_any();
   return graph;

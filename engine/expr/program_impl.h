@@ -29,6 +29,7 @@ template <typename T> inline constexpr int64_t kTileSize = 2048 / sizeof(T);
 /// them; registers are reused once a value is dead, except those of program outputs.
 class ProgramImpl final : public Program {
  public:
+  /// Takes the bytecode Program::compile produced (registers already assigned).
   ProgramImpl(int num_vars, std::vector<double> constants, std::vector<Instruction> code,
               std::vector<Operand> outputs, int num_registers);
 

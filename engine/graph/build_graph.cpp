@@ -36,13 +36,13 @@ void connect_inputs(const NodeSpec& spec, const OpInfo& op, const std::map<std::
                               did_you_mean(port, ports));
       continue;
     }
+    connected.insert(port);
     auto it = ids.find(ref.node);
     if (it == ids.end()) {
       sink.error(ref.loc, "node '" + spec.id + "': input '" + port + "' refers to unknown node or input '" +
                               ref.node + "'" + did_you_mean(ref.node, names_of(ids)));
       continue;
     }
-    connected.insert(port);
     node.input_ports.push_back(port);
     node.inputs.push_back({it->second, -1});
     node.input_locs.push_back(ref.loc);
@@ -117,9 +117,11 @@ Graph build_graph(const GraphFile& file, Registry& registry, DiagnosticSink& sin
                                   did_you_mean(spec.op, registry.names()));
       continue;
     }
+    size_t errors_before = sink.count();
     node.attrs = resolve_attrs(file, spec, *node.op, sink);
     for (int k = 0; k < node.op->desc.num_outputs; ++k) node.output_names.emplace_back(node.op->desc.outputs[k].name);
     connect_inputs(spec, *node.op, ids, node, sink);
+    node.invalid = sink.count() > errors_before;
   }
   for (const auto& [name, ref] : file.outputs) {
     auto it = ids.find(ref.node);

@@ -58,6 +58,7 @@ class DiagnosticSink {
  public:
   void error(const SourceLoc& loc, std::string message);
   bool empty() const { return diagnostics_.empty(); }
+  size_t count() const { return diagnostics_.size(); }
   /// Throws GraphError with everything collected (sorted by position), if anything was.
   void throw_if_any() const;
 

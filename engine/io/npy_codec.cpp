@@ -48,31 +48,38 @@ void convert_all(const char* p, int64_t n, bool swap, Dst* out, Convert convert)
 template <typename Dst>
 void decode_elements(const NpyElementType& t, const char* p, int64_t n, Dst* out) {
   bool s = t.byte_swapped;
+  auto as_f32 = [](uint32_t r) { return std::bit_cast<float>(r); };
+  auto as_f64 = [](uint64_t r) { return std::bit_cast<double>(r); };
+  auto as_i8 = [](uint8_t r) { return static_cast<int8_t>(r); };
+  auto as_i16 = [](uint16_t r) { return static_cast<int16_t>(r); };
+  auto as_i32 = [](uint32_t r) { return static_cast<int32_t>(r); };
+  auto as_i64 = [](uint64_t r) { return static_cast<int64_t>(r); };
+  auto as_unsigned = [](auto r) { return r; };
+  auto as_bool = [](uint8_t r) { return r != 0 ? 1 : 0; };
   switch (t.kind) {
     case 'f':
       if (t.size == 2) return convert_all<uint16_t>(p, n, s, out, half_to_float);
-      if (t.size == 4) return convert_all<uint32_t>(p, n, s, out, [](uint32_t r) { return std::bit_cast<float>(r); });
-      return convert_all<uint64_t>(p, n, s, out, [](uint64_t r) { return std::bit_cast<double>(r); });
+      if (t.size == 4) return convert_all<uint32_t>(p, n, s, out, as_f32);
+      return convert_all<uint64_t>(p, n, s, out, as_f64);
     case 'i':
-      if (t.size == 1) return convert_all<uint8_t>(p, n, s, out, [](uint8_t r) { return static_cast<int8_t>(r); });
-      if (t.size == 2) return convert_all<uint16_t>(p, n, s, out, [](uint16_t r) { return static_cast<int16_t>(r); });
-      if (t.size == 4) return convert_all<uint32_t>(p, n, s, out, [](uint32_t r) { return static_cast<int32_t>(r); });
-      return convert_all<uint64_t>(p, n, s, out, [](uint64_t r) { return static_cast<int64_t>(r); });
-    case 'u': {
-      auto same = [](auto r) { return r; };
-      if (t.size == 1) return convert_all<uint8_t>(p, n, s, out, same);
-      if (t.size == 2) return convert_all<uint16_t>(p, n, s, out, same);
-      if (t.size == 4) return convert_all<uint32_t>(p, n, s, out, same);
-      return convert_all<uint64_t>(p, n, s, out, same);
-    }
+      if (t.size == 1) return convert_all<uint8_t>(p, n, s, out, as_i8);
+      if (t.size == 2) return convert_all<uint16_t>(p, n, s, out, as_i16);
+      if (t.size == 4) return convert_all<uint32_t>(p, n, s, out, as_i32);
+      return convert_all<uint64_t>(p, n, s, out, as_i64);
+    case 'u':
+      if (t.size == 1) return convert_all<uint8_t>(p, n, s, out, as_unsigned);
+      if (t.size == 2) return convert_all<uint16_t>(p, n, s, out, as_unsigned);
+      if (t.size == 4) return convert_all<uint32_t>(p, n, s, out, as_unsigned);
+      return convert_all<uint64_t>(p, n, s, out, as_unsigned);
     default:  // 'b'
-      return convert_all<uint8_t>(p, n, s, out, [](uint8_t r) { return r != 0 ? 1 : 0; });
+      return convert_all<uint8_t>(p, n, s, out, as_bool);
   }
 }
 
 /// Reorders column-major (Fortran) data into row-major.
 template <typename T>
-std::vector<T> fortran_to_c_order(const std::vector<T>& column_major, const std::vector<int64_t>& shape) {
+std::vector<T> fortran_to_c_order(const std::vector<T>& column_major,
+                                  const std::vector<int64_t>& shape) {
   std::vector<T> row_major(column_major.size());
   if (row_major.empty()) return row_major;
   size_t rank = shape.size();

@@ -194,18 +194,16 @@ NpyElementType parse_descr(const std::string& path, const PyValue& descr) {
     case 'V': throw FileError(unsupported + ": raw void data is not supported");
     default: break;
   }
+  if (kind == '?' && size == 0) {  // numpy's one-character name of bool
+    kind = 'b';
+    size = 1;
+  }
   bool size_ok = (kind == 'f' && (size == 2 || size == 4 || size == 8)) ||
                  ((kind == 'i' || kind == 'u') && (size == 1 || size == 2 || size == 4 || size == 8)) ||
                  (kind == 'b' && size == 1);
-  if (kind == '?' && size == 0) {
-    kind = 'b';
-    size = 1;
-    size_ok = true;
-  }
-  if (!size_ok) {
-    if (kind == 'f' && size > 8) throw FileError(unsupported + ": extended precision floats are not supported");
-    throw FileError(unsupported + "; supported: float16/32/64, int8..64, uint8..64, bool");
-  }
+  if (!size_ok && kind == 'f' && size > 8)
+    throw FileError(unsupported + ": extended precision floats are not supported");
+  if (!size_ok) throw FileError(unsupported + "; supported: float16/32/64, int8..64, uint8..64, bool");
   bool little = std::endian::native == std::endian::little;
   bool swapped = size > 1 && ((order == '<' && !little) || (order == '>' && little));
   return NpyElementType{kind, size, swapped};

@@ -71,6 +71,7 @@ struct Node {
   std::vector<Shape> output_shapes;
   std::shared_ptr<const FusedGroup> fused;  // kFused
   bool removed = false;                     // dropped by a pass
+  bool invalid = false;                     // has errors already reported: not inferred
   /// Index of the output named `port`, or -1.
   int output_index(const std::string& port) const;
 };

@@ -129,6 +129,10 @@ bool infer_shapes(Graph& g, const std::map<int, Shape>& input_shapes, Diagnostic
       all = all && known[i];
       continue;
     }
+    if (node.invalid) {
+      all = false;
+      continue;
+    }
     if (!node.op || node.kind != NodeKind::kOp) {
       all = all && node.kind == NodeKind::kFused;
       known[i] = node.kind == NodeKind::kFused;

@@ -1,55 +1,58 @@
 #include "scheduler/buffer_pool.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <new>
 
 namespace graphrun {
 namespace {
 constexpr size_t kAlignment = 64;
+// Each block starts with a header holding its size; the caller gets the bytes after it.
+constexpr size_t kHeader = kAlignment;
 // Cached bytes above this are returned to the system instead of kept.
 constexpr uint64_t kMaxCachedBytes = uint64_t{8} << 30;
 
 size_t rounded(size_t bytes) { return (std::max<size_t>(bytes, 1) + kAlignment - 1) / kAlignment * kAlignment; }
+size_t& size_of(void* block) { return *reinterpret_cast<size_t*>(static_cast<char*>(block) - kHeader); }
 }  // namespace
 
-BufferPool::~BufferPool() {
-  for (auto& [block, size] : sizes_) std::free(block);
-}
+BufferPool::~BufferPool() { trim(); }
 
 void* BufferPool::allocate(size_t bytes) {
-  size_t size = rounded(bytes);
-  std::lock_guard lock(mutex_);
-  // Reuse a cached block of the same size, or one at most 1/8 larger.
-  auto it = free_.lower_bound(size);
-  if (it != free_.end() && it->first <= size + size / 8) {
-    void* block = it->second;
-    cached_ -= it->first;
-    in_use_ += it->first;
-    free_.erase(it);
+  const size_t size = rounded(bytes);
+  {
+    std::lock_guard lock(mutex_);
+    in_use_ += size;
     peak_ = std::max(peak_, in_use_);
-    return block;
+    if (auto it = free_.find(size); it != free_.end() && !it->second.empty()) {
+      void* block = it->second.back();
+      it->second.pop_back();
+      cached_ -= size;
+      return block;
+    }
   }
-  void* block = std::aligned_alloc(kAlignment, size);
-  if (!block) throw std::bad_alloc();
-  sizes_[block] = size;
-  in_use_ += size;
-  peak_ = std::max(peak_, in_use_);
+  char* raw = static_cast<char*>(std::aligned_alloc(kAlignment, size + kHeader));
+  if (!raw) {
+    std::lock_guard lock(mutex_);
+    in_use_ -= size;
+    throw std::bad_alloc();
+  }
+  void* block = raw + kHeader;
+  size_of(block) = size;
   return block;
 }
 
 void BufferPool::release(void* block) {
   if (!block) return;
+  const size_t size = size_of(block);
   std::lock_guard lock(mutex_);
-  auto it = sizes_.find(block);
-  if (it == sizes_.end()) return;
-  in_use_ -= it->second;
-  if (cached_ + it->second > kMaxCachedBytes) {
-    std::free(block);
-    sizes_.erase(it);
+  in_use_ -= size;
+  if (cached_ + size > kMaxCachedBytes) {
+    std::free(static_cast<char*>(block) - kHeader);
     return;
   }
-  cached_ += it->second;
-  free_.emplace(it->second, block);
+  cached_ += size;
+  free_[size].push_back(block);
 }
 
 uint64_t BufferPool::in_use() const {
@@ -69,10 +72,8 @@ void BufferPool::reset_peak() {
 
 void BufferPool::trim() {
   std::lock_guard lock(mutex_);
-  for (auto& [size, block] : free_) {
-    sizes_.erase(block);
-    std::free(block);
-  }
+  for (auto& [size, blocks] : free_)
+    for (void* block : blocks) std::free(static_cast<char*>(block) - kHeader);
   free_.clear();
   cached_ = 0;
 }

@@ -4,8 +4,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <mutex>
+#include <unordered_map>
+#include <vector>
 
 namespace graphrun {
 
@@ -30,8 +31,7 @@ class BufferPool {
 
  private:
   mutable std::mutex mutex_;
-  std::multimap<size_t, void*> free_;   // size -> cached block
-  std::map<void*, size_t> sizes_;       // every live or cached block
+  std::unordered_map<size_t, std::vector<void*>> free_;  // rounded size -> cached blocks
   uint64_t in_use_ = 0, peak_ = 0, cached_ = 0;
 };
 

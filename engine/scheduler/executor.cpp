@@ -261,6 +261,12 @@ std::vector<TensorData> Executor::run(const std::map<std::string, TensorData>& i
     }
   });
   peak_bytes_ = m.pool->peak();
+  if (m.failed) {
+    for (size_t b = 0; b < m.buffers.size(); ++b)
+      if (m.data[b] && m.buffers[b].input_node < 0) m.pool->release(m.data[b]);
+    m.data.assign(m.buffers.size(), nullptr);
+    throw RunError(m.error);
+  }
   std::vector<TensorData> outputs;
   auto pool = m.pool;
   std::map<int, std::shared_ptr<void>> owned;
@@ -279,7 +285,6 @@ std::vector<TensorData> Executor::run(const std::map<std::string, TensorData>& i
     outputs.push_back(std::move(t));
   }
   m.data.assign(m.buffers.size(), nullptr);
-  if (m.failed) throw RunError(m.error);
   return outputs;
 }
 

@@ -29,13 +29,13 @@ struct GemmOperands {
 
 inline void blas_gemm(bool b_transposed, int m, int n, int k, const float* a, int lda,
                       const float* b, int ldb, float beta, float* c, int ldc) {
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, b_transposed ? CblasTrans : CblasNoTrans, m, n, k,
-              1.0f, a, lda, b, ldb, beta, c, ldc);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, b_transposed ? CblasTrans : CblasNoTrans, m, n, k, 1.0f,
+              a, lda, b, ldb, beta, c, ldc);
 }
 inline void blas_gemm(bool b_transposed, int m, int n, int k, const double* a, int lda,
                       const double* b, int ldb, double beta, double* c, int ldc) {
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, b_transposed ? CblasTrans : CblasNoTrans, m, n, k,
-              1.0, a, lda, b, ldb, beta, c, ldc);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, b_transposed ? CblasTrans : CblasNoTrans, m, n, k, 1.0,
+              a, lda, b, ldb, beta, c, ldc);
 }
 
 /// How a product of (m, k) by (k, n) is cut into tiles: a function of the shape alone.
@@ -64,8 +64,9 @@ inline GemmTiling gemm_tiling(int64_t m, int64_t n, int64_t k) {
 }
 
 inline int blas_int(int64_t v) {
-  if (v > INT_MAX) throw std::runtime_error("matrix dimension " + std::to_string(v) +
-                                            " exceeds the BLAS limit of 2^31 - 1");
+  if (v > INT_MAX)
+    throw std::runtime_error("matrix dimension " + std::to_string(v) +
+                             " exceeds the BLAS limit of 2^31 - 1");
   return static_cast<int>(v);
 }
 

@@ -28,9 +28,9 @@ void infer_concat(const Node& node, plugin::Outputs& outs) {
     const plugin::Tensor t = node.input(k);
     const std::string name = port_name(node, k);
     if (t.rank() != first.rank())
-      throw UserError("port '" + name + "': shape " + plugin::shape_str(t.shape()) + " has " +
-                          std::to_string(t.rank()) + " dimensions but port '" + first_name +
-                          "' has shape " + plugin::shape_str(first.shape()) + " with " +
+      throw UserError("port '" + name + "': shape " + plugin::shape_str(t.shape()) + " has rank " +
+                          std::to_string(t.rank()) + " but port '" + first_name + "' has shape " +
+                          plugin::shape_str(first.shape()) + " of rank " +
                           std::to_string(first.rank()),
                       name);
     for (int d = 0; d < first.rank(); ++d)
@@ -79,10 +79,9 @@ void run_concat(const Node& node, std::span<plugin::OutTensor> outs) {
 
 plugin::OpDef concat_op() {
   plugin::OpDef op("concat",
-                       "Joins the inputs along one axis, as numpy.concatenate, in the order "
-                       "given (a positional list in: [a, b, c]). All other axes must match.");
-  op
-      .variadic_inputs()
+                   "Joins the inputs along one axis, as numpy.concatenate, in the order "
+                   "given (a positional list in: [a, b, c]). All other axes must match.");
+  op.variadic_inputs()
       .output("out", "the inputs joined along axis")
       .attr_int("axis", 0, "the axis to join along (negative counts from the last)")
       .infer(infer_concat)

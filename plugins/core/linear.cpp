@@ -2,9 +2,11 @@
 #include "axis_index.h"
 #include "blas_gemm.h"
 #include "core_ops.h"
+#include "parallel_copy.h"
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace graphrun::core {
 namespace {
@@ -17,9 +19,8 @@ void infer_linear(const Node& node, plugin::Outputs& outs) {
   if (x.rank() == 0)
     throw UserError("port 'x': linear needs at least one dimension, got shape ()", "x");
   if (w.rank() != 2)
-    throw UserError("port 'W': expected a matrix (out, in), got shape " +
-                        plugin::shape_str(w.shape()),
-                    "W");
+    throw UserError(
+        "port 'W': expected a matrix (out, in), got shape " + plugin::shape_str(w.shape()), "W");
   if (w.dim(1) != x.dim(-1))
     throw UserError("port 'W': shape " + plugin::shape_str(w.shape()) + " does not match " +
                         plugin::shape_str(x.shape()) + " of port 'x' on the contracted axis (" +
@@ -47,11 +48,11 @@ void run_linear(const Node& node, std::span<plugin::OutTensor> outs) {
     T* y = outs[0].data<T>();
     if (bias.valid() && rows * out > 0) {  // y starts as the bias; the gemm adds x·Wᵀ onto it
       const T* b = bias.data<T>();
-      node.parallel_for(rows, std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(out, 1)),
-                        [&](int64_t begin, int64_t end) {
+      auto fill_rows = [&](int64_t begin, int64_t end) {
         for (int64_t r = begin; r < end; ++r)
           std::memcpy(y + r * out, b, static_cast<size_t>(out) * sizeof(T));
-      });
+      };
+      node.parallel_for(rows, copy_grain_rows(out), std::move(fill_rows));
     }
     const T beta = bias.valid() ? T(1) : T(0);
     parallel_gemm<T>(node, 1, rows, out, in, true, beta, [&](int64_t) {

@@ -31,16 +31,16 @@ MatmulPlan plan_matmul(const Node& node) {
   const plugin::Tensor a = node.input("a"), b = node.input("b");
   for (const char* port : {"a", "b"})
     if (node.input(port).rank() == 0)
-      throw UserError(std::string("port '") + port +
-                          "': matmul needs at least one dimension, got shape ()",
-                      port);
+      throw UserError(
+          std::string("port '") + port + "': matmul needs at least one dimension, got shape ()",
+          port);
   MatmulPlan p;
   const bool a_vector = a.rank() == 1, b_vector = b.rank() == 1;
   p.k = a.dim(-1);
   const int64_t kb = b_vector ? b.dim(0) : b.dim(-2);
   if (kb != p.k)
-    throw UserError(both_shapes(b, a) + " on the contracted axis (" + std::to_string(kb) +
-                        " vs " + std::to_string(p.k) + ")",
+    throw UserError(both_shapes(b, a) + " on the contracted axis (" + std::to_string(kb) + " vs " +
+                        std::to_string(p.k) + ")",
                     "b");
   p.m = a_vector ? 1 : a.dim(-2);
   p.n = b_vector ? 1 : b.dim(-1);
@@ -82,13 +82,12 @@ void run_matmul(const Node& node, std::span<plugin::OutTensor> outs) {
     const T* a_data = a.data<T>();
     const T* b_data = b.data<T>();
     T* c = outs[0].data<T>();
-    const bool b_shared = std::all_of(p.b_stride.begin(), p.b_stride.end(),
-                                      [](int64_t s) { return s == 0; });
+    const bool b_shared =
+        std::all_of(p.b_stride.begin(), p.b_stride.end(), [](int64_t s) { return s == 0; });
     const bool a_whole = plugin::numel(a.shape()) == batch * p.m * p.k;
     if (b_shared && a_whole) {  // every item uses the same b: one product of stacked rows
-      parallel_gemm<T>(node, 1, batch * p.m, p.n, p.k, false, T(0), [&](int64_t) {
-        return GemmOperands<T>{a_data, p.k, b_data, ldb, c, p.n};
-      });
+      parallel_gemm<T>(node, 1, batch * p.m, p.n, p.k, false, T(0),
+                       [&](int64_t) { return GemmOperands<T>{a_data, p.k, b_data, ldb, c, p.n}; });
       return;
     }
     parallel_gemm<T>(node, batch, p.m, p.n, p.k, false, T(0), [&](int64_t item) {

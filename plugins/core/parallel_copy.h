@@ -26,7 +26,9 @@ void parallel_copy(const plugin::Node& node, T* dst, const T* src, int64_t n) {
 
 /// Rows per parallel chunk when each row copies `row_elements` elements.
 inline int64_t copy_grain_rows(int64_t row_elements) {
-  return row_elements >= kCopyChunkElements ? 1 : kCopyChunkElements / (row_elements > 0 ? row_elements : 1);
+  return row_elements >= kCopyChunkElements
+             ? 1
+             : kCopyChunkElements / (row_elements > 0 ? row_elements : 1);
 }
 
 }  // namespace graphrun::core

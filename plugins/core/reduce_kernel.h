@@ -24,21 +24,29 @@ inline constexpr int64_t kReduceTile = 256;
 
 /// sum: numpy's pairwise summation.
 struct SumReducer {
-  template <typename T> static T contiguous(const T* a, int64_t n) { return pairwise_sum(a, n); }
+  template <typename T>
+  static T contiguous(const T* a, int64_t n) {
+    return pairwise_sum(a, n);
+  }
   template <typename T, typename RowFn>
   static void rows(const RowFn& row, int64_t n, int64_t w, T* out, T* scratch) {
     pairwise_sum_rows(row, 0, n, w, out, scratch);
   }
-  template <typename T> static void combine(T* out, const T* other, int64_t w) {
+  template <typename T>
+  static void combine(T* out, const T* other, int64_t w) {
     for (int64_t i = 0; i < w; ++i) out[i] += other[i];
   }
 };
 
 /// max: the largest value, or NaN when any value is NaN (numpy.max).
 struct MaxReducer {
-  template <typename T> static T max2(T m, T v) { return (v > m || v != v) ? v : m; }
+  template <typename T>
+  static T max2(T m, T v) {
+    return (v > m || v != v) ? v : m;
+  }
 
-  template <typename T> static T contiguous(const T* a, int64_t n) {
+  template <typename T>
+  static T contiguous(const T* a, int64_t n) {
     T m[8];
     bool nan[8] = {};
     for (int j = 0; j < 8; ++j) m[j] = a[0];
@@ -70,7 +78,8 @@ struct MaxReducer {
       for (int64_t i = 0; i < w; ++i) out[i] = max2(out[i], p[i]);
     }
   }
-  template <typename T> static void combine(T* out, const T* other, int64_t w) {
+  template <typename T>
+  static void combine(T* out, const T* other, int64_t w) {
     for (int64_t i = 0; i < w; ++i) out[i] = max2(out[i], other[i]);
   }
 };
@@ -84,11 +93,11 @@ void reduce_to_scalars(const plugin::Node& node, const ReduceLayout& layout, con
   const bool contiguous = layout.reduced.size() <= 1;  // then the reduced values are adjacent
   const int64_t segment_len = std::min(layout.count, kReduceSegment);
   std::vector<T> partials(num_segments > 1 ? layout.outer * num_segments : 0);
-  const int64_t tasks = layout.outer * num_segments;
-  node.parallel_for(tasks, std::max<int64_t>(1, kReduceSegment / segment_len),
-                    [&](int64_t b, int64_t e) {
+
+  // Task t reduces segment t % num_segments of output t / num_segments.
+  auto reduce_segments = [&](int64_t begin, int64_t end) {
     std::vector<T> gathered(contiguous ? 0 : segment_len);
-    for (int64_t t = b; t < e; ++t) {
+    for (int64_t t = begin; t < end; ++t) {
       const int64_t o = t / num_segments;
       const auto [lo, n] = segments[t % num_segments];
       const int64_t base = layout.kept_offset(o);
@@ -100,18 +109,22 @@ void reduce_to_scalars(const plugin::Node& node, const ReduceLayout& layout, con
       const T v = Reducer::contiguous(values, n);
       (num_segments > 1 ? partials[t] : y[o]) = v;
     }
-  });
+  };
+  node.parallel_for(layout.outer * num_segments, std::max<int64_t>(1, kReduceSegment / segment_len),
+                    std::move(reduce_segments));
   if (num_segments == 1) return;
+
   const int scratch_rows = pairwise_depth(layout.count, kReduceSegment);
-  node.parallel_for(layout.outer, std::max<int64_t>(1, kReduceSegment / num_segments),
-                    [&](int64_t b, int64_t e) {
+  auto merge_outputs = [&](int64_t begin, int64_t end) {
     std::vector<T> scratch(scratch_rows);
-    for (int64_t o = b; o < e; ++o) {
+    for (int64_t o = begin; o < end; ++o) {
       int64_t next = 0;
       merge_segments(layout.count, kReduceSegment, partials.data() + o * num_segments, 1, next, 1,
                      y + o, scratch.data(), Reducer::template combine<T>);
     }
-  });
+  };
+  node.parallel_for(layout.outer, std::max<int64_t>(1, kReduceSegment / num_segments),
+                    std::move(merge_outputs));
 }
 
 /// Each output row of `inner` contiguous values combines `count` rows of the input.
@@ -125,30 +138,31 @@ void reduce_to_rows(const plugin::Node& node, const ReduceLayout& layout, const 
   const int64_t num_segments = static_cast<int64_t>(segments.size());
   const int64_t tasks = layout.outer * tiles * num_segments;
   std::vector<T> partials(num_segments > 1 ? tasks * tile : 0);
-  const int64_t task_work = std::min(layout.count, row_limit) * tile;
+
+  // Task t reduces one segment of rows for one column tile of one output row.
   const int scratch_rows = pairwise_depth(std::min(layout.count, row_limit), kPairwiseBlock);
-  node.parallel_for(tasks, std::max<int64_t>(1, kReduceSegment / task_work),
-                    [&](int64_t b, int64_t e) {
+  auto reduce_segments = [&](int64_t begin, int64_t end) {
     std::vector<T> scratch(scratch_rows * tile);
-    for (int64_t t = b; t < e; ++t) {
+    for (int64_t t = begin; t < end; ++t) {
       const auto [lo, n] = segments[t % num_segments];
-      const int64_t column_tile = (t / num_segments) % tiles;
       const int64_t o = t / num_segments / tiles;
-      const int64_t i0 = column_tile * tile;
+      const int64_t i0 = (t / num_segments) % tiles * tile;
       const int64_t w = std::min(tile, layout.inner - i0);
       const T* base = x + layout.kept_offset(o) + i0;
       auto row = [&, lo = lo](int64_t r) { return base + layout.reduced_offset(lo + r); };
       T* out = num_segments > 1 ? partials.data() + t * tile : y + o * layout.inner + i0;
       Reducer::rows(row, n, w, out, scratch.data());
     }
-  });
+  };
+  const int64_t task_work = std::min(layout.count, row_limit) * tile;
+  node.parallel_for(tasks, std::max<int64_t>(1, kReduceSegment / task_work),
+                    std::move(reduce_segments));
   if (num_segments == 1) return;
+
   const int merge_rows = pairwise_depth(layout.count, row_limit);
-  node.parallel_for(layout.outer * tiles,
-                    std::max<int64_t>(1, kReduceSegment / (num_segments * tile)),
-                    [&](int64_t b, int64_t e) {
+  auto merge_tiles = [&](int64_t begin, int64_t end) {
     std::vector<T> scratch(merge_rows * tile);
-    for (int64_t ot = b; ot < e; ++ot) {
+    for (int64_t ot = begin; ot < end; ++ot) {
       const int64_t i0 = (ot % tiles) * tile;
       const int64_t w = std::min(tile, layout.inner - i0);
       int64_t next = 0;
@@ -156,7 +170,10 @@ void reduce_to_rows(const plugin::Node& node, const ReduceLayout& layout, const 
                      next, w, y + (ot / tiles) * layout.inner + i0, scratch.data(),
                      Reducer::template combine<T>);
     }
-  });
+  };
+  node.parallel_for(layout.outer * tiles,
+                    std::max<int64_t>(1, kReduceSegment / (num_segments * tile)),
+                    std::move(merge_tiles));
 }
 
 /// Runs the reduction the layout describes from x into y. An empty reduction (count 0)

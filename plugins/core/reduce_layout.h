@@ -19,10 +19,10 @@ struct AxisRun {
 /// kept_offset(o) + reduced_offset(r) + i for r in [0, count).
 struct ReduceLayout {
   plugin::Shape out_shape;
-  int64_t outer = 1;  // product of the kept runs before the trailing kept run
-  int64_t inner = 1;  // the trailing kept run, contiguous in input and output (1 if none)
-  int64_t count = 1;  // input elements combined into each output
-  std::vector<AxisRun> kept;     // kept runs, the trailing one excluded
+  int64_t outer = 1;          // product of the kept runs before the trailing kept run
+  int64_t inner = 1;          // the trailing kept run, contiguous in input and output (1 if none)
+  int64_t count = 1;          // input elements combined into each output
+  std::vector<AxisRun> kept;  // kept runs, the trailing one excluded
   std::vector<AxisRun> reduced;  // reduced runs
 
   /// Input offset of the first element that output row o combines.

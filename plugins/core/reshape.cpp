@@ -2,7 +2,6 @@
 #include "core_ops.h"
 #include "parallel_copy.h"
 
-
 namespace graphrun::core {
 namespace {
 
@@ -57,10 +56,9 @@ void run_reshape(const Node& node, std::span<plugin::OutTensor> outs) {
 
 plugin::OpDef reshape_op() {
   plugin::OpDef op("reshape",
-                       "The elements of x in row-major order under a new shape, as "
-                       "numpy.reshape; one dimension may be -1 and is then inferred.");
-  op
-      .input("x", "the tensor to reshape")
+                   "The elements of x in row-major order under a new shape, as "
+                   "numpy.reshape; one dimension may be -1 and is then inferred.");
+  op.input("x", "the tensor to reshape")
       .output("out", "x with the new shape")
       .attr("shape", GR_ATTR_INT_LIST,
             "the new shape; its element count must equal x's; at most one -1")

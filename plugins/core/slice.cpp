@@ -48,8 +48,7 @@ SliceRange resolve_slice(const Node& node, int64_t n) {
 
 void infer_slice(const Node& node, plugin::Outputs& outs) {
   plugin::Tensor x = node.input("x");
-  if (x.rank() == 0)
-    throw UserError("port 'x': cannot slice a scalar (shape ())", "x");
+  if (x.rank() == 0) throw UserError("port 'x': cannot slice a scalar (shape ())", "x");
   const int axis = normalize_axis(node.attr_int("axis"), x.rank(), "axis");
   plugin::Shape shape = x.shape_vec();
   shape[axis] = resolve_slice(node, shape[axis]).count;
@@ -90,11 +89,10 @@ void run_slice(const Node& node, std::span<plugin::OutTensor> outs) {
 
 plugin::OpDef slice_op() {
   plugin::OpDef op("slice",
-                       "x[..., start:stop:step] along one axis, with Python's slice semantics: "
-                       "negative indices count from the end, out-of-range bounds are clipped, "
-                       "a negative step walks backwards.");
-  op
-      .input("x", "the tensor to slice")
+                   "x[..., start:stop:step] along one axis, with Python's slice semantics: "
+                   "negative indices count from the end, out-of-range bounds are clipped, "
+                   "a negative step walks backwards.");
+  op.input("x", "the tensor to slice")
       .output("out", "x with the axis cut to the selected elements")
       .attr("axis", GR_ATTR_INT, "the axis to slice (negative counts from the last)")
       .attr_optional("start", GR_ATTR_INT,

@@ -24,9 +24,9 @@ std::vector<int> resolve_perm(const Node& node) {
   }
   const std::vector<int64_t> given = node.attr_ints("perm");
   if (static_cast<int>(given.size()) != rank)
-    throw UserError("perm " + plugin::shape_str(given) + " has " + std::to_string(given.size()) +
-                        " axes but port 'x' has shape " + plugin::shape_str(x.shape()) + " with " +
-                        std::to_string(rank),
+    throw UserError("perm " + plugin::shape_str(given) + " lists " + std::to_string(given.size()) +
+                        " axes but port 'x' has shape " + plugin::shape_str(x.shape()) +
+                        " of rank " + std::to_string(rank),
                     "perm");
   std::vector<bool> seen(rank, false);
   for (int64_t p : given) {
@@ -131,7 +131,8 @@ void permute(const Node& node, const Permutation& p, const T* src, T* dst, int64
   // Tiled copy over two axes: output axis `j` (the input's contiguous last axis) and the
   // output's last axis (input axis `q`, strided). Every other axis is an outer loop.
   const int q = p.perm[rank - 1];
-  const int j = static_cast<int>(std::find(p.perm.begin(), p.perm.end(), rank - 1) - p.perm.begin());
+  const int j =
+      static_cast<int>(std::find(p.perm.begin(), p.perm.end(), rank - 1) - p.perm.begin());
   const int64_t rows = p.dims[rank - 1];  // along output axis j
   const int64_t cols = p.dims[q];         // along the output's last axis
   const int64_t row_tiles = (rows + kTile - 1) / kTile;
@@ -175,10 +176,9 @@ void run_transpose(const Node& node, std::span<plugin::OutTensor> outs) {
 
 plugin::OpDef transpose_op() {
   plugin::OpDef op("transpose",
-                       "Permutes the axes of x as numpy.transpose: output axis i is input axis "
-                       "perm[i].");
-  op
-      .input("x", "the tensor to transpose")
+                   "Permutes the axes of x as numpy.transpose: output axis i is input axis "
+                   "perm[i].");
+  op.input("x", "the tensor to transpose")
       .output("out", "x with its axes permuted")
       .attr_optional("perm", GR_ATTR_INT_LIST,
                      "a permutation of the axes, negative values counting from the last "

@@ -80,14 +80,15 @@ TEST_P(GraphCase, MatchesReference) {
       io::HostArray ref = io::read_tensor(ref_path.string(), dtype);
       EXPECT_TRUE(tensors_close(got, ref, rtol, atol)) << v.name << ", output " << name;
       if (std::string(v.name) == "default") first[name] = got;
-      if (std::string(v.name) == "one thread")
+      if (std::string(v.name) == "one thread") {
         EXPECT_TRUE(tensors_identical(got, first[name])) << "--threads 1 vs default, output " << name;
+      }
     }
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, GraphCase, ::testing::ValuesIn(case_names()),
-                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+                         [](const ::testing::TestParamInfo<std::string>& param) { return param.param; });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(GraphCase);
 
 }  // namespace

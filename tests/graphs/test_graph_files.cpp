@@ -51,7 +51,7 @@ TEST_P(InvalidGraph, ReportsTheStatedError) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Graphs, InvalidGraph, ::testing::ValuesIn(graph_files(true)),
-                         [](const auto& info) { return test_name(info.param); });
+                         [](const auto& param) { return test_name(param.param); });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(InvalidGraph);
 
 class ShippedGraph : public ::testing::TestWithParam<std::string> {};
@@ -67,7 +67,7 @@ TEST_P(ShippedGraph, ChecksAndRuns) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Graphs, ShippedGraph, ::testing::ValuesIn(graph_files(false)),
-                         [](const auto& info) { return test_name(info.param); });
+                         [](const auto& param) { return test_name(param.param); });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ShippedGraph);
 
 }  // namespace
