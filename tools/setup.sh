@@ -8,6 +8,9 @@ packages=(
   libopenblas-dev libsleef-dev libfftw3-dev
   python3-numpy python3-scipy
 )
+# Regenerating reference data and running the peer benchmarks also needs PyTorch:
+# tools/setup.sh --reference
+if [ "${1:-}" = "--reference" ]; then packages+=(python3-torch libboost-dev); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -61,7 +61,7 @@ std::string explain_text(const Graph& g) {
     const Node& n = g.nodes[i];
     std::string what = n.kind == NodeKind::kInput ? "input"
                        : n.kind == NodeKind::kFused ? "fused"
-                                                    : n.op->desc.name;
+                                                    : std::string(n.op->desc.name) + (n.epilogue ? "+epilogue" : "");
     std::string ins;
     for (size_t k = 0; k < n.inputs.size(); ++k) {
       const Node& p = g.nodes[n.inputs[k].node];
@@ -78,6 +78,15 @@ std::string explain_text(const Graph& g) {
   bool any = false;
   for (int i : order) {
     const Node& n = g.nodes[i];
+    if (n.epilogue) {
+      any = true;
+      std::string members;
+      for (size_t m = 0; m < n.epilogue->member_ids.size(); ++m)
+        members += (m ? ", " : "") + n.epilogue->member_ids[m] + " (" + n.epilogue->member_ops[m] + ")";
+      os << "\n  " << n.id << " (" << n.op->desc.name << ") + epilogue " << members << "; saves "
+         << human(n.epilogue->bytes_saved) << " of memory traffic\n    out = "
+         << expr::to_string(n.epilogue->formulas[0]) << "  (in0 = the op's own value)";
+    }
     if (n.kind != NodeKind::kFused) continue;
     any = true;
     std::string members;

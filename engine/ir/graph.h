@@ -70,6 +70,7 @@ struct Node {
   std::vector<std::string> output_names;
   std::vector<Shape> output_shapes;
   std::shared_ptr<const FusedGroup> fused;  // kFused
+  std::shared_ptr<const FusedGroup> epilogue;  // an elementwise chain the op applies to output 0
   bool removed = false;                     // dropped by a pass
   bool invalid = false;                     // has errors already reported: not inferred
   /// Index of the output named `port`, or -1.

@@ -1,6 +1,7 @@
 #include "ir/node_call.h"
 
 #include "expr/expr.h"
+#include "ir/fused_group.h"
 
 #include <map>
 
@@ -39,6 +40,10 @@ NodeCall::NodeCall(const Graph& graph, const Node& node) {
   node_.param_names = param_names_.data();
   node_.param_values = graph.param_values.data();
   node_.host = &host_services();
+  if (node.epilogue) {
+    epilogue_ = std::make_unique<gr_program>(gr_program{node.epilogue->program});
+    node_.epilogue = epilogue_.get();
+  }
 }
 
 expr::AstPtr elementwise_formula(const Graph& graph, const Node& node) {

@@ -4,7 +4,9 @@
 
 #include "expr/expr.h"
 #include "ir/graph.h"
+#include "plugin_host/program_handle.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,7 @@ class NodeCall {
   gr_node node_{};
   std::vector<const char*> input_names_;
   std::vector<const char*> param_names_;
+  std::unique_ptr<gr_program> epilogue_;
   std::vector<gr_tensor> inputs_;
 };
 

@@ -146,6 +146,59 @@ void build_group(Graph& g, const Grouping& grouping, int root) {
   r.input_ref_ports.assign(operands.size(), "");
 }
 
+// The formula of an elementwise node or fused group over its inputs in0, in1, ...
+expr::AstPtr formula_over_operands(const Graph& g, const Node& n) {
+  if (n.kind == NodeKind::kFused) return n.fused->formulas[0];
+  std::map<std::string, expr::AstPtr> bindings;
+  for (size_t k = 0; k < n.input_ports.size(); ++k) {
+    auto var = std::make_shared<expr::Ast>();
+    var->op = expr::OpCode::kVar;
+    var->name = "in" + std::to_string(k);
+    bindings[n.input_ports[k]] = var;
+  }
+  return expr::substitute(elementwise_formula(g, n), bindings);
+}
+
+// Folds an elementwise node (or fused group) whose only operand is output 0 of an op that
+// supports epilogues, and that is that output's only consumer, into the op: the op then
+// applies the formula in its own output loop and the intermediate never reaches memory.
+void fold_epilogues(Graph& g) {
+  std::set<int> outputs;
+  for (const auto& [name, ref] : g.outputs) outputs.insert(ref.node);
+  auto consumers = g.consumers();
+  for (int e : g.topo_order()) {
+    Node& n = g.nodes[e];
+    bool elementwise = n.kind == NodeKind::kFused || fusible(n);
+    if (!elementwise || n.inputs.size() != 1 || n.inputs[0].port != 0 || n.output_shapes.empty()) continue;
+    int p = n.inputs[0].node;
+    Node& producer = g.nodes[p];
+    if (producer.kind != NodeKind::kOp || !producer.op || producer.op->elementwise() || producer.epilogue ||
+        !(producer.op->desc.flags & GR_OP_EPILOGUE) || outputs.count(p) || consumers[p].size() != 1 ||
+        producer.output_shapes.empty() || producer.output_shapes[0] != n.output_shapes[0])
+      continue;
+    auto group = std::make_shared<FusedGroup>();
+    if (n.kind == NodeKind::kFused) *group = *n.fused;
+    else {
+      group->member_ids = {n.id};
+      group->member_ops = {n.op->desc.name};
+    }
+    group->variables = {"in0"};
+    group->formulas = {formula_over_operands(g, n)};
+    group->program = expr::Program::compile(std::span(&group->formulas[0], 1), group->variables);
+    group->bytes_saved += 2 * tensor_bytes(n.output_shapes[0], g.dtype);
+    producer.epilogue = group;
+    n.removed = true;
+    // What read the folded node now reads the producer's (transformed) output.
+    for (auto& node : g.nodes)
+      for (auto& in : node.inputs)
+        if (in.node == e) in = ValueRef{p, 0};
+    for (auto& [name, ref] : g.outputs)
+      if (ref.node == e) ref = ValueRef{p, 0};
+    consumers = g.consumers();
+    for (auto& [name, ref] : g.outputs) outputs.insert(ref.node);
+  }
+}
+
 }  // namespace
 
 void fuse_elementwise(Graph& graph) {
@@ -159,6 +212,7 @@ void fuse_elementwise(Graph& graph) {
       for (int root : grouping.groups(static_cast<int>(v))) all_fused = all_fused && graph.nodes[root].kind == NodeKind::kFused;
       if (all_fused) graph.nodes[v].removed = true;
     }
+  fold_epilogues(graph);
 }
 
 void run_fuse_elementwise(Graph& graph, const PassContext& context) {

@@ -1,6 +1,7 @@
 // gr_host: what the engine offers plugins. parallel_for runs fixed-size chunks on oneTBB so
 // results never depend on the thread count; programs are the expression language's.
 #include "expr/expr.h"
+#include "plugin_host/program_handle.h"
 #include "plugin_host/registry.h"
 
 #include <oneapi/tbb/blocked_range.h>
@@ -34,10 +35,6 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain,
 }  // namespace
 }  // namespace graphrun
 
-// The opaque C type behind gr_program*.
-struct gr_program {
-  std::shared_ptr<const graphrun::expr::Program> program;
-};
 
 namespace graphrun {
 namespace {

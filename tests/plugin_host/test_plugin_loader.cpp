@@ -88,6 +88,41 @@ TEST(PluginLoader, APluginListedInTheGraphThatFailsIsReportedAtItsLine) {
   EXPECT_NE(r.err.find(path + ":4:5: plugin "), std::string::npos) << r.err;
 }
 
+TEST(PluginLoader, ThirdPartyElementwiseOpsFuseWithBuiltInOnes) {
+  TempDir dir;
+  std::string g = graph_with_plugin(dir,
+                                    "nodes:\n"
+                                    "  - {id: x, op: linspace, start: -1, stop: 1, num: 9}\n"
+                                    "  - {id: c, op: cube, in: [x], gain: 2}\n"
+                                    "  - {id: y, op: tanh, in: [c]}\n"
+                                    "outputs: [y]\n");
+  CommandResult r = run_graphrun({"explain", g});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("y: c (cube), y (tanh)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("out = tanh((((2 * in0) * in0) * in0))"), std::string::npos) << r.out;
+}
+
+TEST(PluginLoader, AnElementwiseChainBecomesTheEpilogueOfAnOpThatSupportsIt) {
+  TempDir dir;
+  std::string g = graph_with_plugin(dir,
+                                    "nodes:\n"
+                                    "  - {id: x, op: linspace, start: 0, stop: 1, num: 6}\n"
+                                    "  - {id: r, op: reshape, in: [x], shape: [2, 3]}\n"
+                                    "  - {id: s, op: running_sum, in: [r]}\n"
+                                    "  - {id: e, op: exp, in: [s]}\n"
+                                    "  - {id: y, op: scale, in: [e], a: 2, b: -1}\n"
+                                    "outputs: [y]\n");
+  CommandResult explain = run_graphrun({"explain", g});
+  ASSERT_EQ(explain.exit_code, 0) << explain.err;
+  EXPECT_NE(explain.out.find("running_sum+epilogue"), std::string::npos) << explain.out;
+  EXPECT_NE(explain.out.find("s (running_sum) + epilogue e (exp), y (scale)"), std::string::npos) << explain.out;
+  CommandResult fused = run_graphrun({"run", g});
+  CommandResult unfused = run_graphrun({"run", g, "--no-fuse"});
+  ASSERT_EQ(fused.exit_code, 0) << fused.err;
+  EXPECT_EQ(fused.out, unfused.out);
+  EXPECT_NE(fused.out.find("y: f64 (2, 3) = [["), std::string::npos) << fused.out;
+}
+
 TEST(PluginLoader, LoadsEveryLibraryOfGraphrunPluginPath) {
   TempDir dir;
   std::filesystem::copy_file(plugin("test_third_party"), dir.path() + "/libthird.so");

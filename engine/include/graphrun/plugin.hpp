@@ -158,6 +158,18 @@ class Node {
     return out;
   }
 
+  /// Applies the fused elementwise epilogue (if any) in place to n values of the first
+  /// output, just written. Call it from the kernel, per chunk, when the op declared
+  /// supports_epilogue().
+  template <typename T> void apply_epilogue(T* values, int64_t n) const {
+    if (!n_->epilogue || n <= 0) return;
+    const void* in[] = {values};
+    void* out[] = {values};
+    const int32_t scalar[] = {0};
+    n_->host->program_eval(n_->epilogue, n_->dtype, n, in, scalar, out);
+  }
+  bool has_epilogue() const { return n_->epilogue != nullptr; }
+
   /// Runs body(begin, end) over [0, n) in fixed chunks of `grain`, in parallel.
   template <typename Body> void parallel_for(int64_t n, int64_t grain, Body&& body) const {
     auto trampoline = [](void* ctx, int64_t b, int64_t e) { (*static_cast<Body*>(ctx))(b, e); };
@@ -218,6 +230,9 @@ class OpDef {
   }
   OpDef& variadic_inputs() { flags_ |= GR_OP_VARIADIC_INPUTS; return *this; }
   OpDef& dynamic_outputs() { flags_ |= GR_OP_DYNAMIC_OUTPUTS; return *this; }
+  /// The kernel applies Node::apply_epilogue to each chunk of its first output it writes,
+  /// so a following elementwise chain fuses into the op's output loop.
+  OpDef& supports_epilogue() { flags_ |= GR_OP_EPILOGUE; return *this; }
 
   /// A required attribute (no default).
   OpDef& attr(std::string name, gr_attr_type type, std::string doc, const char* choices = nullptr) {

@@ -121,6 +121,11 @@ typedef struct gr_node {
   const double* param_values;
   const struct gr_host* host;
   void* state;                    /* what prepare returned */
+  /* Ops flagged GR_OP_EPILOGUE: an elementwise program (one variable, the op's value; one
+   * result) that the kernel applies to each chunk of its first output right after
+   * computing it, while it is still in cache: host->program_eval(epilogue, dtype, n,
+   * &chunk, &zero, &chunk) (in place is allowed). NULL when there is none. */
+  const struct gr_program* epilogue;
 } gr_node;
 
 /* What shape inference produces: one entry per output port. */
@@ -132,7 +137,8 @@ typedef struct gr_outputs {
 
 typedef enum gr_op_flags {
   GR_OP_VARIADIC_INPUTS = 1, /* any port name, or a positional list of any length */
-  GR_OP_DYNAMIC_OUTPUTS = 2  /* infer names the outputs (e.g. one per ODE state) */
+  GR_OP_DYNAMIC_OUTPUTS = 2, /* infer names the outputs (e.g. one per ODE state) */
+  GR_OP_EPILOGUE = 4         /* the kernel applies node->epilogue to its first output */
 } gr_op_flags;
 
 typedef int (*gr_infer_fn)(void* user, const gr_node* node, gr_outputs* outputs, gr_status* status);
