@@ -1,6 +1,7 @@
 #include "driver/session.h"
 
 #include "graph/build_graph.h"
+#include "graph/inline_subgraphs.h"
 #include "io/tensor_file.h"
 #include "passes/infer_shapes.h"
 #include "passes/pass_context.h"
@@ -13,6 +14,7 @@ Graph load_graph(const std::string& path, const LoadOptions& options) {
   for (const auto& p : options.plugins) registry.load(p);
   DiagnosticSink sink;
   GraphFile file = parse_graph_file(path, options.sets, sink);
+  inline_subgraphs(file, sink);
   Graph graph = build_graph(file, registry, sink);
   // Shapes are checked even when the structure had errors, so that every problem of the
   // file is reported at once; nodes with errors (and what depends on them) are skipped.

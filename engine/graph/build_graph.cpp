@@ -1,5 +1,6 @@
 #include "graph/build_graph.h"
 
+#include "graph/inline_subgraphs.h"
 #include "graph/resolve_attrs.h"
 
 #include <set>
@@ -62,15 +63,16 @@ Graph build_graph(const GraphFile& file, Registry& registry, DiagnosticSink& sin
   g.name = file.name;
   g.doc = file.doc;
   g.dtype = file.dtype;
-  for (const auto& [name, p] : file.params) {
-    double v;
-    bool b;
-    if (p.value.IsScalar() && p.value.Tag() != "!" && !YAML::convert<bool>::decode(p.value, b) &&
-        YAML::convert<double>::decode(p.value, v)) {
-      g.param_names.push_back(name);
-      g.param_values.push_back(v);
+  auto table_of = [](const GraphFile& f) {
+    auto table = std::make_shared<ParamTable>();
+    for (const auto& [name, v] : f.numeric_params()) {
+      table->names.push_back(name);
+      table->values.push_back(v);
     }
-  }
+    return table;
+  };
+  g.params = table_of(file);
+  std::map<const GraphFile*, std::shared_ptr<const ParamTable>> scope_tables;
   for (size_t i = 0; i < file.plugins.size(); ++i) {
     try {
       registry.load(file.plugins[i]);
@@ -111,6 +113,10 @@ Graph build_graph(const GraphFile& file, Registry& registry, DiagnosticSink& sin
     if (!spec_of[i]) continue;
     const NodeSpec& spec = *spec_of[i];
     Node& node = g.nodes[i];
+    if (spec.op == kSubgraphOp) {  // a subgraph that could not be inlined (already reported)
+      node.invalid = true;
+      continue;
+    }
     node.op = registry.find(spec.op);
     if (!node.op) {
       sink.error(spec.op_loc, "node '" + spec.id + "': unknown op '" + spec.op + "'" +
@@ -118,7 +124,13 @@ Graph build_graph(const GraphFile& file, Registry& registry, DiagnosticSink& sin
       continue;
     }
     size_t errors_before = sink.count();
-    node.attrs = resolve_attrs(file, spec, *node.op, sink);
+    const GraphFile& scope = spec.scope ? *spec.scope : file;
+    if (spec.scope) {
+      auto& table = scope_tables[spec.scope.get()];
+      if (!table) table = table_of(scope);
+      node.params = table;
+    }
+    node.attrs = resolve_attrs(scope, spec, *node.op, sink);
     for (int k = 0; k < node.op->desc.num_outputs; ++k) node.output_names.emplace_back(node.op->desc.outputs[k].name);
     connect_inputs(spec, *node.op, ids, node, sink);
     node.invalid = sink.count() > errors_before;

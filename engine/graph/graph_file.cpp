@@ -15,6 +15,18 @@ SourceLoc loc_of(const std::string& file, const YAML::Node& node) {
   return {file, m.line + 1, m.column + 1};
 }
 
+std::vector<std::pair<std::string, double>> GraphFile::numeric_params() const {
+  std::vector<std::pair<std::string, double>> out;
+  for (const auto& [param, p] : params) {
+    double v;
+    bool b;
+    if (p.value.IsScalar() && p.value.Tag() != "!" && !YAML::convert<bool>::decode(p.value, b) &&
+        YAML::convert<double>::decode(p.value, v))
+      out.emplace_back(param, v);
+  }
+  return out;
+}
+
 RefSpec parse_ref(const std::string& text, SourceLoc loc) {
   RefSpec r;
   r.loc = std::move(loc);

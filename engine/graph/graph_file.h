@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,8 +24,13 @@ struct RefSpec {
   std::string text() const { return port.empty() ? node : node + ":" + port; }
 };
 
+struct GraphFile;
+
 /// One node entry of `nodes`.
 struct NodeSpec {
+  /// The file whose params and folder the node's attributes use: null for the file that
+  /// holds the node, else the subgraph file it was inlined from.
+  std::shared_ptr<const GraphFile> scope;
   std::string id;
   std::string op;
   SourceLoc loc;     // of the `id` value
@@ -61,6 +67,8 @@ struct GraphFile {
   std::vector<SourceLoc> plugin_locs;
   std::vector<NodeSpec> nodes;
   std::vector<std::pair<std::string, RefSpec>> outputs;  // output name -> ref
+  /// Numeric params (for formulas): name, value.
+  std::vector<std::pair<std::string, double>> numeric_params() const;
 };
 
 /// Location of a YAML node in `file` (1-based).

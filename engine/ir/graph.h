@@ -54,6 +54,12 @@ class AttrSet {
 
 enum class NodeKind { kOp, kInput, kFused };
 
+/// Numeric params visible to a node's formulas (a subgraph's nodes see the subgraph's).
+struct ParamTable {
+  std::vector<std::string> names;
+  std::vector<double> values;
+};
+
 struct FusedGroup;  // passes/fuse_elementwise.h
 
 /// One node of the IR.
@@ -67,6 +73,7 @@ struct Node {
   std::vector<SourceLoc> input_locs;
   std::vector<std::string> input_ref_ports;  // port named in each reference ("" = first)
   std::shared_ptr<AttrSet> attrs;
+  std::shared_ptr<const ParamTable> params;  // null: the graph's
   std::vector<std::string> output_names;
   std::vector<Shape> output_shapes;
   std::shared_ptr<const FusedGroup> fused;  // kFused
@@ -81,8 +88,9 @@ struct Node {
 struct Graph {
   std::string file, name, doc;
   gr_dtype dtype = GR_F32;
-  std::vector<std::string> param_names;  // numeric params, for formulas
-  std::vector<double> param_values;
+  std::shared_ptr<const ParamTable> params = std::make_shared<ParamTable>();  // numeric, for formulas
+  /// The params a node's formulas see.
+  const ParamTable& params_of(const Node& node) const { return node.params ? *node.params : *params; }
   std::vector<Node> nodes;
   std::vector<std::pair<std::string, ValueRef>> outputs;
   std::vector<std::string> output_ref_ports;  // port named in each output reference

@@ -35,10 +35,11 @@ NodeCall::NodeCall(const Graph& graph, const Node& node) {
     node_.attr_names = node.attrs->names.data();
     node_.attrs = node.attrs->values.data();
   }
-  node_.num_params = static_cast<int32_t>(graph.param_names.size());
-  for (const auto& name : graph.param_names) param_names_.push_back(name.c_str());
+  const ParamTable& params = graph.params_of(node);
+  node_.num_params = static_cast<int32_t>(params.names.size());
+  for (const auto& name : params.names) param_names_.push_back(name.c_str());
   node_.param_names = param_names_.data();
-  node_.param_values = graph.param_values.data();
+  node_.param_values = params.values.data();
   node_.host = &host_services();
   if (node.epilogue) {
     epilogue_ = std::make_unique<gr_program>(gr_program{node.epilogue->program});
@@ -59,7 +60,8 @@ expr::AstPtr elementwise_formula(const Graph& graph, const Node& node) {
     throw GraphError(loc_of_attr(i), "node '" + node.id + "': " + status.message);
   }
   std::map<std::string, double> params;
-  for (size_t i = 0; i < graph.param_names.size(); ++i) params[graph.param_names[i]] = graph.param_values[i];
+  const ParamTable& table = graph.params_of(node);
+  for (size_t i = 0; i < table.names.size(); ++i) params[table.names[i]] = table.values[i];
   for (size_t i = 0; i < node.attrs->values.size(); ++i) {
     const gr_value& v = node.attrs->values[i];
     if (v.kind == GR_VALUE_FLOAT || v.kind == GR_VALUE_INT) params[node.attrs->names[i]] = v.f;

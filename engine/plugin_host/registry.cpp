@@ -142,9 +142,32 @@ std::string executable_dir() {
 }
 }  // namespace
 
+namespace {
+// `subgraph` is expanded by the loader (graph/inline_subgraphs) before any pass; it is
+// listed here so that `graphrun ops` and `graphrun schema` describe it like any op.
+OpInfo subgraph_op_info() {
+  static const gr_attr_desc attrs[] = {
+      {"file", GR_ATTR_STRING, 1, gr_value{}, nullptr, "another graph file, relative to this one"},
+      {"params", GR_ATTR_STRING_MAP, 0, gr_value{}, nullptr, "overrides of the subgraph's params"}};
+  OpInfo info;
+  info.desc.api_version = GRAPHRUN_API_VERSION;
+  info.desc.struct_size = sizeof(gr_op_desc);
+  info.desc.name = "subgraph";
+  info.desc.doc =
+      "Another graph file used as one node: its inputs are the node's ports, its outputs the node's outputs. "
+      "Inlined before passes run, so fusion crosses its borders; recursion is an error.";
+  info.desc.flags = GR_OP_VARIADIC_INPUTS | GR_OP_DYNAMIC_OUTPUTS;
+  info.desc.num_attrs = 2;
+  info.desc.attrs = attrs;
+  info.plugin = "(engine: inlined when the graph is loaded)";
+  return info;
+}
+}  // namespace
+
 void Registry::load_defaults() {
   if (defaults_loaded_) return;
   defaults_loaded_ = true;
+  ops_.emplace("subgraph", subgraph_op_info());
   namespace fs = std::filesystem;
   std::error_code ec;
   std::string exe_dir = executable_dir();
