@@ -60,6 +60,7 @@ class AttrResolver {
       case GR_ATTR_FORMULA: {
         if (!n.IsScalar()) return mismatch();
         std::string s = n.Scalar();
+        if (desc.type == GR_ATTR_STRING && !interpolate(node, what, s)) return false;
         if (desc.type == GR_ATTR_STRING && !check_choice(node, desc, s)) return false;
         if (desc.type == GR_ATTR_STRING && (std::string(desc.name) == "path" || std::string(desc.name) == "file"))
           s = resolve_path(s);
@@ -145,7 +146,7 @@ class AttrResolver {
 
   // Follows a `$name` reference to the param's value (null node + diagnostic if unknown).
   YAML::Node deref(const YAML::Node& n) {
-    if (!n.IsScalar() || n.Scalar().size() < 2 || n.Scalar()[0] != '$') return n;
+    if (!n.IsScalar() || n.Scalar().size() < 2 || n.Scalar()[0] != '$' || n.Scalar()[1] == '{') return n;
     std::string name = n.Scalar().substr(1);
     for (const auto& [pname, p] : file_.params)
       if (pname == name) return p.value;
@@ -210,6 +211,29 @@ class AttrResolver {
     error(at, "node '" + spec_.id + "': attribute '" + desc.name + "' is '" + s + "': expected one of " +
                   list + did_you_mean(s, choices));
     return false;
+  }
+
+  // Replaces each "${name}" in a string attribute by the text of param `name`.
+  bool interpolate(const YAML::Node& at, const std::string& what, std::string& s) {
+    for (size_t start = s.find("${"); start != std::string::npos; start = s.find("${", start)) {
+      size_t end = s.find('}', start);
+      if (end == std::string::npos) {
+        error(at, what + ": unclosed '${' in '" + s + "'");
+        return false;
+      }
+      std::string name = s.substr(start + 2, end - start - 2);
+      auto it = std::find_if(file_.params.begin(), file_.params.end(), [&](const auto& p) { return p.first == name; });
+      if (it == file_.params.end()) {
+        std::vector<std::string> names;
+        for (const auto& p : file_.params) names.push_back(p.first);
+        error(at, what + ": unknown param '${" + name + "}'" + did_you_mean(name, names));
+        return false;
+      }
+      std::string value = it->second.value.Scalar();
+      s.replace(start, end - start + 1, value);
+      start += value.size();
+    }
+    return true;
   }
 
   std::string resolve_path(const std::string& s) const {
