@@ -121,6 +121,23 @@ TEST(Cli, CheckExplainDot) {
   EXPECT_NE(dot.out.find("->"), std::string::npos);
 }
 
+TEST(Cli, DotDrawsFusionGroupsAsClusters) {
+  TempDir dir;
+  std::string g = write_graph(dir,
+                              "format: 1\ngraph: fused\nnodes:\n"
+                              "  - {id: x, op: linspace, start: 0, stop: 1, num: 8}\n"
+                              "  - {id: a, op: exp, in: [x]}\n"
+                              "  - {id: b, op: sin, in: [a]}\n"
+                              "outputs: [b]\n");
+  CommandResult fused = run_graphrun({"dot", g});
+  ASSERT_EQ(fused.exit_code, 0) << fused.err;
+  EXPECT_NE(fused.out.find("subgraph cluster_"), std::string::npos) << fused.out;
+  EXPECT_NE(fused.out.find("label=\"b (fused)\""), std::string::npos) << fused.out;
+  CommandResult plain = run_graphrun({"dot", g, "--no-fuse"});
+  ASSERT_EQ(plain.exit_code, 0);
+  EXPECT_EQ(plain.out.find("cluster"), std::string::npos) << plain.out;
+}
+
 TEST(Cli, OpsAndSchema) {
   CommandResult ops = run_graphrun({"ops"});
   ASSERT_EQ(ops.exit_code, 0) << ops.err;
