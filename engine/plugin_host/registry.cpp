@@ -171,9 +171,11 @@ void Registry::load_defaults() {
   namespace fs = std::filesystem;
   std::error_code ec;
   std::string exe_dir = executable_dir();
+  // Next to the executable (the build tree), relative to an installed bin/, where this
+  // build installs, and the build tree's folder (for test programs elsewhere).
   std::vector<fs::path> candidates = {fs::path(exe_dir) / "plugins",
                                       fs::path(exe_dir) / ".." / "lib" / "graphrun" / "plugins",
-                                      fs::path(GRAPHRUN_BUILD_PLUGIN_DIR)};
+                                      fs::path(GRAPHRUN_INSTALL_PLUGIN_DIR), fs::path(GRAPHRUN_BUILD_PLUGIN_DIR)};
   for (const auto& dir : candidates) {
     if (fs::is_directory(dir, ec)) {
       load_folder(dir.string());
