@@ -4,6 +4,7 @@
 #include <graphrun/plugin.hpp>
 
 #include <cstdint>
+#include <span>
 #include <string>
 
 namespace graphrun::core {

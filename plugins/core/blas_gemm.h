@@ -11,7 +11,9 @@
 #include <climits>
 #include <cstdint>
 #include <stdexcept>
+#include <string>
 
+// OpenBLAS's own call, declared here as well since a netlib cblas.h does not declare it.
 extern "C" void openblas_set_num_threads(int num_threads);
 
 namespace graphrun::core {
@@ -27,6 +29,7 @@ struct GemmOperands {
   int64_t ldc;
 };
 
+/// cblas_sgemm / cblas_dgemm on row-major A (m, k) and B (k, n), or B (n, k) used as Bᵀ.
 inline void blas_gemm(bool b_transposed, int m, int n, int k, const float* a, int lda,
                       const float* b, int ldb, float beta, float* c, int ldc) {
   cblas_sgemm(CblasRowMajor, CblasNoTrans, b_transposed ? CblasTrans : CblasNoTrans, m, n, k, 1.0f,
@@ -63,16 +66,17 @@ inline GemmTiling gemm_tiling(int64_t m, int64_t n, int64_t k) {
           std::max<int64_t>(rows * cols * std::max<int64_t>(k, 1), 1)};
 }
 
-inline int blas_int(int64_t v) {
+/// BLAS takes 32-bit sizes: checked before any tile runs (tile rows stay below 2^29).
+inline void check_blas_size(int64_t v) {
   if (v > INT_MAX)
     throw std::runtime_error("matrix dimension " + std::to_string(v) +
                              " exceeds the BLAS limit of 2^31 - 1");
-  return static_cast<int>(v);
 }
 
 /// Runs `batch` products C_i = A_i · op(B_i) + beta · C_i, all (m, k) by (k, n), in
 /// parallel tiles. operands_of(i) gives the pointers of item i. op(B) is Bᵀ when
 /// b_transposed (B stored (n, k)). beta is 0 (overwrite) or 1 (accumulate onto C).
+/// Leading dimensions are n or k, as for dense row-major operands.
 template <typename T, typename OperandsOf>
 void parallel_gemm(const plugin::Node& node, int64_t batch, int64_t m, int64_t n, int64_t k,
                    bool b_transposed, T beta, const OperandsOf& operands_of) {
@@ -85,6 +89,8 @@ void parallel_gemm(const plugin::Node& node, int64_t batch, int64_t m, int64_t n
       }
     return;
   }
+  check_blas_size(n);
+  check_blas_size(k);
   openblas_set_num_threads(1);  // each tile single-threaded; the tiles run in parallel
   const GemmTiling tiling = gemm_tiling(m, n, k);
   const int64_t row_tiles = (m + tiling.rows - 1) / tiling.rows;
@@ -99,9 +105,9 @@ void parallel_gemm(const plugin::Node& node, int64_t batch, int64_t m, int64_t n
       const int64_t rows = std::min(tiling.rows, m - r0);
       const int64_t cols = std::min(tiling.cols, n - c0);
       const T* b = b_transposed ? op.b + c0 * op.ldb : op.b + c0;
-      blas_gemm(b_transposed, blas_int(rows), blas_int(cols), blas_int(k), op.a + r0 * op.lda,
-                blas_int(op.lda), b, blas_int(op.ldb), beta, op.c + r0 * op.ldc + c0,
-                blas_int(op.ldc));
+      blas_gemm(b_transposed, static_cast<int>(rows), static_cast<int>(cols), static_cast<int>(k),
+                op.a + r0 * op.lda, static_cast<int>(op.lda), b, static_cast<int>(op.ldb), beta,
+                op.c + r0 * op.ldc + c0, static_cast<int>(op.ldc));
     }
   });
 }

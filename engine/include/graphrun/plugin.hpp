@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -172,8 +173,10 @@ class Node {
 
   /// Runs body(begin, end) over [0, n) in fixed chunks of `grain`, in parallel.
   template <typename Body> void parallel_for(int64_t n, int64_t grain, Body&& body) const {
-    auto trampoline = [](void* ctx, int64_t b, int64_t e) { (*static_cast<Body*>(ctx))(b, e); };
-    n_->host->parallel_for(0, n, grain < 1 ? 1 : grain, trampoline, &body);
+    using Callable = std::remove_reference_t<Body>;
+    auto trampoline = [](void* ctx, int64_t b, int64_t e) { (*static_cast<Callable*>(ctx))(b, e); };
+    n_->host->parallel_for(0, n, grain < 1 ? 1 : grain, trampoline,
+                           const_cast<void*>(static_cast<const void*>(&body)));
   }
 
  private:
