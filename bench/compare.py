@@ -115,6 +115,15 @@ outputs: [y]
     return "linear (4096,1024)x(1024,1024)^T f32", "numpy matmul", g, p, 1.0, f"{flops / (g[0] / 1e3) / 1e9:.0f} GFLOP/s"
 
 
+def memory_bandwidth(repeat):
+    """GB/s of a plain copy of 2^25 f32 (one read + one write), the physical limit that an
+    elementwise kernel over the same bytes approaches."""
+    a = np.ones(1 << 25, dtype=np.float32)
+    b = np.empty_like(a)
+    median, _ = time_peer(lambda: np.copyto(b, a), repeat)
+    return 2 * a.nbytes / (median / 1e3) / 1e9
+
+
 BENCHES = {"expr": bench_expr, "chain": bench_chain, "linear": bench_linear}
 
 
@@ -133,6 +142,7 @@ def main():
             ratio = p[0] / g[0]
             rows.append((what, peer, g, p, ratio, target, note))
             print(f"{what}: graphrun {g[0]:.3f} ms, {peer} {p[0]:.3f} ms, ratio {ratio:.2f}", file=sys.stderr)
+    print(f"Memory bandwidth (numpy copy of 2^25 f32, read + write): {memory_bandwidth(args.repeat):.1f} GB/s\n")
     print("| benchmark | graphrun median (min) ms | peer | peer median (min) ms | peer/graphrun | target | note |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for what, peer, g, p, ratio, target, note in rows:

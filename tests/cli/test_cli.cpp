@@ -138,6 +138,23 @@ TEST(Cli, DotDrawsFusionGroupsAsClusters) {
   EXPECT_EQ(plain.out.find("cluster"), std::string::npos) << plain.out;
 }
 
+TEST(Cli, ProfileShowsAFusedGroupAsOneRow) {
+  TempDir dir;
+  std::string g = write_graph(dir,
+                              "format: 1\ngraph: fused\nnodes:\n"
+                              "  - {id: x, op: linspace, start: 0, stop: 1, num: 8}\n"
+                              "  - {id: a, op: exp, in: [x]}\n"
+                              "  - {id: b, op: sin, in: [a]}\n"
+                              "  - {id: c, op: sqrt, in: [b]}\n"
+                              "outputs: [c]\n");
+  CommandResult fused = run_graphrun({"run", g, "--profile", "--quiet"});
+  ASSERT_EQ(fused.exit_code, 0) << fused.err;
+  EXPECT_NE(fused.err.find("fused(3)"), std::string::npos) << fused.err;
+  EXPECT_NE(fused.err.find("over 2 steps"), std::string::npos) << fused.err;
+  CommandResult unfused = run_graphrun({"run", g, "--profile", "--quiet", "--no-fuse"});
+  EXPECT_NE(unfused.err.find("over 4 steps"), std::string::npos) << unfused.err;
+}
+
 TEST(Cli, OpsAndSchema) {
   CommandResult ops = run_graphrun({"ops"});
   ASSERT_EQ(ops.exit_code, 0) << ops.err;
