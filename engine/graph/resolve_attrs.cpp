@@ -206,8 +206,8 @@ class AttrResolver {
   bool check_choice(const YAML::Node& at, const gr_attr_desc& desc, const std::string& s) {
     auto choices = split_choices(desc.choices);
     if (choices.empty() || std::find(choices.begin(), choices.end(), s) != choices.end()) return true;
-    std::string list;
-    for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+    std::string list = desc.type == GR_ATTR_INT_OR_STRING ? "an integer, or " : "";
+    for (size_t i = 0; i < choices.size(); ++i) list += (i ? ", " : "") + choices[i];
     error(at, "node '" + spec_.id + "': attribute '" + desc.name + "' is '" + s + "': expected one of " +
                   list + did_you_mean(s, choices));
     return false;

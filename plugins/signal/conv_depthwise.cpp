@@ -1,0 +1,92 @@
+// conv1d's depthwise path (one input channel per output channel, stride 1), Mamba's
+// causal conv: where every tap falls inside the input, a lane of outputs is bias + taps
+// accumulated in registers, then silu, then stored once. The few outputs near the edges
+// take a bounds-checked scalar loop. Each output sums bias, then taps in order.
+#include "conv_kernels.h"
+
+namespace graphrun::signal {
+namespace {
+
+/// One output near an edge: the taps that fall inside [0, length), in order.
+template <typename T>
+T edge_output(const T* x, const T* w, T bias, int64_t t, const ConvGeometry& g) {
+  T acc = bias;
+  for (int64_t k = 0; k < g.kernel; ++k) {
+    const int64_t i = t + k * g.dilation - g.pad_left;
+    if (i >= 0 && i < g.length) acc = acc + w[k] * x[i];
+  }
+  return acc;
+}
+
+/// Lanes of outputs [lo, hi) (hi - lo a multiple of the lane width), all taps inside x.
+/// kTaps is K when known at compile time, 0 for any K.
+template <typename T, int kTaps, bool kSilu>
+void interior_lanes(T* y, int64_t lo, int64_t hi, const T* x, const T* w, T bias, const ConvGeometry& g) {
+  constexpr int64_t width = kLaneWidth<T>;
+  const int64_t taps = kTaps ? kTaps : g.kernel, dilation = g.dilation;
+  Lane<T> wk[kTaps ? kTaps : 1];
+  if constexpr (kTaps > 0)
+    for (int k = 0; k < kTaps; ++k) wk[k] = splat(w[k]);
+  for (int64_t t = lo; t < hi; t += width) {
+    const T* first = x + (t - g.pad_left);
+    Lane<T> acc = splat(bias);
+    for (int64_t k = 0; k < taps; ++k) {
+      Lane<T> wv;
+      if constexpr (kTaps > 0) wv = wk[k];
+      else wv = splat(w[k]);
+      acc = acc + wv * load_lane(first + k * dilation);
+    }
+    if constexpr (kSilu) acc = lane_silu<T>(acc);
+    store_lane(y + t, acc);
+  }
+}
+
+template <typename T, int kTaps>
+void interior(T* y, int64_t lo, int64_t hi, const T* x, const T* w, T bias, const ConvGeometry& g) {
+  if (g.silu) interior_lanes<T, kTaps, true>(y, lo, hi, x, w, bias, g);
+  else interior_lanes<T, kTaps, false>(y, lo, hi, x, w, bias, g);
+}
+
+/// Outputs [t0, t1) of one row.
+template <typename T>
+void depthwise_chunk(const plugin::Node& node, T* y, int64_t t0, int64_t t1, const T* x, const T* w, T bias,
+                     const ConvGeometry& g) {
+  // Every tap of output t is inside x when pad_left <= t < length + pad_left - (span - 1).
+  const int64_t lo = std::clamp(g.pad_left, t0, t1);
+  const int64_t inside_end = std::clamp(g.length + g.pad_left - g.span() + 1, lo, t1);
+  const int64_t hi = lo + (inside_end - lo) / kLaneWidth<T> * kLaneWidth<T>;
+  for (int64_t t = t0; t < lo; ++t) y[t] = edge_output(x, w, bias, t, g);
+  switch (g.kernel) {
+    case 2: interior<T, 2>(y, lo, hi, x, w, bias, g); break;
+    case 3: interior<T, 3>(y, lo, hi, x, w, bias, g); break;
+    case 4: interior<T, 4>(y, lo, hi, x, w, bias, g); break;
+    default: interior<T, 0>(y, lo, hi, x, w, bias, g); break;
+  }
+  for (int64_t t = hi; t < t1; ++t) y[t] = edge_output(x, w, bias, t, g);
+  if (g.silu) {
+    silu_in_place(y + t0, lo - t0);
+    silu_in_place(y + hi, t1 - hi);
+  }
+  node.apply_epilogue(y + t0, t1 - t0);
+}
+
+}  // namespace
+
+template <typename T>
+void conv_depthwise(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<T>& t) {
+  const int64_t chunks = (g.out_length + kChunk - 1) / kChunk;
+  const int64_t grain = chunk_grain(std::min(kChunk, g.out_length), g.kernel);
+  node.parallel_for(g.batch * g.out_channels * chunks, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; ++item) {
+      const int64_t row = item / chunks, t0 = item % chunks * kChunk;
+      const int64_t c = row % g.out_channels;
+      depthwise_chunk(node, t.y + row * g.out_length, t0, std::min(g.out_length, t0 + kChunk),
+                      t.x + row * g.length, t.w + c * g.kernel, t.bias ? t.bias[c] : T(0), g);
+    }
+  });
+}
+
+template void conv_depthwise<float>(const plugin::Node&, const ConvGeometry&, const ConvTensors<float>&);
+template void conv_depthwise<double>(const plugin::Node&, const ConvGeometry&, const ConvTensors<double>&);
+
+}  // namespace graphrun::signal

@@ -1,0 +1,49 @@
+// The three CPU paths of conv1d and what they share: the tensors of a run, the fixed
+// output chunking (results never depend on the thread count) and the output epilogue.
+#pragma once
+
+#include "conv_geometry.h"
+#include "silu_lanes.h"
+
+#include <graphrun/plugin.hpp>
+
+#include <algorithm>
+#include <cstdint>
+
+namespace graphrun::signal {
+
+class FftPlan;
+
+/// The data of one conv1d run, rows as in ConvGeometry: x row n·C_in + c, y row n·C_out + c.
+template <typename T> struct ConvTensors {
+  const T* x;
+  const T* w;
+  const T* bias;  // nullptr when the node has none
+  T* y;
+};
+
+/// Outputs per chunk of a row: one chunk of y stays in L1 while the kernel works on it.
+inline constexpr int64_t kChunk = 2048;
+
+/// Chunks of kChunk outputs per task, so each task does at least ~2^16 multiply-adds.
+inline int64_t chunk_grain(int64_t outputs_per_chunk, int64_t macs_per_output) {
+  return std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(1, outputs_per_chunk * macs_per_output));
+}
+
+/// Applies the activation and the node's fused epilogue to n outputs just written.
+template <typename T> void finish_chunk(const plugin::Node& node, const ConvGeometry& g, T* y, int64_t n) {
+  if (g.silu) silu_in_place(y, n);
+  node.apply_epilogue(y, n);
+}
+
+/// General direct path: any stride, dilation, groups and padding, vectorized along L.
+template <typename T> void conv_direct(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<T>& t);
+
+/// Depthwise stride-1 path (Mamba's causal conv): taps, bias and silu in registers.
+template <typename T> void conv_depthwise(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<T>& t);
+
+/// Overlap-save FFT path with the node's prepared plan.
+template <typename T>
+void conv_fft(const plugin::Node& node, const ConvGeometry& g, const FftPlan& plan, const ConvTensors<T>& t);
+
+}  // namespace graphrun::signal

@@ -1,0 +1,117 @@
+#include "fft_plan.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+namespace graphrun::signal {
+namespace {
+
+// Costs in units of one multiply-add of the direct path, fitted to the crossover sweep of
+// bench/bench_signal.py --crossover (AVX-512, f32): an FFTW transform of n samples costs
+// n·(kFftUnit·log2 n + kFftPerSample) + kFftPerCall (copies in and out, call overhead);
+// a complex multiply-add of the spectra products kSpectrumMac.
+constexpr double kFftUnit = 3.0;
+constexpr double kFftPerSample = 4.0;
+constexpr double kFftPerCall = 4000.0;
+constexpr double kSpectrumMac = 3.0;
+// The kernel spectra are kept for the whole run; past this size auto picks direct.
+constexpr double kMaxSpectraBytes = 512.0 * 1024 * 1024;
+
+std::mutex& planner_mutex() {
+  static std::mutex m;  // FFTW's planner and plan destruction are not thread-safe
+  return m;
+}
+
+double transform_cost(int64_t n) {
+  const double size = static_cast<double>(n);
+  return size * (kFftUnit * std::log2(size) + kFftPerSample) + kFftPerCall;
+}
+
+FftLayout layout_of(const ConvGeometry& g, int64_t size) {
+  FftLayout l;
+  l.size = size;
+  l.step = size - g.span() + 1;
+  l.blocks = (g.dense_length() + l.step - 1) / l.step;
+  return l;
+}
+
+double spectra_bytes(const ConvGeometry& g, const FftLayout& l) {
+  return static_cast<double>(g.out_channels * g.in_per_group()) * static_cast<double>(l.bins()) * 2 * sizeof(double);
+}
+
+}  // namespace
+
+bool fft_spectra_fit(const ConvGeometry& g, const FftLayout& l) { return spectra_bytes(g, l) <= kMaxSpectraBytes; }
+
+double fft_cost(const ConvGeometry& g, const FftLayout& l) {
+  const double per_group = static_cast<double>(g.in_per_group()), out_per_group = static_cast<double>(g.out_per_group());
+  const double per_block = (per_group + out_per_group) * transform_cost(l.size) +
+                           per_group * out_per_group * static_cast<double>(l.bins()) * kSpectrumMac;
+  const double kernels = static_cast<double>(g.out_channels) * per_group * transform_cost(l.size);
+  return static_cast<double>(g.batch * g.groups * l.blocks) * per_block + kernels;
+}
+
+double direct_cost(const ConvGeometry& g) {
+  return static_cast<double>(g.batch * g.out_channels) * static_cast<double>(g.out_length) *
+         static_cast<double>(g.in_per_group() * g.kernel);
+}
+
+FftLayout fft_layout(const ConvGeometry& g) {
+  const int64_t smallest = std::max<int64_t>(16, std::bit_ceil(static_cast<uint64_t>(g.span())));
+  const int64_t largest = std::max<int64_t>(
+      smallest, std::bit_ceil(static_cast<uint64_t>(g.dense_length() + g.span() - 1)));
+  FftLayout best = layout_of(g, smallest);
+  for (int64_t size = smallest * 2; size <= largest; size *= 2) {
+    FftLayout l = layout_of(g, size);
+    if (!fft_spectra_fit(g, l)) break;
+    if (fft_cost(g, l) < fft_cost(g, best)) best = l;
+  }
+  return best;
+}
+
+FftPlan::FftPlan(const FftLayout& layout, gr_dtype dtype) : layout_(layout) {
+  if (layout.size > (int64_t{1} << 30))
+    throw std::runtime_error("FFT of size " + std::to_string(layout.size) + " is too large");
+  const int n = static_cast<int>(layout.size);
+  std::lock_guard lock(planner_mutex());
+  if (dtype == GR_F64) {
+    FftBuffer<double> real = fft_buffer<double>(layout.size), spectrum = fft_buffer<double>(2 * layout.bins());
+    auto* complex = reinterpret_cast<fftw_complex*>(spectrum.get());
+    forward_f64_ = fftw_plan_dft_r2c_1d(n, real.get(), complex, FFTW_ESTIMATE);
+    inverse_f64_ = fftw_plan_dft_c2r_1d(n, complex, real.get(), FFTW_ESTIMATE);
+  } else {
+    FftBuffer<float> real = fft_buffer<float>(layout.size), spectrum = fft_buffer<float>(2 * layout.bins());
+    auto* complex = reinterpret_cast<fftwf_complex*>(spectrum.get());
+    forward_f32_ = fftwf_plan_dft_r2c_1d(n, real.get(), complex, FFTW_ESTIMATE);
+    inverse_f32_ = fftwf_plan_dft_c2r_1d(n, complex, real.get(), FFTW_ESTIMATE);
+  }
+  if (!(forward_f64_ && inverse_f64_) && !(forward_f32_ && inverse_f32_))
+    throw std::runtime_error("FFTW could not plan a transform of size " + std::to_string(n));
+}
+
+FftPlan::~FftPlan() {
+  std::lock_guard lock(planner_mutex());
+  if (forward_f64_) fftw_destroy_plan(forward_f64_);
+  if (inverse_f64_) fftw_destroy_plan(inverse_f64_);
+  if (forward_f32_) fftwf_destroy_plan(forward_f32_);
+  if (inverse_f32_) fftwf_destroy_plan(inverse_f32_);
+}
+
+void FftPlan::forward(float* real, float* spectrum) const {
+  fftwf_execute_dft_r2c(forward_f32_, real, reinterpret_cast<fftwf_complex*>(spectrum));
+}
+void FftPlan::forward(double* real, double* spectrum) const {
+  fftw_execute_dft_r2c(forward_f64_, real, reinterpret_cast<fftw_complex*>(spectrum));
+}
+void FftPlan::inverse(float* spectrum, float* real) const {
+  fftwf_execute_dft_c2r(inverse_f32_, reinterpret_cast<fftwf_complex*>(spectrum), real);
+}
+void FftPlan::inverse(double* spectrum, double* real) const {
+  fftw_execute_dft_c2r(inverse_f64_, reinterpret_cast<fftw_complex*>(spectrum), real);
+}
+
+}  // namespace graphrun::signal

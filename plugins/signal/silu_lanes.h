@@ -1,0 +1,77 @@
+// SIMD lanes for the conv1d kernels (GCC vectors of the target's widest ISA) and a
+// vectorized silu on them through SLEEF's 1-ulp exp.
+#pragma once
+
+#include <sleef.h>
+
+#include <cstdint>
+#include <cstring>
+
+namespace graphrun::signal {
+
+#if defined(__AVX512F__)
+inline constexpr int kLaneBytes = 64;
+#elif defined(__AVX2__)
+inline constexpr int kLaneBytes = 32;
+#else
+inline constexpr int kLaneBytes = 16;
+#endif
+
+/// A vector of T filling one SIMD register.
+template <typename T> struct LaneType {
+  typedef T type __attribute__((vector_size(kLaneBytes)));
+};
+template <typename T> using Lane = typename LaneType<T>::type;
+template <typename T> inline constexpr int64_t kLaneWidth = kLaneBytes / sizeof(T);
+
+/// The lane starting at p (any alignment).
+template <typename T> Lane<T> load_lane(const T* p) {
+  Lane<T> v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+/// Writes the lane at p (any alignment).
+template <typename T> void store_lane(T* p, Lane<T> v) { std::memcpy(p, &v, sizeof v); }
+/// Every lane equal to value (value - 0 rather than 0 + value: keeps the sign of -0).
+template <typename T> Lane<T> splat(T value) { return value - Lane<T>{}; }
+
+/// e^x on every lane, SLEEF's 1-ulp exp for the target's vector width.
+template <typename T> Lane<T> lane_exp(Lane<T> x) {
+  constexpr bool kFloat = sizeof(T) == sizeof(float);
+#if defined(__AVX512F__)
+  if constexpr (kFloat) return Sleef_expf16_u10(x);
+  else return Sleef_expd8_u10(x);
+#elif defined(__AVX2__)
+  if constexpr (kFloat) return Sleef_expf8_u10(x);
+  else return Sleef_expd4_u10(x);
+#else
+  for (int i = 0; i < kLaneWidth<T>; ++i) {
+    if constexpr (kFloat) x[i] = Sleef_expf_u10(x[i]);
+    else x[i] = Sleef_exp_u10(x[i]);
+  }
+  return x;
+#endif
+}
+
+/// x·sigmoid(x) with e = exp(-|x|): x/(1+e) for x >= 0, x·e/(1+e) below, so exp never
+/// overflows; NaN stays NaN.
+template <typename T> Lane<T> lane_silu(Lane<T> x) {
+  const Lane<T> e = lane_exp<T>(x > T(0) ? -x : x);
+  const Lane<T> one = splat<T>(1);
+  return x * (x >= T(0) ? one : e) / (one + e);
+}
+
+/// silu in place over n values; a short tail goes through one zero-padded lane so every
+/// value is computed the same way wherever it sits.
+template <typename T> void silu_in_place(T* p, int64_t n) {
+  constexpr int64_t w = kLaneWidth<T>;
+  int64_t i = 0;
+  for (; i + w <= n; i += w) store_lane(p + i, lane_silu<T>(load_lane(p + i)));
+  if (i == n) return;
+  T tail[w] = {};
+  std::memcpy(tail, p + i, static_cast<size_t>(n - i) * sizeof(T));
+  Lane<T> v = lane_silu<T>(load_lane(tail));
+  std::memcpy(p + i, &v, static_cast<size_t>(n - i) * sizeof(T));
+}
+
+}  // namespace graphrun::signal
