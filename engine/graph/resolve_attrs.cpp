@@ -120,6 +120,8 @@ class AttrResolver {
         for (const auto& kv : n) {
           if (!kv.second.IsScalar()) return mismatch();
           keys[k] = set_.keep(kv.first.as<std::string>());
+          set_.entry_locs[std::string(desc.name) + "." + keys[k]] = {loc_of(file_.path, kv.second),
+                                                                     kv.second.Tag() == "!"};
           items[k].kind = GR_VALUE_STRING;
           items[k].s = set_.keep(kv.second.Scalar());
           ++k;

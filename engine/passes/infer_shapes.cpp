@@ -86,6 +86,9 @@ void infer_op(const Graph& g, Node& node, DiagnosticSink& sink) {
       if (int a = node.attrs->index(status.attr); a >= 0) {
         loc = node.attrs->locs[a];
         if (status.offset >= 0) loc.col += status.offset + (node.attrs->quoted[a] ? 1 : 0);
+      } else if (auto e = node.attrs->entry_locs.find(status.attr); e != node.attrs->entry_locs.end()) {
+        loc = e->second.first;
+        if (status.offset >= 0) loc.col += status.offset + (e->second.second ? 1 : 0);
       } else {
         for (size_t i = 0; i < node.input_ports.size(); ++i)
           if (node.input_ports[i] == status.attr) loc = node.input_locs[i];

@@ -1,0 +1,254 @@
+#include "dopri5.h"
+
+#include "fixed_step.h"
+#include "tile_arrays.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace graphrun::calculus {
+namespace {
+
+/// The Dormand-Prince tableau, computed in the value type as runge_kutta_dopri5 does.
+template <typename T> struct Tableau {
+  T a2 = T(1) / T(5), a3 = T(3) / T(10), a4 = T(4) / T(5), a5 = T(8) / T(9);
+  T b21 = T(1) / T(5);
+  T b31 = T(3) / T(40), b32 = T(9) / T(40);
+  T b41 = T(44) / T(45), b42 = T(-56) / T(15), b43 = T(32) / T(9);
+  T b51 = T(19372) / T(6561), b52 = T(-25360) / T(2187), b53 = T(64448) / T(6561),
+    b54 = T(-212) / T(729);
+  T b61 = T(9017) / T(3168), b62 = T(-355) / T(33), b63 = T(46732) / T(5247), b64 = T(49) / T(176),
+    b65 = T(-5103) / T(18656);
+  T c1 = T(35) / T(384), c3 = T(500) / T(1113), c4 = T(125) / T(192), c5 = T(-2187) / T(6784),
+    c6 = T(11) / T(84);
+  T dc1 = c1 - T(5179) / T(57600), dc3 = c3 - T(7571) / T(16695), dc4 = c4 - T(393) / T(640),
+    dc5 = c5 - T(-92097) / T(339200), dc6 = c6 - T(187) / T(2100), dc7 = T(-1) / T(40);
+};
+
+/// t1 before t2 in the direction of dt, by more than epsilon (odeint's less_with_sign).
+template <typename T> bool less_with_sign(T t1, T t2, T dt) {
+  return dt > 0 ? t2 - t1 > std::numeric_limits<T>::epsilon() : t1 - t2 > std::numeric_limits<T>::epsilon();
+}
+
+/// default_step_adjuster::decrease_step for an error order of 4.
+template <typename T> T decreased(T dt, T error) {
+  if (std::isnan(error)) return dt * (T(1) / T(5));
+  return dt * std::max(static_cast<T>(T(9) / T(10) * std::pow(error, T(-1) / T(3))), T(T(1) / T(5)));
+}
+
+/// default_step_adjuster::increase_step for a stepper order of 5.
+template <typename T> T increased(T dt, T error) {
+  if (error < 0.5) {
+    error = std::max(static_cast<T>(std::pow(T(5.0), -T(5))), error);
+    dt *= T(9) / T(10) * std::pow(error, T(-1) / T(5));
+  }
+  return dt;
+}
+
+template <typename T> class Dopri5Tile {
+ public:
+  Dopri5Tile(const OdeSpec& spec, RhsEvaluator<T>& rhs, T* x, int64_t n, int64_t first_element)
+      : spec_(spec), rhs_(rhs), x_(x), n_(n), first_(first_element),
+        num_states_(static_cast<int>(spec.states.size())), dxdt_(num_states_, n, 1),
+        work_(num_states_, n, kNumWork), t_(static_cast<size_t>(n)),
+        h_(static_cast<size_t>(n), T(spec.dt)), rejected_(static_cast<size_t>(n)),
+        attempts_(static_cast<size_t>(n)), ct_(static_cast<size_t>(n)), ch_(static_cast<size_t>(n)),
+        ts_(static_cast<size_t>(n)), err_(static_cast<size_t>(n)) {
+    for (int s = 0; s < num_states_; ++s) x_states_.push_back(x + s * n);
+  }
+
+  void run(const std::function<void(int64_t)>& after_step) {
+    for (int64_t k = 0; k < spec_.steps; ++k) {
+      rhs_.load_step(k);
+      rhs_.select_all();
+      // integrate_const hands integrate_adaptive a copy of the controlled stepper for every
+      // grid interval, so the first-same-as-last derivative is evaluated afresh at each grid
+      // point (while the step size carries over).
+      const T start = grid_time<T>(spec_, k);
+      rhs_.eval(n_, x_states_.data(), &start, false, dxdt_.states(0));
+      interval(start);
+      after_step(k + 1);
+    }
+  }
+
+ private:
+  enum Work { kX, kDxdt, kK2, kK3, kK4, kK5, kK6, kStage, kXNew, kDxdtNew, kNumWork };
+
+  // integrate_adaptive from start to start + dt, each element on its own.
+  void interval(T start) {
+    const T end = start + T(spec_.dt);
+    moving_.clear();
+    for (int64_t e = 0; e < n_; ++e) {
+      t_[static_cast<size_t>(e)] = start;
+      attempts_[static_cast<size_t>(e)] = 0;
+      moving_.push_back(static_cast<int32_t>(e));
+    }
+    while (true) {
+      size_t kept = 0;
+      for (int32_t e : moving_) {
+        T& t = t_[static_cast<size_t>(e)];
+        T& h = h_[static_cast<size_t>(e)];
+        if (!less_with_sign(t, end, h)) continue;
+        if (less_with_sign(end, static_cast<T>(t + h), h)) h = end - t;
+        if (t + h == t) fail(e, "the step size %.3g no longer advances t = %.17g", h);
+        moving_[kept++] = e;
+      }
+      moving_.resize(kept);
+      if (moving_.empty()) return;
+      attempt();
+    }
+  }
+
+  // One try_step of every moving element, on compact copies of their values.
+  void attempt() {
+    const int64_t m = static_cast<int64_t>(moving_.size());
+    for (int64_t j = 0; j < m; ++j) {
+      const int64_t e = moving_[static_cast<size_t>(j)];
+      ct_[static_cast<size_t>(j)] = t_[static_cast<size_t>(e)];
+      ch_[static_cast<size_t>(j)] = h_[static_cast<size_t>(e)];
+      for (int s = 0; s < num_states_; ++s) {
+        work_[kX][s * n_ + j] = x_[s * n_ + e];
+        work_[kDxdt][s * n_ + j] = dxdt_[0][s * n_ + e];
+      }
+    }
+    rhs_.select(moving_.data(), m);
+    try_step(m);
+    for (int64_t j = 0; j < m; ++j) {
+      const int64_t e = moving_[static_cast<size_t>(j)];
+      T& h = h_[static_cast<size_t>(e)];
+      const T err = err_[static_cast<size_t>(j)];
+      if (++attempts_[static_cast<size_t>(e)] > kMaxAttemptsPerInterval)
+        fail(e, "more than 100000 step attempts between two grid points (step size %.3g, t = %.17g)", h);
+      if (!(err <= T(1))) {
+        h = decreased(h, err);
+        if (++rejected_[static_cast<size_t>(e)] >= kMaxRejectedInARow)
+          fail(e, "500 step attempts in a row were rejected (last step size %.3g, t = %.17g)", h);
+        continue;
+      }
+      for (int s = 0; s < num_states_; ++s) {
+        x_[s * n_ + e] = work_[kXNew][s * n_ + j];
+        dxdt_[0][s * n_ + e] = work_[kDxdtNew][s * n_ + j];
+      }
+      t_[static_cast<size_t>(e)] += h;
+      h = increased(h, err);
+      rejected_[static_cast<size_t>(e)] = 0;
+    }
+  }
+
+  // runge_kutta_dopri5::do_step_impl with its error estimate, then the error checker.
+  void try_step(int64_t m) {
+    const Tableau<T> c;
+    const T* x = work_[kX];
+    const T* k1 = work_[kDxdt];
+    const T *k2 = work_[kK2], *k3 = work_[kK3], *k4 = work_[kK4], *k5 = work_[kK5], *k6 = work_[kK6];
+    stage<1>(m, {c.b21}, {k1});
+    eval(m, c.a2, kStage, kK2);
+    stage<2>(m, {c.b31, c.b32}, {k1, k2});
+    eval(m, c.a3, kStage, kK3);
+    stage<3>(m, {c.b41, c.b42, c.b43}, {k1, k2, k3});
+    eval(m, c.a4, kStage, kK4);
+    stage<4>(m, {c.b51, c.b52, c.b53, c.b54}, {k1, k2, k3, k4});
+    eval(m, c.a5, kStage, kK5);
+    stage<5>(m, {c.b61, c.b62, c.b63, c.b64, c.b65}, {k1, k2, k3, k4, k5});
+    eval(m, T(1), kStage, kK6, true);
+    combine<5>(m, work_[kXNew], x, {c.c1, c.c3, c.c4, c.c5, c.c6}, {k1, k3, k4, k5, k6});
+    eval(m, T(1), kXNew, kDxdtNew, true);
+    const T* dxdt_new = work_[kDxdtNew];
+    T* err = work_[kStage];  // the stage input is no longer needed
+    combine<6>(m, err, nullptr, {c.dc1, c.dc3, c.dc4, c.dc5, c.dc6, c.dc7},
+               {k1, k3, k4, k5, k6, dxdt_new});
+    const T rtol = T(spec_.rtol), atol = T(spec_.atol);
+    for (int64_t j = 0; j < m; ++j) {
+      const T h = std::abs(ch_[static_cast<size_t>(j)]);
+      T worst = 0;
+      bool nan = false;
+      for (int s = 0; s < num_states_; ++s) {
+        const int64_t q = s * n_ + j;
+        const T r = std::abs(err[q]) / (atol + rtol * (std::abs(x[q]) + h * std::abs(k1[q])));
+        nan = nan || std::isnan(r);
+        worst = std::max(worst, r);
+      }
+      err_[static_cast<size_t>(j)] = nan ? std::numeric_limits<T>::quiet_NaN() : worst;
+    }
+  }
+
+  // stage input = x + sum_j (h * b_j) * k_j.
+  template <size_t K> void stage(int64_t m, const T (&b)[K], const T* const (&k)[K]) {
+    combine<K>(m, work_[kStage], work_[kX], b, k);
+  }
+
+  // out = [x +] sum_j (h * b_j) * k_j, per element h, summed left to right.
+  template <size_t K>
+  void combine(int64_t m, T* out, const T* x, const T (&b)[K], const T* const (&k)[K]) {
+    for (int s = 0; s < num_states_; ++s)
+      for (int64_t j = 0; j < m; ++j) {
+        const int64_t q = s * n_ + j;
+        const T h = ch_[static_cast<size_t>(j)];
+        T v = x ? x[q] + (h * b[0]) * k[0][q] : (h * b[0]) * k[0][q];
+        for (size_t i = 1; i < K; ++i) v = v + (h * b[i]) * k[i][q];
+        out[q] = v;
+      }
+  }
+
+  // work[out] = f(work[in], t + h * c) (t + h when c is 1, as Boost writes it).
+  void eval(int64_t m, T c, int in, int out, bool full_step = false) {
+    for (int64_t j = 0; j < m; ++j) {
+      const T t = ct_[static_cast<size_t>(j)], h = ch_[static_cast<size_t>(j)];
+      ts_[static_cast<size_t>(j)] = full_step ? t + h : t + h * c;
+    }
+    rhs_.eval(m, work_.states(in), ts_.data(), true, work_.states(out));
+  }
+
+  [[noreturn]] void fail(int64_t e, const char* what, T h) {
+    char detail[200];
+    std::snprintf(detail, sizeof detail, what, static_cast<double>(h),
+                  static_cast<double>(t_[static_cast<size_t>(e)]));
+    std::string values;
+    for (int s = 0; s < num_states_; ++s) {
+      char v[80];
+      std::snprintf(v, sizeof v, "%s%s = %.6g", s ? ", " : "", spec_.states[static_cast<size_t>(s)].c_str(),
+                    static_cast<double>(x_[s * n_ + e]));
+      values += v;
+    }
+    char text[600];
+    std::snprintf(text, sizeof text,
+                  "dopri5 cannot meet rtol = %g, atol = %g for element %lld (%s): %s; the solution "
+                  "may blow up there, or the tolerances are too tight for this dtype",
+                  spec_.rtol, spec_.atol, static_cast<long long>(first_ + e), values.c_str(), detail);
+    throw std::runtime_error(text);
+  }
+
+  const OdeSpec& spec_;
+  RhsEvaluator<T>& rhs_;
+  T* x_;
+  int64_t n_, first_;
+  int num_states_;
+  TileArrays<T> dxdt_;  // the derivative at each element's current (t, x): first same as last
+  TileArrays<T> work_;  // compact values of the moving elements
+  std::vector<T> t_, h_;
+  std::vector<int> rejected_;
+  std::vector<int64_t> attempts_;
+  std::vector<T> ct_, ch_, ts_, err_;
+  std::vector<int32_t> moving_;
+  std::vector<const T*> x_states_;
+};
+
+}  // namespace
+
+template <typename T>
+void integrate_dopri5(const OdeSpec& spec, RhsEvaluator<T>& rhs, T* x, int64_t n, int64_t first_element,
+                      const std::function<void(int64_t)>& after_step) {
+  Dopri5Tile<T>(spec, rhs, x, n, first_element).run(after_step);
+}
+
+template void integrate_dopri5<float>(const OdeSpec&, RhsEvaluator<float>&, float*, int64_t, int64_t,
+                                      const std::function<void(int64_t)>&);
+template void integrate_dopri5<double>(const OdeSpec&, RhsEvaluator<double>&, double*, int64_t, int64_t,
+                                       const std::function<void(int64_t)>&);
+
+}  // namespace graphrun::calculus

@@ -1,0 +1,136 @@
+#include "fixed_step.h"
+
+#include "tile_arrays.h"
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+namespace graphrun::calculus {
+namespace {
+
+/// Coefficients of adams_bashforth<steps>, newest derivative first, as Boost.Odeint's
+/// adams_bashforth_coefficients computes them in the value type.
+template <typename T> std::array<T, 4> adams_bashforth_coefficients(int steps) {
+  switch (steps) {
+    case 2: return {T(3) / T(2), -T(1) / T(2), T(0), T(0)};
+    case 3: return {T(23) / T(12), -T(4) / T(3), T(5) / T(12), T(0)};
+    default: return {T(55) / T(24), -T(59) / T(24), T(37) / T(24), -T(3) / T(8)};
+  }
+}
+
+/// The stages of one method on one tile; k1 (the derivative at the step's start) is given.
+template <typename T> class Stepper {
+ public:
+  Stepper(RhsEvaluator<T>& rhs, T* x, int64_t n, int num_states, T dt)
+      : rhs_(rhs), x_(x), n_(n), size_(n * num_states), dt_(dt), work_(num_states, n, kNumWork) {
+    for (int s = 0; s < num_states; ++s) x_states_.push_back(x + s * n);
+  }
+
+  /// k = f(x, t).
+  void derivative(T t, T* const* k) { rhs_.eval(n_, x_states_.data(), &t, false, k); }
+
+  /// odeint's euler: x = 1.0 * x + dt * k1.
+  void euler(const T* k1) { scale_sum<T, 1>(size_, x_, x_, {dt_}, {k1}); }
+
+  /// explicit_generic_rk with a = {{1}}, b = {1/2, 1/2}, c = {0, 1}.
+  void heun(T t, const T* k1) {
+    T* xs = work_[kStageInput];
+    scale_sum<T, 1>(size_, xs, x_, {T(1) * dt_}, {k1});
+    eval(t + T(1) * dt_, kK2);
+    const T b = T(1) / T(2);
+    scale_sum<T, 2>(size_, x_, x_, {b * dt_, b * dt_}, {k1, work_[kK2]});
+  }
+
+  /// runge_kutta4 (explicit_generic_rk), stage by stage in Boost.Odeint's order.
+  void rk4(T t, const T* k1) {
+    T* xs = work_[kStageInput];
+    const T* k2 = work_[kK2];
+    const T* k3 = work_[kK3];
+    const T* k4 = work_[kK4];
+    const T half = T(1) / T(2), zero = T(0), one = T(1);
+    const T sixth = T(1) / T(6), third = T(1) / T(3);
+    scale_sum<T, 1>(size_, xs, x_, {half * dt_}, {k1});
+    eval(t + half * dt_, kK2);
+    scale_sum<T, 2>(size_, xs, x_, {zero * dt_, half * dt_}, {k1, k2});
+    eval(t + half * dt_, kK3);
+    scale_sum<T, 3>(size_, xs, x_, {zero * dt_, zero * dt_, one * dt_}, {k1, k2, k3});
+    eval(t + one * dt_, kK4);
+    scale_sum<T, 4>(size_, x_, x_, {sixth * dt_, third * dt_, third * dt_, sixth * dt_},
+                    {k1, k2, k3, k4});
+  }
+
+  /// x += dt * sum_j c_j f_{n-j}, f[0] the newest derivative.
+  void adams_bashforth(int steps, const T* const* f) {
+    const auto c = adams_bashforth_coefficients<T>(steps);
+    if (steps == 2) scale_sum<T, 2>(size_, x_, x_, {dt_ * c[0], dt_ * c[1]}, {f[0], f[1]});
+    if (steps == 3)
+      scale_sum<T, 3>(size_, x_, x_, {dt_ * c[0], dt_ * c[1], dt_ * c[2]}, {f[0], f[1], f[2]});
+    if (steps == 4)
+      scale_sum<T, 4>(size_, x_, x_, {dt_ * c[0], dt_ * c[1], dt_ * c[2], dt_ * c[3]},
+                      {f[0], f[1], f[2], f[3]});
+  }
+
+ private:
+  enum Work { kStageInput, kK2, kK3, kK4, kNumWork };
+
+  /// work[k] = f(stage input, t).
+  void eval(T t, int k) { rhs_.eval(n_, work_.states(kStageInput), &t, false, work_.states(k)); }
+
+  RhsEvaluator<T>& rhs_;
+  T* x_;
+  int64_t n_, size_;
+  T dt_;
+  TileArrays<T> work_;
+  std::vector<const T*> x_states_;
+};
+
+int adams_bashforth_steps(OdeMethod m) {
+  return m == OdeMethod::kAb2 ? 2 : m == OdeMethod::kAb3 ? 3 : m == OdeMethod::kAb4 ? 4 : 0;
+}
+
+}  // namespace
+
+template <typename T>
+void integrate_fixed_steps(const OdeSpec& spec, RhsEvaluator<T>& rhs, T* x, int64_t n,
+                           const std::function<void(int64_t)>& after_step) {
+  const int num_states = static_cast<int>(spec.states.size());
+  Stepper<T> stepper(rhs, x, n, num_states, T(spec.dt));
+  // Derivatives of the last steps, newest first (Adams-Bashforth), or just the current one.
+  const int history = std::max(1, adams_bashforth_steps(spec.method));
+  TileArrays<T> derivs(num_states, n, history);
+  std::vector<int> order(static_cast<size_t>(history));
+  for (int j = 0; j < history; ++j) order[static_cast<size_t>(j)] = j;
+  for (int64_t k = 0; k < spec.steps; ++k) {
+    const T t = grid_time<T>(spec, k);
+    rhs.load_step(k);
+    // Rotate so that order[0] is the oldest buffer, reused for the newest derivative.
+    std::rotate(order.rbegin(), order.rbegin() + 1, order.rend());
+    const int newest = order[0];
+    stepper.derivative(t, derivs.states(newest));
+    const T* k1 = derivs[newest];
+    switch (spec.method) {
+      case OdeMethod::kEuler: stepper.euler(k1); break;
+      case OdeMethod::kHeun: stepper.heun(t, k1); break;
+      case OdeMethod::kRk4: stepper.rk4(t, k1); break;
+      default: {
+        const int steps = adams_bashforth_steps(spec.method);
+        if (k + 1 < steps) {
+          stepper.rk4(t, k1);  // Boost's start-up: rk4 steps while the history fills
+          break;
+        }
+        const T* f[4] = {};
+        for (int j = 0; j < steps; ++j) f[j] = derivs[order[static_cast<size_t>(j)]];
+        stepper.adams_bashforth(steps, f);
+      }
+    }
+    after_step(k + 1);
+  }
+}
+
+template void integrate_fixed_steps<float>(const OdeSpec&, RhsEvaluator<float>&, float*, int64_t,
+                                           const std::function<void(int64_t)>&);
+template void integrate_fixed_steps<double>(const OdeSpec&, RhsEvaluator<double>&, double*, int64_t,
+                                            const std::function<void(int64_t)>&);
+
+}  // namespace graphrun::calculus

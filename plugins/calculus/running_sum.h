@@ -1,0 +1,87 @@
+// The running sums behind `integrate`: a row's outputs are initial + the sum of the interval
+// terms before them, added left to right. Rows longer than a block are cut into blocks whose
+// offsets come from a first pass, so the sums parallelise over blocks as well as rows.
+#pragma once
+
+#include "integral_terms.h"
+
+#include <algorithm>
+#include <cstdint>
+
+namespace graphrun::calculus {
+
+/// Terms computed at once into a stack buffer, then summed.
+inline constexpr int64_t kTermBatch = 256;
+
+/// One run of output positions [begin, end) of a row, summed from `sum`.
+template <typename T> struct SumLane {
+  const T* row;
+  T* dst;
+  int64_t begin, end;
+  T sum;
+};
+
+/// The sum of the terms behind output positions [begin, end) of a row (terms begin-1 ..
+/// end-2; position 0 has none), in a fixed order of 8 partial sums.
+template <typename T>
+T block_total(const IntegralTerms<T>& terms, const T* row, int64_t begin, int64_t end) {
+  T buf[kTermBatch];
+  T lanes[8] = {};
+  for (int64_t k = std::max<int64_t>(begin, 1); k < end; k += kTermBatch) {
+    const int64_t len = std::min(kTermBatch, end - k);
+    terms.fill(row, k - 1, len, buf);
+    int64_t j = 0;
+    for (; j + 8 <= len; j += 8)
+      for (int l = 0; l < 8; ++l) lanes[l] += buf[j + l];
+    for (; j < len; ++j) lanes[j % 8] += buf[j];
+  }
+  return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+}
+
+/// dst[k] = initial + (sum += term(k - 1)) over NL lanes at once: independent running sums
+/// interleaved, each still added strictly left to right. Lanes must have equal lengths.
+template <typename T, int NL>
+void scan_lanes(const IntegralTerms<T>& terms, SumLane<T>* lanes, T initial) {
+  T buf[NL][kTermBatch];
+  T sum[NL];
+  for (int l = 0; l < NL; ++l) {
+    sum[l] = lanes[l].sum;
+    if (lanes[l].begin == 0) lanes[l].dst[0] = sum[l] + initial;
+  }
+  const int64_t first = lanes[0].begin == 0 ? 1 : 0;  // every lane starts at 0 or none does
+  const int64_t length = lanes[0].end - lanes[0].begin;
+  for (int64_t p = first; p < length; p += kTermBatch) {
+    const int64_t len = std::min(kTermBatch, length - p);
+    for (int l = 0; l < NL; ++l) terms.fill(lanes[l].row, lanes[l].begin + p - 1, len, buf[l]);
+    for (int64_t j = 0; j < len; ++j)
+      for (int l = 0; l < NL; ++l) {
+        sum[l] = sum[l] + buf[l][j];
+        lanes[l].dst[lanes[l].begin + p + j] = sum[l] + initial;
+      }
+  }
+}
+
+/// Sums every lane: runs of 4 (then 2, 1) lanes of equal length and start at once.
+template <typename T>
+void scan_all(const IntegralTerms<T>& terms, SumLane<T>* lanes, int64_t count, T initial) {
+  auto alike = [&](int64_t a, int64_t b) {
+    return lanes[a].end - lanes[a].begin == lanes[b].end - lanes[b].begin &&
+           (lanes[a].begin == 0) == (lanes[b].begin == 0);
+  };
+  int64_t i = 0;
+  while (i < count) {
+    int64_t run = 1;
+    while (run < 4 && i + run < count && alike(i, i + run)) ++run;
+    if (run == 4) {
+      scan_lanes<T, 4>(terms, lanes + i, initial);
+    } else if (run >= 2) {
+      run = 2;
+      scan_lanes<T, 2>(terms, lanes + i, initial);
+    } else {
+      scan_lanes<T, 1>(terms, lanes + i, initial);
+    }
+    i += run;
+  }
+}
+
+}  // namespace graphrun::calculus

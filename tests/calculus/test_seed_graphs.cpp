@@ -1,0 +1,75 @@
+// The seed's examples (graphs/seed/): the printed Euler result, and the errors against the
+// analytic solutions behaving as the seed says they do.
+#include "support/command.h"
+
+#include "io/tensor_file.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace graphrun::testing {
+namespace {
+
+std::string seed_graph(const std::string& name) { return std::string(GRAPHRUN_SOURCE_DIR) + "/graphs/seed/" + name; }
+
+/// Runs a seed graph with extra arguments and reads its output `name` (f64).
+std::vector<double> seed_output(const std::string& graph, const std::string& name,
+                                const std::vector<std::string>& args = {}) {
+  TempDir out;
+  std::vector<std::string> all = {"run", seed_graph(graph), "-o", out.path(), "--quiet"};
+  all.insert(all.end(), args.begin(), args.end());
+  CommandResult r = run_graphrun(all);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  if (r.exit_code != 0) return {};
+  return io::read_tensor(out.path() + "/" + name + ".npy", GR_F64).f64;
+}
+
+TEST(SeedGraphs, EulerRatsPrintsTheSeedsNumber) {
+  CommandResult r = run_graphrun({"run", seed_graph("euler_rats.yaml")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "rats: f64 () = 3.769752428099801e+217\n");
+}
+
+TEST(SeedGraphs, EulerErrorHalvesWithDelta) {
+  std::vector<double> errors;
+  for (const auto& [delta, steps] : std::vector<std::pair<std::string, std::string>>{
+           {"0.001", "100001"}, {"0.0005", "200001"}, {"0.00025", "400001"}}) {
+    auto e = seed_output("euler_vs_exact.yaml", "rel_error", {"--set", "delta=" + delta, "--set", "steps=" + steps});
+    ASSERT_EQ(e.size(), 1u);
+    errors.push_back(e[0]);
+  }
+  EXPECT_NEAR(errors[1], 0.4641834330704123, 1e-9) << "the seed's delta";
+  for (size_t i = 1; i < errors.size(); ++i) {
+    EXPECT_LT(errors[i], errors[i - 1]);
+    EXPECT_GT(errors[i - 1] / errors[i], 1.5) << "first order: the error roughly halves with delta";
+  }
+}
+
+TEST(SeedGraphs, DerivativeOfXSquared) {
+  for (const auto& [n, h] : std::vector<std::pair<std::string, double>>{{"41", 0.1}, {"401", 0.01}}) {
+    auto forward = seed_output("derivative_square.yaml", "forward_max_error", {"--set", "n=" + n});
+    auto central = seed_output("derivative_square.yaml", "central_max_error", {"--set", "n=" + n});
+    ASSERT_EQ(forward.size(), 1u);
+    ASSERT_EQ(central.size(), 1u);
+    EXPECT_NEAR(forward[0], h, 1e-9) << "(f(a+h) - f(a))/h = 2a + h";
+    EXPECT_LT(central[0], 1e-11) << "central differences are exact for x^2";
+  }
+}
+
+TEST(SeedGraphs, HigherOrderMethodsAreMoreAccurate) {
+  // euler, heun, rk4, ab2, ab3, ab4, dopri5
+  auto e = seed_output("ode_methods.yaml", "rel_error");
+  ASSERT_EQ(e.size(), 7u);
+  const double euler = e[0], heun = e[1], rk4 = e[2], ab2 = e[3], ab3 = e[4], ab4 = e[5], dopri5 = e[6];
+  EXPECT_LT(ab2, euler);
+  EXPECT_LT(heun, ab2);
+  EXPECT_LT(ab3, heun);
+  EXPECT_LT(ab4, ab3);
+  EXPECT_LT(rk4, ab4);
+  EXPECT_LT(dopri5, 1e-8);
+}
+
+}  // namespace
+}  // namespace graphrun::testing
