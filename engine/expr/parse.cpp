@@ -7,6 +7,7 @@
 #include "expr/lexer.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace graphrun::expr {
 namespace {
@@ -180,7 +181,10 @@ class Parser {
       throw ExprError("function '" + text + "' needs its arguments in parentheses: " + text +
                           "(...)",
                       name.offset);
-    std::vector<std::string_view> known(vars_.begin(), vars_.end());
+    // Only names a formula can spell are offered (a caller may pass a placeholder variable).
+    std::vector<std::string_view> known;
+    for (const auto& v : vars_)
+      if (!v.empty() && (std::isalpha(static_cast<unsigned char>(v[0])) || v[0] == '_')) known.push_back(v);
     for (const auto& [param, value] : params_) known.push_back(param);
     std::string message = "unknown name '" + text + "'";
     const std::string suggestion = closest_name(name.text, known);

@@ -1,6 +1,11 @@
 #include "graph/resolve_attrs.h"
 
+#include "expr/expr.h"
+
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <optional>
 #include <filesystem>
 #include <sstream>
 
@@ -148,7 +153,11 @@ class AttrResolver {
 
   // Follows a `$name` reference to the param's value (null node + diagnostic if unknown).
   YAML::Node deref(const YAML::Node& n) {
-    if (!n.IsScalar() || n.Scalar().size() < 2 || n.Scalar()[0] != '$' || n.Scalar()[1] == '{') return n;
+    if (!n.IsScalar() || n.Scalar().size() < 2 || n.Scalar()[0] != '$') return n;
+    // Only "$name" is a reference; "${name}" interpolates and "$a / $b" is arithmetic.
+    if (!std::all_of(n.Scalar().begin() + 1, n.Scalar().end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }))
+      return n;
     std::string name = n.Scalar().substr(1);
     for (const auto& [pname, p] : file_.params)
       if (pname == name) return p.value;
@@ -161,9 +170,17 @@ class AttrResolver {
   bool scalar_number(const YAML::Node& n, const YAML::Node& at, const std::string& what, gr_value& out) {
     double d;
     bool b;
-    if (!n.IsScalar() || n.Tag() == "!" || YAML::convert<bool>::decode(n, b) ||
-        !YAML::convert<double>::decode(n, d))
-      return false;
+    if (!n.IsScalar() || YAML::convert<bool>::decode(n, b)) return false;
+    if (n.Tag() == "!" || !YAML::convert<double>::decode(n, d)) {
+      // Arithmetic over params, e.g. steps: "$t_end / $delta + 1".
+      if (!looks_like_arithmetic(n.Scalar())) return false;
+      std::optional<double> v = evaluate_arithmetic(n.Scalar(), at, what, n.Tag() == "!");
+      if (!v) {
+        out.kind = GR_VALUE_FLOAT;
+        return true;  // reported
+      }
+      d = *v;
+    }
     if (!std::isfinite(d)) {
       error(at, what + " is " + n.Scalar() + ": it must be a finite number");
       out.kind = GR_VALUE_FLOAT;
@@ -175,10 +192,49 @@ class AttrResolver {
     return true;
   }
 
+  static bool looks_like_arithmetic(const std::string& s) {
+    return s.find_first_of("+-*/^()$") != std::string::npos;
+  }
+
+  // The value of a constant formula over the scope's numeric params (`$name` or `name`).
+  std::optional<double> evaluate_arithmetic(std::string text, const YAML::Node& at, const std::string& what, bool quoted) {
+    std::vector<int> shift(text.size() + 1, 0);  // columns removed by dropping '$' signs
+    std::string plain;
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] != '$') plain += text[i];
+      shift[plain.size()] = static_cast<int>(i + 1 - plain.size());
+    }
+    std::map<std::string, double> params;
+    for (const auto& [name, v] : file_.numeric_params()) params[name] = v;
+    // One variable no formula can name, so that every other name must be a param.
+    static const std::vector<std::string> kNoVariables = {"\x01"};
+    try {
+      expr::AstPtr ast = expr::parse(plain, kNoVariables, params);
+      auto program = expr::Program::compile(std::span(&ast, 1), kNoVariables);
+      const double zero = 0;
+      double result = 0;
+      const double* vars[] = {&zero};
+      double* outs[] = {&result};
+      const int32_t scalar[] = {1};
+      program->eval(1, vars, scalar, outs);
+      return result;
+    } catch (const expr::ExprError& e) {
+      SourceLoc loc = loc_of(file_.path, at);
+      int offset = std::clamp(e.offset(), 0, static_cast<int>(plain.size()));
+      loc.col += offset + shift[static_cast<size_t>(offset)] + (quoted ? 1 : 0);
+      sink_.error(loc, what + ": " + e.what());
+      return std::nullopt;
+    }
+  }
+
   bool scalar_int(const YAML::Node& n, const YAML::Node& at, const std::string& what, gr_value& out,
                   bool quiet = false) {
     gr_value v{};
     if (!scalar_number(n, at, what, v)) return false;
+    double d;
+    // A computed count such as "$t_end / $delta" may miss its integer by rounding.
+    if (!YAML::convert<double>::decode(n, d) && std::fabs(v.f - std::round(v.f)) <= 1e-9 * std::max(1.0, std::fabs(v.f)))
+      v.f = std::round(v.f);
     if (v.f != std::floor(v.f) || std::fabs(v.f) > 9.007199254740992e15) {
       if (!quiet) error(at, what + " must be an integer, got " + n.Scalar());
       out = v;

@@ -49,6 +49,19 @@ TEST(Cli, SetOverridesAParam) {
   EXPECT_NE(r.out.find("scaled: f64 (5,) = [0.1, 0.1, 0.1, 0.1, 0.1]"), std::string::npos) << r.out;
 }
 
+TEST(Cli, NumericAttributesMayBeArithmeticOverParams) {
+  TempDir dir;
+  std::string g = write_graph(dir,
+                              "format: 1\ngraph: arith\ndtype: f64\nparams: {t_end: 1, delta: 0.25}\nnodes:\n"
+                              "  - {id: x, op: linspace, start: 0, stop: \"2 * $t_end\", num: \"$t_end / $delta + 1\"}\n"
+                              "outputs: [x]\n");
+  CommandResult r = run_graphrun({"run", g});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("x: f64 (5,) = [0.0, 0.5, 1.0, 1.5, 2.0]"), std::string::npos) << r.out;
+  CommandResult finer = run_graphrun({"run", g, "--set", "delta=0.125"});
+  EXPECT_NE(finer.out.find("x: f64 (9,)"), std::string::npos) << finer.out;
+}
+
 TEST(Cli, SetOfAnUnknownParamIsAnError) {
   TempDir dir;
   CommandResult r = run_graphrun({"run", write_graph(dir, kSmall), "--set", "gian=3"});
