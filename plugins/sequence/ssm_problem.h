@@ -1,0 +1,44 @@
+// What the two modes of the ssm op compute, and the pieces both use.
+#pragma once
+
+#include "lane_math.h"
+#include "ssm_discretize.h"
+
+#include <graphrun/plugin.hpp>
+
+#include <cstdint>
+
+namespace graphrun::sequence {
+
+/// y[b, d, t] = Σ_n C h_t + Dskip·u_t of the discrete system sys driven by u (batch, D, L);
+/// final (batch, D, N) = h after the last step.
+template <typename T> struct SsmProblem {
+  int64_t batch, channels, states, length;
+  const T* u;
+  const T* dskip;  // null: no skip term
+  const DiscreteSsm* sys;
+  T* y;
+  T* final;
+};
+
+/// Finishes one row of y in place: adds Dskip·u when there is a skip term, then applies the
+/// node's fused epilogue.
+template <typename T>
+void finish_ssm_row(const plugin::Node& node, const SsmProblem<T>& p, int64_t row, T* y) {
+  const T* u = p.u + row * p.length;
+  if (p.dskip) {
+    const T ds = p.dskip[row % p.channels];
+    for (int64_t t = 0; t < p.length; ++t) y[t] = y[t] + ds * u[t];
+  }
+  node.apply_epilogue(y, p.length);
+}
+
+/// Steps of work per parallel task.
+inline constexpr int64_t kSsmTaskSteps = int64_t{1} << 16;
+
+/// Rows (batch·channel pairs) per task when each costs `row_work` steps.
+inline int64_t ssm_row_grain(int64_t row_work) {
+  return std::max<int64_t>(1, kSsmTaskSteps / std::max<int64_t>(row_work, 1));
+}
+
+}  // namespace graphrun::sequence
