@@ -18,5 +18,7 @@ if(NOT TARGET graphrun_builtin_plugins)
 endif()
 function(graphrun_add_builtin_plugin name)
   graphrun_add_plugin(${name} ${ARGN})
+  # Built-in plugins share a few private headers in plugins/common/.
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/plugins)
   add_dependencies(graphrun_builtin_plugins ${name})
 endfunction()

@@ -342,6 +342,7 @@ std::shared_ptr<AttrSet> resolve_attrs(const GraphFile& file, const NodeSpec& sp
     set->values.push_back(v);
     set->locs.push_back(loc);
     set->quoted.push_back(quoted);
+    set->given.push_back(it != spec.attrs.end());
   }
   return set;
 }

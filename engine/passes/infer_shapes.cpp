@@ -83,15 +83,20 @@ void infer_op(const Graph& g, Node& node, DiagnosticSink& sink) {
   if (node.op->desc.infer(node.op->desc.user, &call.node(), &outs, &status) != GR_OK) {
     SourceLoc loc = node.loc;
     if (status.attr[0]) {
-      if (int a = node.attrs->index(status.attr); a >= 0) {
+      // The attribute the node writes, else the connected port, else the attribute's default.
+      int a = node.attrs->index(status.attr);
+      auto entry = node.attrs->entry_locs.find(status.attr);
+      auto port = std::find(node.input_ports.begin(), node.input_ports.end(), std::string(status.attr));
+      if (a >= 0 && node.attrs->given[a]) {
         loc = node.attrs->locs[a];
         if (status.offset >= 0) loc.col += status.offset + (node.attrs->quoted[a] ? 1 : 0);
-      } else if (auto e = node.attrs->entry_locs.find(status.attr); e != node.attrs->entry_locs.end()) {
-        loc = e->second.first;
-        if (status.offset >= 0) loc.col += status.offset + (e->second.second ? 1 : 0);
-      } else {
-        for (size_t i = 0; i < node.input_ports.size(); ++i)
-          if (node.input_ports[i] == status.attr) loc = node.input_locs[i];
+      } else if (entry != node.attrs->entry_locs.end()) {
+        loc = entry->second.first;
+        if (status.offset >= 0) loc.col += status.offset + (entry->second.second ? 1 : 0);
+      } else if (port != node.input_ports.end()) {
+        loc = node.input_locs[port - node.input_ports.begin()];
+      } else if (a >= 0) {
+        loc = node.attrs->locs[a];
       }
     }
     sink.error(loc, "node '" + node.id + "': " + status.message);

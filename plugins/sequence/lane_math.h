@@ -4,6 +4,8 @@
 // library lane by lane, keeping its accuracy for the 1e-12 tolerance of f64 graphs.
 #pragma once
 
+#include "common/simd_lanes.h"
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -13,28 +15,17 @@
 
 namespace graphrun::sequence {
 
-/// Bytes of one SIMD register of the target: the width of every lane vector here.
-#if defined(__AVX512F__)
-inline constexpr int kVectorBytes = 64;
-#elif defined(__AVX2__)
-inline constexpr int kVectorBytes = 32;
-#else
-inline constexpr int kVectorBytes = 16;
-#endif
+using lanes::kVectorBytes;
 
 /// GCC vector types of kVectorBytes: Simd<T>::V holds kWidth values of T.
 template <typename T> struct Simd {
-  typedef T V __attribute__((vector_size(kVectorBytes)));
-  static constexpr int kWidth = kVectorBytes / static_cast<int>(sizeof(T));
+  using V = lanes::Lane<T>;
+  static constexpr int kWidth = static_cast<int>(lanes::kLaneWidth<T>);
 
   /// kWidth values from p (any alignment).
-  static V load(const T* p) {
-    V v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-  }
+  static V load(const T* p) { return lanes::load_lane(p); }
   /// kWidth values to p (any alignment).
-  static void store(T* p, V v) { std::memcpy(p, &v, sizeof v); }
+  static void store(T* p, V v) { lanes::store_lane(p, v); }
   /// Every lane equal to x (0 - x would lose the sign of -0).
   static V broadcast(T x) {
     V v;

@@ -1,5 +1,7 @@
 #include "real_fft.h"
 
+#include "common/fftw_threads.h"
+
 #include <fftw3.h>
 
 #include <algorithm>
@@ -11,15 +13,7 @@
 namespace graphrun::sequence {
 namespace {
 
-/// FFTW's planner is global to the process and not thread-safe by default; this makes it
-/// lock itself, for every plugin's plans, before this plugin makes its first plan.
-void make_planners_thread_safe() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    fftw_make_planner_thread_safe();
-    fftwf_make_planner_thread_safe();
-  });
-}
+using fftw::make_planners_thread_safe;
 
 /// The FFTW API of one precision.
 template <typename T> struct Fftw;

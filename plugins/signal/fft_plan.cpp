@@ -1,5 +1,7 @@
 #include "fft_plan.h"
 
+#include "common/fftw_threads.h"
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -22,7 +24,10 @@ constexpr double kSpectrumMac = 3.0;
 constexpr double kMaxSpectraBytes = 512.0 * 1024 * 1024;
 
 std::mutex& planner_mutex() {
-  static std::mutex m;  // FFTW's planner and plan destruction are not thread-safe
+  // FFTW's planner and plan destruction are not thread-safe: this plugin's plans take this
+  // lock, and the planner also locks itself against other plugins' plans.
+  fftw::make_planners_thread_safe();
+  static std::mutex m;
   return m;
 }
 

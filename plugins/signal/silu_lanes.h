@@ -2,6 +2,8 @@
 // vectorized silu on them through SLEEF's 1-ulp exp.
 #pragma once
 
+#include "common/simd_lanes.h"
+
 #include <sleef.h>
 
 #include <cstdint>
@@ -9,31 +11,11 @@
 
 namespace graphrun::signal {
 
-#if defined(__AVX512F__)
-inline constexpr int kLaneBytes = 64;
-#elif defined(__AVX2__)
-inline constexpr int kLaneBytes = 32;
-#else
-inline constexpr int kLaneBytes = 16;
-#endif
-
-/// A vector of T filling one SIMD register.
-template <typename T> struct LaneType {
-  typedef T type __attribute__((vector_size(kLaneBytes)));
-};
-template <typename T> using Lane = typename LaneType<T>::type;
-template <typename T> inline constexpr int64_t kLaneWidth = kLaneBytes / sizeof(T);
-
-/// The lane starting at p (any alignment).
-template <typename T> Lane<T> load_lane(const T* p) {
-  Lane<T> v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-/// Writes the lane at p (any alignment).
-template <typename T> void store_lane(T* p, Lane<T> v) { std::memcpy(p, &v, sizeof v); }
-/// Every lane equal to value (value - 0 rather than 0 + value: keeps the sign of -0).
-template <typename T> Lane<T> splat(T value) { return value - Lane<T>{}; }
+using lanes::kLaneWidth;
+using lanes::Lane;
+using lanes::load_lane;
+using lanes::splat;
+using lanes::store_lane;
 
 /// e^x on every lane, SLEEF's 1-ulp exp for the target's vector width.
 template <typename T> Lane<T> lane_exp(Lane<T> x) {
