@@ -128,6 +128,10 @@ TEST(Cli, CheckExplainDot) {
   EXPECT_NE(explain.out.find("graph small (f64): a few values"), std::string::npos) << explain.out;
   EXPECT_NE(explain.out.find("linspace"), std::string::npos);
   EXPECT_NE(explain.out.find("memory: peak"), std::string::npos);
+  CommandResult passes = run_graphrun({"explain", g, "--each-pass"});
+  ASSERT_EQ(passes.exit_code, 0) << passes.err;
+  EXPECT_NE(passes.out.find("== after infer_shapes"), std::string::npos) << passes.out;
+  EXPECT_NE(passes.out.find("== after fuse_elementwise"), std::string::npos) << passes.out;
   CommandResult dot = run_graphrun({"dot", g});
   ASSERT_EQ(dot.exit_code, 0) << dot.err;
   EXPECT_EQ(dot.out.rfind("digraph \"small\" {", 0), 0u) << dot.out;

@@ -154,6 +154,8 @@ int main(int argc, char** argv) {
   add_graph_options(explain_cmd);
   explain_cmd->add_option("--input", inputs, "a graph input from a file, for its shape: name=FILE")->take_all();
   explain_cmd->add_flag("--no-fuse", no_fuse, "show the plan without fusion");
+  bool each_pass = false;
+  explain_cmd->add_flag("--each-pass", each_pass, "print the graph after each pass, not only the final plan");
   auto* dot_cmd = app.add_subcommand("dot", "Graphviz DOT of the graph, fusion groups as clusters");
   add_graph_options(dot_cmd);
   dot_cmd->add_flag("--no-fuse", no_fuse, "draw the graph without fusion");
@@ -181,8 +183,13 @@ int main(int argc, char** argv) {
     if (explain_cmd->parsed() || dot_cmd->parsed()) {
       Graph graph = load_graph(graph_path, options);
       auto tensors = read_inputs(graph, split_pairs(inputs, "--input"));
-      run_passes(graph, tensors, !no_fuse);
-      std::cout << (dot_cmd->parsed() ? graph.to_dot() : explain_text(graph));
+      std::function<void(const PassInfo&, const Graph&)> show_pass;
+      if (each_pass && explain_cmd->parsed())
+        show_pass = [](const PassInfo& pass, const Graph& g) {
+          std::cout << "== after " << pass.name << " (" << pass.doc << ")\n" << explain_text(g) << "\n";
+        };
+      run_passes(graph, tensors, !no_fuse, show_pass);
+      if (!each_pass || dot_cmd->parsed()) std::cout << (dot_cmd->parsed() ? graph.to_dot() : explain_text(graph));
       return kOk;
     }
     Registry& registry = Registry::global();
