@@ -59,6 +59,8 @@ class DiagnosticSink {
   void error(const SourceLoc& loc, std::string message);
   bool empty() const { return diagnostics_.empty(); }
   size_t count() const { return diagnostics_.size(); }
+  /// What was collected, in the order it was reported.
+  const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
   /// Throws GraphError with everything collected (sorted by position), if anything was.
   void throw_if_any() const;
 

@@ -133,7 +133,7 @@ class Inliner {
       for (const auto& d : e.diagnostics()) sink_.error(d.loc, d.message);
       return;
     }
-    for (const auto& d : local_diagnostics(local)) sink_.error(d.loc, d.message);
+    for (const auto& d : local.diagnostics()) sink_.error(d.loc, d.message);
     stack.push_back(canonical);
     run(*sub, stack);
     stack.pop_back();
@@ -174,15 +174,6 @@ class Inliner {
       nodes.push_back(std::move(copy));
     }
     for (const auto& [name, ref] : sub->outputs) outs.outputs.emplace_back(name, inner(ref));
-  }
-
-  static std::vector<Diagnostic> local_diagnostics(const DiagnosticSink& local) {
-    try {
-      local.throw_if_any();
-    } catch (const GraphError& e) {
-      return e.diagnostics();
-    }
-    return {};
   }
 
   DiagnosticSink& sink_;

@@ -155,10 +155,8 @@ bool infer_shapes(Graph& g, const std::map<int, Shape>& input_shapes, Diagnostic
     }
     DiagnosticSink local;
     infer_op(g, node, local);
-    try {
-      local.throw_if_any();
-    } catch (const GraphError& e) {
-      for (const auto& d : e.diagnostics()) sink.error(d.loc, d.message);
+    if (!local.empty()) {
+      for (const auto& d : local.diagnostics()) sink.error(d.loc, d.message);
       all = false;
       continue;
     }
