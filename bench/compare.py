@@ -86,8 +86,9 @@ def bench_chain(tmp, exe, repeat):
             y = np.negative(y) if i % 2 else np.abs(y)
         return y
 
-    g = time_graphrun(exe, graph, ["--no-fuse"], repeat)
-    p = time_peer(peer, repeat)
+    # A run takes a fraction of a millisecond: more runs keep the median steady.
+    g = time_graphrun(exe, graph, ["--no-fuse"], max(repeat, 50))
+    p = time_peer(peer, max(repeat, 50))
     per_node = g[0] * 1e3 / (nodes + 1)
     return (f"scheduler: chain of {nodes} tiny nodes (16 f32, --no-fuse)", "numpy", g, p, 1.0,
             f"{per_node:.3f} us/node vs numpy {p[0] * 1e3 / nodes:.3f} us/op")

@@ -5,6 +5,9 @@
 #include "io/tensor_file.h"
 #include "passes/infer_shapes.h"
 #include "passes/pass_context.h"
+#include "scheduler/buffer_pool.h"
+
+#include <cstring>
 
 namespace graphrun {
 
@@ -54,8 +57,13 @@ std::map<std::string, TensorData> read_inputs(const Graph& graph,
     TensorData t;
     t.dtype = graph.dtype;
     t.shape = shape;
-    auto holder = std::make_shared<io::HostArray>(std::move(a));
-    t.data = std::shared_ptr<void>(holder, const_cast<void*>(holder->data()));
+    // Inputs live in pool memory too: large ones on transparent huge pages, like every
+    // buffer a run allocates, so kernels stream them with few TLB misses.
+    static const auto input_pool = std::make_shared<BufferPool>();
+    const size_t bytes = tensor_bytes(shape, graph.dtype);
+    void* block = input_pool->allocate(bytes);
+    if (bytes) std::memcpy(block, a.data(), bytes);
+    t.data = std::shared_ptr<void>(block, [pool = input_pool](void* p) { pool->release(p); });
     inputs[name] = std::move(t);
   }
   return inputs;
