@@ -1,6 +1,8 @@
 #include "graph/graph_file.h"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -15,16 +17,40 @@ SourceLoc loc_of(const std::string& file, const YAML::Node& node) {
   return {file, m.line + 1, m.column + 1};
 }
 
+std::optional<double> yaml_number(const YAML::Node& node) {
+  double v;
+  bool b;
+  if (!node.IsScalar() || node.Tag() == "!" || YAML::convert<bool>::decode(node, b) ||
+      !YAML::convert<double>::decode(node, v))
+    return std::nullopt;
+  return v;
+}
+
+std::optional<std::string> param_reference(const YAML::Node& node) {
+  if (!node.IsScalar() || node.Scalar().size() < 2 || node.Scalar()[0] != '$') return std::nullopt;
+  const std::string& s = node.Scalar();
+  if (!std::all_of(s.begin() + 1, s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }))
+    return std::nullopt;
+  return s.substr(1);
+}
+
 std::vector<std::pair<std::string, double>> GraphFile::numeric_params() const {
   std::vector<std::pair<std::string, double>> out;
-  for (const auto& [param, p] : params) {
-    double v;
-    bool b;
-    if (p.value.IsScalar() && p.value.Tag() != "!" && !YAML::convert<bool>::decode(p.value, b) &&
-        YAML::convert<double>::decode(p.value, v))
-      out.emplace_back(param, v);
-  }
+  for (const auto& [param, p] : params)
+    if (auto v = yaml_number(p.value)) out.emplace_back(param, *v);
   return out;
+}
+
+const ParamSpec* GraphFile::find_param(const std::string& wanted) const {
+  for (const auto& [param, p] : params)
+    if (param == wanted) return &p;
+  return nullptr;
+}
+
+std::vector<std::string> GraphFile::param_names() const {
+  std::vector<std::string> names;
+  for (const auto& [param, p] : params) names.push_back(param);
+  return names;
 }
 
 RefSpec parse_ref(const std::string& text, SourceLoc loc) {
@@ -123,10 +149,8 @@ class FileParser {
     for (const auto& [name, text] : overrides) {
       auto it = std::find_if(g.params.begin(), g.params.end(), [&](auto& p) { return p.first == name; });
       if (it == g.params.end()) {
-        std::vector<std::string> names;
-        for (auto& p : g.params) names.push_back(p.first);
         sink_.error({path_, 0, 0}, "--set " + name + ": the graph has no param '" + name + "'" +
-                                       did_you_mean(name, names));
+                                       did_you_mean(name, g.param_names()));
         continue;
       }
       YAML::Node v = YAML::Load(text);
@@ -139,8 +163,7 @@ class FileParser {
   }
 
   void check_finite(const YAML::Node& n, const std::string& what) {
-    double d;
-    if (YAML::convert<double>::decode(n, d) && !std::isfinite(d) && n.Tag() != "!")
+    if (auto d = yaml_number(n); d && !std::isfinite(*d))
       error(n, what + " is " + n.Scalar() + ": values must be finite numbers");
   }
 

@@ -69,7 +69,17 @@ struct GraphFile {
   std::vector<std::pair<std::string, RefSpec>> outputs;  // output name -> ref
   /// Numeric params (for formulas): name, value.
   std::vector<std::pair<std::string, double>> numeric_params() const;
+  /// The param named `wanted`, or null.
+  const ParamSpec* find_param(const std::string& wanted) const;
+  /// Every param's name, for "did you mean".
+  std::vector<std::string> param_names() const;
 };
+
+/// The number a plain (unquoted) YAML scalar writes, if it is one (booleans are not).
+std::optional<double> yaml_number(const YAML::Node& node);
+
+/// The param named by a "$name" scalar ("${name}" and "$a / $b" are not references).
+std::optional<std::string> param_reference(const YAML::Node& node);
 
 /// Location of a YAML node in `file` (1-based).
 SourceLoc loc_of(const std::string& file, const YAML::Node& node);

@@ -20,10 +20,10 @@ YAML::Node attr_of(const NodeSpec& spec, const std::string& key) {
 
 // A `$name` param reference resolved in `file`, else the node itself.
 YAML::Node deref(const GraphFile& file, const YAML::Node& n) {
-  if (!n.IsScalar() || n.Scalar().size() < 2 || n.Scalar()[0] != '$') return n;
-  for (const auto& [name, p] : file.params)
-    if (name == n.Scalar().substr(1)) return p.value;
-  return YAML::Node(YAML::NodeType::Undefined);
+  std::optional<std::string> name = param_reference(n);
+  if (!name) return n;
+  const ParamSpec* p = file.find_param(*name);
+  return p ? p->value : YAML::Node(YAML::NodeType::Undefined);
 }
 
 class Inliner {

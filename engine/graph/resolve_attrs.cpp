@@ -153,25 +153,19 @@ class AttrResolver {
 
   // Follows a `$name` reference to the param's value (null node + diagnostic if unknown).
   YAML::Node deref(const YAML::Node& n) {
-    if (!n.IsScalar() || n.Scalar().size() < 2 || n.Scalar()[0] != '$') return n;
-    // Only "$name" is a reference; "${name}" interpolates and "$a / $b" is arithmetic.
-    if (!std::all_of(n.Scalar().begin() + 1, n.Scalar().end(),
-                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }))
-      return n;
-    std::string name = n.Scalar().substr(1);
-    for (const auto& [pname, p] : file_.params)
-      if (pname == name) return p.value;
-    std::vector<std::string> names;
-    for (const auto& p : file_.params) names.push_back(p.first);
-    error(n, "node '" + spec_.id + "': unknown param '$" + name + "'" + did_you_mean(name, names));
+    std::optional<std::string> name = param_reference(n);
+    if (!name) return n;
+    if (const ParamSpec* p = file_.find_param(*name)) return p->value;
+    error(n, "node '" + spec_.id + "': unknown param '$" + *name + "'" + did_you_mean(*name, file_.param_names()));
     return YAML::Node(YAML::NodeType::Undefined);
   }
 
   bool scalar_number(const YAML::Node& n, const YAML::Node& at, const std::string& what, gr_value& out) {
-    double d;
     bool b;
     if (!n.IsScalar() || YAML::convert<bool>::decode(n, b)) return false;
-    if (n.Tag() == "!" || !YAML::convert<double>::decode(n, d)) {
+    std::optional<double> number = yaml_number(n);
+    double d = number.value_or(0);
+    if (!number) {
       // Arithmetic over params, e.g. steps: "$t_end / $delta + 1".
       if (!looks_like_arithmetic(n.Scalar())) return false;
       std::optional<double> v = evaluate_arithmetic(n.Scalar(), at, what, n.Tag() == "!");
@@ -231,9 +225,8 @@ class AttrResolver {
                   bool quiet = false) {
     gr_value v{};
     if (!scalar_number(n, at, what, v)) return false;
-    double d;
     // A computed count such as "$t_end / $delta" may miss its integer by rounding.
-    if (!YAML::convert<double>::decode(n, d) && std::fabs(v.f - std::round(v.f)) <= 1e-9 * std::max(1.0, std::fabs(v.f)))
+    if (!yaml_number(n) && std::fabs(v.f - std::round(v.f)) <= 1e-9 * std::max(1.0, std::fabs(v.f)))
       v.f = std::round(v.f);
     if (v.f != std::floor(v.f) || std::fabs(v.f) > 9.007199254740992e15) {
       if (!quiet) error(at, what + " must be an integer, got " + n.Scalar());
@@ -280,14 +273,12 @@ class AttrResolver {
         return false;
       }
       std::string name = s.substr(start + 2, end - start - 2);
-      auto it = std::find_if(file_.params.begin(), file_.params.end(), [&](const auto& p) { return p.first == name; });
-      if (it == file_.params.end()) {
-        std::vector<std::string> names;
-        for (const auto& p : file_.params) names.push_back(p.first);
-        error(at, what + ": unknown param '${" + name + "}'" + did_you_mean(name, names));
+      const ParamSpec* param = file_.find_param(name);
+      if (!param) {
+        error(at, what + ": unknown param '${" + name + "}'" + did_you_mean(name, file_.param_names()));
         return false;
       }
-      std::string value = it->second.value.Scalar();
+      std::string value = param->value.Scalar();
       s.replace(start, end - start + 1, value);
       start += value.size();
     }

@@ -38,8 +38,6 @@ std::vector<std::string> Registry::names() const {
   return out;
 }
 
-const gr_host& Registry::host() const { return host_services(); }
-
 // What the registrar handed to a plugin's init carries back to us.
 struct RegistrarAccess {
   Registry* registry;

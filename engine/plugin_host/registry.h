@@ -48,7 +48,6 @@ class Registry {
 
   const OpInfo* find(const std::string& name) const;
   std::vector<std::string> names() const;
-  const gr_host& host() const;
 
  private:
   friend struct RegistrarAccess;

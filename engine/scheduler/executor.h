@@ -21,7 +21,6 @@ struct TensorData {
   gr_dtype dtype = GR_F32;
   Shape shape;
   std::shared_ptr<void> data;  // owner of the bytes
-  uint64_t bytes() const { return tensor_bytes(shape, dtype); }
 };
 
 /// Time and traffic of one step in one run (for --profile and --trace).
