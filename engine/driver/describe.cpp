@@ -159,15 +159,15 @@ std::string ops_text(const Registry& registry, const std::string& only) {
     os << "  plugin: " << op.plugin << "\n";
     os << "  inputs:" << (op.variadic_inputs() ? " (any port names, or a list)" : "") << "\n";
     for (int i = 0; i < d.num_inputs; ++i)
-      os << fmt::format("    {:<12} {}{}\n", d.inputs[i].name, d.inputs[i].optional ? "(optional) " : "",
-                        d.inputs[i].doc ? d.inputs[i].doc : "");
+      os << fmt::format("    {:<12} {}{}\n", d.inputs[i]->name, d.inputs[i]->optional ? "(optional) " : "",
+                        d.inputs[i]->doc ? d.inputs[i]->doc : "");
     os << "  outputs:" << ((d.flags & GR_OP_DYNAMIC_OUTPUTS) ? " (named by the node's attributes)" : "") << "\n";
     for (int i = 0; i < d.num_outputs; ++i)
-      os << fmt::format("    {:<12} {}\n", d.outputs[i].name, d.outputs[i].doc ? d.outputs[i].doc : "");
+      os << fmt::format("    {:<12} {}\n", d.outputs[i]->name, d.outputs[i]->doc ? d.outputs[i]->doc : "");
     if (d.num_outputs == 0 && d.expression) os << "    out          the elementwise result\n";
     os << "  attributes:\n";
     for (int i = 0; i < d.num_attrs; ++i) {
-      const gr_attr_desc& a = d.attrs[i];
+      const gr_attr_desc& a = *d.attrs[i];
       std::string def = a.required ? "required" : a.default_value.kind == GR_VALUE_NONE ? "optional" : "default " + value_text(a.default_value);
       std::string choices = a.choices ? std::string(" one of ") + a.choices : "";
       os << fmt::format("    {:<12} {}{}, {}: {}\n", a.name, attr_type_name(a.type), choices, def, a.doc ? a.doc : "");
@@ -218,8 +218,8 @@ std::string schema_json(const Registry& registry) {
                         "\"in\": {\"type\": [\"array\", \"object\", \"string\"]}";
     std::string required = "\"id\", \"op\"";
     for (int i = 0; i < d.num_attrs; ++i) {
-      props += ", \"" + json_escape(d.attrs[i].name) + "\": " + attr_schema(d.attrs[i]);
-      if (d.attrs[i].required) required += ", \"" + json_escape(d.attrs[i].name) + "\"";
+      props += ", \"" + json_escape(d.attrs[i]->name) + "\": " + attr_schema(*d.attrs[i]);
+      if (d.attrs[i]->required) required += ", \"" + json_escape(d.attrs[i]->name) + "\"";
     }
     nodes += fmt::format("{}      {{\"description\": \"{}\", \"type\": \"object\", \"properties\": {{{}}}, "
                          "\"required\": [{}], \"additionalProperties\": false}}",

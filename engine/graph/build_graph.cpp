@@ -19,7 +19,7 @@ void connect_inputs(const NodeSpec& spec, const OpInfo& op, const std::map<std::
                     Node& node, DiagnosticSink& sink) {
   const gr_op_desc& d = op.desc;
   std::vector<std::string> ports;
-  for (int i = 0; i < d.num_inputs; ++i) ports.emplace_back(d.inputs[i].name);
+  for (int i = 0; i < d.num_inputs; ++i) ports.emplace_back(d.inputs[i]->name);
   std::set<std::string> connected;
   for (size_t k = 0; k < spec.inputs.size(); ++k) {
     const auto& [given_port, ref] = spec.inputs[k];
@@ -50,8 +50,8 @@ void connect_inputs(const NodeSpec& spec, const OpInfo& op, const std::map<std::
     node.input_ref_ports.push_back(ref.port);
   }
   for (int i = 0; i < d.num_inputs; ++i)
-    if (!d.inputs[i].optional && !connected.count(d.inputs[i].name) && !op.variadic_inputs())
-      sink.error(spec.loc, "node '" + spec.id + "': missing required input '" + d.inputs[i].name + "' of op '" +
+    if (!d.inputs[i]->optional && !connected.count(d.inputs[i]->name) && !op.variadic_inputs())
+      sink.error(spec.loc, "node '" + spec.id + "': missing required input '" + d.inputs[i]->name + "' of op '" +
                                d.name + "'");
 }
 
@@ -131,7 +131,7 @@ Graph build_graph(const GraphFile& file, Registry& registry, DiagnosticSink& sin
       node.params = table;
     }
     node.attrs = resolve_attrs(scope, spec, *node.op, sink);
-    for (int k = 0; k < node.op->desc.num_outputs; ++k) node.output_names.emplace_back(node.op->desc.outputs[k].name);
+    for (int k = 0; k < node.op->desc.num_outputs; ++k) node.output_names.emplace_back(node.op->desc.outputs[k]->name);
     connect_inputs(spec, *node.op, ids, node, sink);
     node.invalid = sink.count() > errors_before;
   }

@@ -305,7 +305,7 @@ std::shared_ptr<AttrSet> resolve_attrs(const GraphFile& file, const NodeSpec& sp
   auto set = std::make_shared<AttrSet>();
   const gr_op_desc& d = op.desc;
   std::vector<std::string> declared;
-  for (int i = 0; i < d.num_attrs; ++i) declared.emplace_back(d.attrs[i].name);
+  for (int i = 0; i < d.num_attrs; ++i) declared.emplace_back(d.attrs[i]->name);
   for (const auto& [key, value] : spec.attrs) {
     if (op.attr_index(key) < 0) {
       std::string hint = did_you_mean(key, declared);
@@ -316,7 +316,7 @@ std::shared_ptr<AttrSet> resolve_attrs(const GraphFile& file, const NodeSpec& sp
   }
   AttrResolver resolver(file, spec, op, *set, sink);
   for (int i = 0; i < d.num_attrs; ++i) {
-    const gr_attr_desc& desc = d.attrs[i];
+    const gr_attr_desc& desc = *d.attrs[i];
     set->names.push_back(desc.name);
     gr_value v = desc.default_value;
     SourceLoc loc = spec.loc;

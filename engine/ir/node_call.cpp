@@ -9,6 +9,8 @@ namespace graphrun {
 
 gr_tensor tensor_header(const Shape& shape, gr_dtype dtype) {
   gr_tensor t{};
+  t.struct_size = sizeof t;
+  t.memory = GR_MEMORY_HOST;
   t.dtype = dtype;
   t.rank = static_cast<int32_t>(shape.size());
   for (size_t i = 0; i < shape.size() && i < GR_MAX_RANK; ++i) t.shape[i] = shape[i];
@@ -25,11 +27,13 @@ NodeCall::NodeCall(const Graph& graph, const Node& node) {
                       : Shape{};
     inputs_.push_back(tensor_header(shape, graph.dtype));
   }
+  for (const auto& t : inputs_) input_ptrs_.push_back(&t);
+  node_.struct_size = sizeof node_;
   node_.id = node.id.c_str();
   node_.dtype = graph.dtype;
   node_.num_inputs = static_cast<int32_t>(inputs_.size());
   node_.input_names = input_names_.data();
-  node_.inputs = inputs_.data();
+  node_.inputs = input_ptrs_.data();
   if (node.attrs) {
     node_.num_attrs = static_cast<int32_t>(node.attrs->values.size());
     node_.attr_names = node.attrs->names.data();
@@ -47,15 +51,21 @@ NodeCall::NodeCall(const Graph& graph, const Node& node) {
   }
 }
 
+std::string plugin_fault(const Node& node, const std::string& what) {
+  return node.loc.str() + ": node '" + node.id + "' (" + node.op->blame() + "): " + what;
+}
+
 expr::AstPtr elementwise_formula(const Graph& graph, const Node& node) {
   NodeCall call(graph, node);
   char buffer[8192];
   gr_status status{};
   int formula_attr = -1;
   for (int i = 0; i < node.op->desc.num_attrs; ++i)
-    if (node.op->desc.attrs[i].type == GR_ATTR_FORMULA) formula_attr = i;
+    if (node.op->desc.attrs[i]->type == GR_ATTR_FORMULA) formula_attr = i;
   auto loc_of_attr = [&](int i) { return i >= 0 ? node.attrs->locs[i] : node.op_loc; };
-  if (node.op->desc.expression(node.op->desc.user, &call.node(), buffer, sizeof buffer, &status) != GR_OK) {
+  if (int rc = node.op->desc.expression(node.op->desc.user, &call.node(), buffer, sizeof buffer, &status);
+      rc != GR_OK) {
+    if (rc != GR_USER_ERROR) throw RunError(plugin_fault(node, "its formula function failed: " + std::string(status.message)));
     int i = status.attr[0] ? node.attrs->index(status.attr) : formula_attr;
     throw GraphError(loc_of_attr(i), "node '" + node.id + "': " + status.message);
   }
@@ -70,6 +80,9 @@ expr::AstPtr elementwise_formula(const Graph& graph, const Node& node) {
   try {
     return expr::parse(buffer, node.input_ports, params);
   } catch (const expr::ExprError& e) {
+    // A formula the user wrote points at its column; one the plugin wrote is the plugin's bug.
+    if (formula_attr < 0)
+      throw RunError(plugin_fault(node, "the op's own formula \"" + std::string(buffer) + "\" is invalid: " + e.what()));
     SourceLoc loc = loc_of_attr(formula_attr);
     if (formula_attr >= 0) loc.col += e.offset() + (node.attrs->quoted[formula_attr] ? 1 : 0);
     throw GraphError(loc, "node '" + node.id + "': " + e.what());

@@ -21,6 +21,7 @@ class NodeCall {
 
   gr_node& node() { return node_; }
   const gr_node& node() const { return node_; }
+  /// The input tensors, whose data pointers a run sets (gr_node points at them).
   std::vector<gr_tensor>& inputs() { return inputs_; }
 
  private:
@@ -29,10 +30,15 @@ class NodeCall {
   std::vector<const char*> param_names_;
   std::unique_ptr<gr_program> epilogue_;
   std::vector<gr_tensor> inputs_;
+  std::vector<const gr_tensor*> input_ptrs_;
 };
 
 /// A gr_tensor header (no data) of this shape and dtype.
 gr_tensor tensor_header(const Shape& shape, gr_dtype dtype);
+
+/// "FILE:LINE:COL: node 'n' (op 'x' from plugin P): what", for a failure that is the plugin's
+/// fault rather than the graph's.
+std::string plugin_fault(const Node& node, const std::string& what);
 
 /// The elementwise formula of an op node, parsed over its input ports; attribute values and
 /// the graph's params stand for other names. Throws GraphError pointing into the formula.

@@ -2,6 +2,7 @@
 
 #include "expr/expr.h"
 #include "ir/node_call.h"
+#include "plugin_host/declared_outputs.h"
 
 #include <unistd.h>
 
@@ -67,7 +68,7 @@ void infer_elementwise(const Graph& g, Node& node, DiagnosticSink& sink) {
     for (const auto& d : e.diagnostics()) sink.error(d.loc, d.message);
     return;
   }
-  node.output_names = {node.op->desc.num_outputs > 0 ? node.op->desc.outputs[0].name : "out"};
+  node.output_names = {node.op->desc.num_outputs > 0 ? node.op->desc.outputs[0]->name : "out"};
   node.output_shapes = {shape};
 }
 
@@ -77,10 +78,13 @@ void infer_op(const Graph& g, Node& node, DiagnosticSink& sink) {
     return;
   }
   NodeCall call(g, node);
-  gr_outputs outs{};
+  gr_outputs outs;
   gr_status status{};
   status.offset = -1;
-  if (node.op->desc.infer(node.op->desc.user, &call.node(), &outs, &status) != GR_OK) {
+  int rc = node.op->desc.infer(node.op->desc.user, &call.node(), &outs, &status);
+  if (rc != GR_OK && rc != GR_USER_ERROR)  // the plugin failed, not the graph
+    throw RunError(plugin_fault(node, "infer failed: " + std::string(status.message)));
+  if (rc != GR_OK) {
     SourceLoc loc = node.loc;
     if (status.attr[0]) {
       // The attribute the node writes, else the connected port, else the attribute's default.
@@ -103,12 +107,17 @@ void infer_op(const Graph& g, Node& node, DiagnosticSink& sink) {
     return;
   }
   const bool dynamic = (node.op->desc.flags & GR_OP_DYNAMIC_OUTPUTS) != 0;
+  const int declared = node.op->desc.num_outputs, count = static_cast<int>(outs.tensors.size());
+  if (dynamic ? count == 0 : count != declared)
+    throw RunError(plugin_fault(node, "infer declared " + std::to_string(count) + " outputs, the op has " +
+                                          (dynamic ? "dynamic outputs (at least 1)" : std::to_string(declared))));
   node.output_names.clear();
   node.output_shapes.clear();
-  for (int k = 0; k < outs.count; ++k) {
+  for (int k = 0; k < count; ++k) {
     std::string name = outs.names[k];
-    if (name.empty()) name = k < node.op->desc.num_outputs ? node.op->desc.outputs[k].name : "out" + std::to_string(k);
-    if (!dynamic && k >= node.op->desc.num_outputs) break;
+    if (name.empty()) name = k < declared ? node.op->desc.outputs[k]->name : "out" + std::to_string(k);
+    if (std::find(node.output_names.begin(), node.output_names.end(), name) != node.output_names.end())
+      throw RunError(plugin_fault(node, "infer declared two outputs named '" + name + "'"));
     node.output_names.push_back(name);
     node.output_shapes.emplace_back(outs.tensors[k].shape, outs.tensors[k].shape + outs.tensors[k].rank);
   }

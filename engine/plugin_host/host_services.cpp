@@ -1,14 +1,18 @@
 // gr_host: what the engine offers plugins. parallel_for runs fixed-size chunks on oneTBB so
 // results never depend on the thread count; programs are the expression language's.
 #include "expr/expr.h"
+#include "plugin_host/declared_outputs.h"
 #include "plugin_host/program_handle.h"
 #include "plugin_host/registry.h"
+#include "plugin_host/running_step.h"
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/partitioner.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <string>
 #include <map>
 
 namespace graphrun {
@@ -23,9 +27,11 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain,
     body(context, begin, end);
     return;
   }
+  const RunningStep* step = current_step();  // workers report crashes as the caller's node
   tbb::parallel_for(
       tbb::blocked_range<int64_t>(0, chunks, 1),
       [&](const tbb::blocked_range<int64_t>& r) {
+        RunningStepScope scope(step);
         for (int64_t c = r.begin(); c != r.end(); ++c)
           body(context, begin + c * grain, std::min(end, begin + (c + 1) * grain));
       },
@@ -78,11 +84,44 @@ void program_eval(const gr_program* program, int32_t dtype, int64_t n, const voi
 
 void program_free(gr_program* program) { delete program; }
 
+int declare_output(gr_outputs* outputs, const char* name, const gr_tensor* tensor, gr_status* status) {
+  auto refuse = [&](const std::string& message) {
+    if (status) {
+      status->code = GR_USER_ERROR;
+      std::snprintf(status->message, sizeof status->message, "%s", message.c_str());
+    }
+    return static_cast<int>(GR_USER_ERROR);
+  };
+  if (!outputs || !tensor) return refuse("declare_output: null outputs or tensor");
+  if (tensor->struct_size < sizeof(gr_tensor)) return refuse("declare_output: a gr_tensor of an unknown layout");
+  if (outputs->tensors.size() >= GR_MAX_OUTPUTS)
+    return refuse("more than " + std::to_string(GR_MAX_OUTPUTS) + " outputs declared");
+  if (tensor->rank < 0 || tensor->rank > GR_MAX_RANK)
+    return refuse("an output of rank " + std::to_string(tensor->rank) + " (the maximum is " +
+                  std::to_string(GR_MAX_RANK) + ")");
+  for (int i = 0; i < tensor->rank; ++i)
+    if (tensor->shape[i] < 0)
+      return refuse("an output with a negative dimension (" + std::to_string(tensor->shape[i]) + ")");
+  gr_tensor t{};
+  t.struct_size = sizeof t;
+  t.dtype = tensor->dtype;
+  t.rank = tensor->rank;
+  std::copy(tensor->shape, tensor->shape + tensor->rank, t.shape);
+  outputs->names.emplace_back(name ? name : "");
+  outputs->tensors.push_back(t);
+  return GR_OK;
+}
+
+void report_progress(const gr_node*, double fraction) {
+  const RunningStep* step = current_step();
+  if (step && step->progress) step->progress(step->progress_context, step->step, std::clamp(fraction, 0.0, 1.0));
+}
+
 }  // namespace
 
 const gr_host& host_services() {
-  static const gr_host host = {GRAPHRUN_API_VERSION, sizeof(gr_host), &parallel_for,
-                               &program_compile, &program_eval, &program_free};
+  static const gr_host host = {sizeof(gr_host), GRAPHRUN_API_VERSION, &parallel_for, &program_compile,
+                               &program_eval,    &program_free,        &declare_output, &report_progress};
   return host;
 }
 

@@ -1,5 +1,7 @@
 #include "plugin_host/registry.h"
 
+#include "plugin_host/op_descriptor.h"
+
 #include <dlfcn.h>
 #include <unistd.h>
 
@@ -11,15 +13,33 @@
 namespace graphrun {
 
 int OpInfo::attr_index(const std::string& name) const {
-  for (int i = 0; i < desc.num_attrs; ++i)
-    if (name == desc.attrs[i].name) return i;
+  for (size_t i = 0; i < attrs.size(); ++i)
+    if (name == attrs[i].name) return static_cast<int>(i);
   return -1;
 }
 
 int OpInfo::input_index(const std::string& name) const {
-  for (int i = 0; i < desc.num_inputs; ++i)
-    if (name == desc.inputs[i].name) return i;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (name == inputs[i].name) return static_cast<int>(i);
   return -1;
+}
+
+std::string OpInfo::blame() const { return "op '" + std::string(desc.name) + "' from plugin " + plugin; }
+
+void OpInfo::link() {
+  auto point = [](const auto& items, auto& pointers) {
+    pointers.clear();
+    for (const auto& item : items) pointers.push_back(&item);
+  };
+  point(inputs, input_ptrs_);
+  point(outputs, output_ptrs_);
+  point(attrs, attr_ptrs_);
+  desc.num_inputs = static_cast<int32_t>(inputs.size());
+  desc.inputs = input_ptrs_.data();
+  desc.num_outputs = static_cast<int32_t>(outputs.size());
+  desc.outputs = output_ptrs_.data();
+  desc.num_attrs = static_cast<int32_t>(attrs.size());
+  desc.attrs = attr_ptrs_.data();
 }
 
 Registry& Registry::global() {
@@ -29,7 +49,7 @@ Registry& Registry::global() {
 
 const OpInfo* Registry::find(const std::string& name) const {
   auto it = ops_.find(name);
-  return it == ops_.end() ? nullptr : &it->second;
+  return it == ops_.end() ? nullptr : it->second.get();
 }
 
 std::vector<std::string> Registry::names() const {
@@ -56,29 +76,23 @@ struct RegistrarAccess {
       }
       return static_cast<int>(GR_USER_ERROR);
     };
-    if (!op || !op->name || !*op->name) return fail("an op without a name");
-    if (op->api_version != GRAPHRUN_API_VERSION) {
-      access->refused_version = op->api_version;
-      return fail("op '" + std::string(op->name) + "' was built for plugin API v" +
-                  std::to_string(op->api_version));
-    }
-    if (op->struct_size < sizeof(gr_op_desc))
-      return fail("op '" + std::string(op->name) + "' has a descriptor of an older layout");
-    if (!op->cpu_kernel && !op->expression)
-      return fail("op '" + std::string(op->name) + "' has neither a CPU kernel nor an elementwise formula");
+    auto info = std::make_unique<OpInfo>();
+    if (std::string why = read_op_descriptor(op, *info); !why.empty()) return fail(why);
+    info->plugin = access->plugin;
     auto& ops = access->registry->ops_;
-    if (auto it = ops.find(op->name); it != ops.end())
-      return fail("duplicate op '" + std::string(op->name) + "', already registered by " + it->second.plugin);
-    OpInfo info;
-    info.desc = *op;
-    info.plugin = access->plugin;
-    ops.emplace(op->name, info);
-    access->registered.push_back(op->name);
+    if (auto it = ops.find(info->desc.name); it != ops.end())
+      return fail("duplicate op '" + std::string(info->desc.name) + "', already registered by " + it->second->plugin);
+    access->registered.push_back(info->desc.name);
+    ops.emplace(info->desc.name, std::move(info));
     return GR_OK;
   }
 
   static void refuse_version(gr_registrar* self, uint32_t version) {
     static_cast<RegistrarAccess*>(self->host_data)->refused_version = version;
+  }
+  static void refuse(gr_registrar* self, const char* message) {
+    auto* access = static_cast<RegistrarAccess*>(self->host_data);
+    if (access->error.empty()) access->error = message && *message ? message : "the plugin refused to load";
   }
 };
 
@@ -99,20 +113,32 @@ void Registry::load(const std::string& path) {
   }
   RegistrarAccess access{this, canonical, {}, 0, {}};
   gr_registrar registrar{};
+  registrar.struct_size = sizeof registrar;
   registrar.api_version = GRAPHRUN_API_VERSION;
   registrar.host = &host_services();
   registrar.register_op = &RegistrarAccess::register_op;
   registrar.refuse_version = &RegistrarAccess::refuse_version;
+  registrar.refuse = &RegistrarAccess::refuse;
   registrar.host_data = &access;
-  int rc = reinterpret_cast<gr_plugin_init_fn>(symbol)(&registrar);
   auto roll_back = [&] {
     for (const auto& name : access.registered) ops_.erase(name);
   };
+  int rc = GR_RUNTIME_ERROR;
+  try {
+    rc = reinterpret_cast<gr_plugin_init_fn>(symbol)(&registrar);
+  } catch (const std::exception& e) {  // a C++ plugin that let one escape its entry point
+    roll_back();
+    throw PluginError("plugin " + path + ": its init threw: " + e.what());
+  } catch (...) {
+    roll_back();
+    throw PluginError("plugin " + path + ": its init threw an exception");
+  }
   if (access.refused_version != 0) {
     roll_back();
-    throw PluginError("plugin " + path + ": built for plugin API v" +
-                      std::to_string(access.refused_version) + ", but this graphrun has API v" +
-                      std::to_string(GRAPHRUN_API_VERSION) + "; rebuild it against this graphrun");
+    auto text = [](uint32_t v) { return std::to_string(GR_API_MAJOR_OF(v)) + "." + std::to_string(GR_API_MINOR_OF(v)); };
+    throw PluginError("plugin " + path + ": built for plugin API " + text(access.refused_version) +
+                      ", which this graphrun (API " + text(GRAPHRUN_API_VERSION) +
+                      ") cannot load; rebuild it against this graphrun");
   }
   if (rc != GR_OK || !access.error.empty()) {
     roll_back();
@@ -123,13 +149,34 @@ void Registry::load(const std::string& path) {
   loaded_.push_back(canonical);
 }
 
-void Registry::load_folder(const std::string& folder) {
+void Registry::load_folder(const std::string& folder, bool skip_broken) {
   std::error_code ec;
   std::vector<std::string> libs;
   for (const auto& e : std::filesystem::directory_iterator(folder, ec))
     if (e.path().extension() == ".so") libs.push_back(e.path().string());
   std::sort(libs.begin(), libs.end());
-  for (const auto& lib : libs) load(lib);
+  searched_.push_back(folder);
+  for (const auto& lib : libs) {
+    if (!skip_broken) {
+      load(lib);
+      continue;
+    }
+    try {
+      load(lib);
+    } catch (const PluginError& e) {
+      std::fprintf(stderr, "graphrun: warning: skipping %s\n", e.what());
+      skipped_.emplace_back(lib, e.what());
+    }
+  }
+}
+
+std::string Registry::unknown_op_help() const {
+  std::string help = "plugins were searched in: ";
+  for (size_t i = 0; i < searched_.size(); ++i) help += (i ? ", " : "") + searched_[i];
+  if (searched_.empty()) help += "(no folder)";
+  help += "; add a folder with GRAPHRUN_PLUGIN_PATH, or a library with --plugin or the graph's plugins: list";
+  for (const auto& [lib, why] : skipped_) help += "\n  " + lib + " could not be loaded and may provide it: " + why;
+  return help;
 }
 
 namespace {
@@ -143,21 +190,28 @@ std::string executable_dir() {
 namespace {
 // `subgraph` is expanded by the loader (graph/inline_subgraphs) before any pass; it is
 // listed here so that `graphrun ops` and `graphrun schema` describe it like any op.
-OpInfo subgraph_op_info() {
-  static const gr_attr_desc attrs[] = {
-      {"file", GR_ATTR_STRING, 1, gr_value{}, nullptr, "another graph file, relative to this one"},
-      {"params", GR_ATTR_STRING_MAP, 0, gr_value{}, nullptr, "overrides of the subgraph's params"}};
-  OpInfo info;
-  info.desc.api_version = GRAPHRUN_API_VERSION;
-  info.desc.struct_size = sizeof(gr_op_desc);
-  info.desc.name = "subgraph";
-  info.desc.doc =
+std::unique_ptr<OpInfo> subgraph_op_info() {
+  auto info = std::make_unique<OpInfo>();
+  auto attr = [](const char* name, gr_attr_type type, bool required, const char* doc) {
+    gr_attr_desc a{};
+    a.struct_size = sizeof a;
+    a.type = type;
+    a.name = name;
+    a.required = required;
+    a.doc = doc;
+    return a;
+  };
+  info->attrs = {attr("file", GR_ATTR_STRING, true, "another graph file, relative to this one"),
+                 attr("params", GR_ATTR_STRING_MAP, false, "overrides of the subgraph's params")};
+  info->desc.struct_size = sizeof(gr_op_desc);
+  info->desc.api_version = GRAPHRUN_API_VERSION;
+  info->desc.name = "subgraph";
+  info->desc.doc =
       "Another graph file used as one node: its inputs are the node's ports, its outputs the node's outputs. "
       "Inlined before passes run, so fusion crosses its borders; recursion is an error.";
-  info.desc.flags = GR_OP_VARIADIC_INPUTS | GR_OP_DYNAMIC_OUTPUTS;
-  info.desc.num_attrs = 2;
-  info.desc.attrs = attrs;
-  info.plugin = "(engine: inlined when the graph is loaded)";
+  info->desc.flags = GR_OP_VARIADIC_INPUTS | GR_OP_DYNAMIC_OUTPUTS;
+  info->plugin = "(engine: inlined when the graph is loaded)";
+  info->link();
   return info;
 }
 }  // namespace
@@ -176,17 +230,25 @@ void Registry::load_defaults() {
                                       fs::path(GRAPHRUN_INSTALL_PLUGIN_DIR), fs::path(GRAPHRUN_BUILD_PLUGIN_DIR)};
   for (const auto& dir : candidates) {
     if (fs::is_directory(dir, ec)) {
-      load_folder(dir.string());
+      load_folder(dir.lexically_normal().string(), false);
       break;
     }
   }
+  // Folders of GRAPHRUN_PLUGIN_PATH: a wrong entry warns (once: load_defaults runs once),
+  // a broken library warns and is skipped, so one bad file does not stop every graph.
   if (const char* env = std::getenv("GRAPHRUN_PLUGIN_PATH")) {
     std::string paths = env;
     size_t start = 0;
     while (start <= paths.size()) {
       size_t end = paths.find(':', start);
       std::string dir = paths.substr(start, end == std::string::npos ? std::string::npos : end - start);
-      if (!dir.empty() && fs::is_directory(dir, ec)) load_folder(dir);
+      if (!dir.empty()) {
+        if (fs::is_directory(dir, ec))
+          load_folder(dir, true);
+        else
+          std::fprintf(stderr, "graphrun: warning: GRAPHRUN_PLUGIN_PATH entry %s is %s\n", dir.c_str(),
+                       fs::exists(dir, ec) ? "not a folder" : "missing");
+      }
       if (end == std::string::npos) break;
       start = end + 1;
     }

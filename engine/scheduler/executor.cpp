@@ -3,6 +3,7 @@
 #include "expr/expr.h"
 #include "ir/fused_group.h"
 #include "ir/node_call.h"
+#include "plugin_host/running_step.h"
 
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/task_arena.h>
@@ -41,7 +42,9 @@ struct Step {
   std::vector<int> distinct_in_buffers;
   std::vector<int> out_buffers;
   std::vector<gr_tensor> outs;
+  std::vector<gr_tensor*> out_ptrs;  // what the kernel is handed
   std::vector<int> successors;
+  RunningStep running;               // for crash reports and progress
   std::shared_ptr<const expr::Program> program;  // elementwise and fused steps
   void* state = nullptr;
 };
@@ -73,12 +76,20 @@ struct Executor::Impl {
   std::atomic<int> done{0};
 
   Impl(const Graph& g, int threads) : graph(g), arena(threads > 0 ? threads : tbb::task_arena::automatic) {
-    plan();
+    try {
+      plan();
+    } catch (...) {
+      release_states();  // the states prepared before the failing one
+      throw;
+    }
   }
 
-  ~Impl() {
+  ~Impl() { release_states(); }
+
+  void release_states() {
     for (auto& s : steps)
       if (s.state && s.op && s.op->desc.release) s.op->desc.release(s.op->desc.user, s.state);
+    for (auto& s : steps) s.state = nullptr;
   }
 
   int buffer(ValueRef r) {
@@ -123,8 +134,15 @@ struct Executor::Impl {
         s.program = expr::Program::compile(std::span(&formula, 1), node.input_ports);
       } else if (node.op->desc.prepare) {
         gr_status status{};
-        if (node.op->desc.prepare(node.op->desc.user, &s.call->node(), &s.state, &status) != GR_OK)
+        int rc = node.op->desc.prepare(node.op->desc.user, &s.call->node(), &s.state, &status);
+        if (rc == GR_USER_ERROR) {
+          steps.push_back(std::move(s));  // so that its state, if any, is released
           throw GraphError(node.loc, "node '" + node.id + "': " + status.message);
+        }
+        if (rc != GR_OK) {
+          steps.push_back(std::move(s));
+          throw RunError(plugin_fault(node, "prepare failed: " + std::string(status.message)));
+        }
         s.call->node().state = s.state;
       }
       uint64_t moved = 0;
@@ -133,6 +151,11 @@ struct Executor::Impl {
       std::string op_name = node.kind == NodeKind::kFused ? "fused(" + std::to_string(node.fused->member_ids.size()) + ")"
                                                            : node.op->desc.name;
       infos.push_back({i, node.id, op_name, moved});
+      for (auto& t : s.outs) s.out_ptrs.push_back(&t);
+      s.running.node = node.id.c_str();
+      s.running.op = node.kind == NodeKind::kFused ? "fused elementwise group" : node.op->desc.name;
+      s.running.plugin = node.kind == NodeKind::kFused ? "(engine)" : node.op->plugin.c_str();
+      s.running.step = static_cast<int>(steps.size());
       step_of[i] = static_cast<int>(steps.size());
       steps.push_back(std::move(s));
     }
@@ -190,12 +213,13 @@ struct Executor::Impl {
       }
       auto& ins = s.call->inputs();
       for (size_t k = 0; k < s.in_buffers.size(); ++k) ins[k].data = data[s.in_buffers[k]];
+      RunningStepScope running(&s.running);
       if (s.program) {
         expr::eval_tensors(*s.program, graph.dtype, ins, s.outs, host_parallel_for);
       } else {
         gr_status status{};
-        if (s.op->desc.cpu_kernel(s.op->desc.user, &s.call->node(), s.outs.data(),
-                                  static_cast<int32_t>(s.outs.size()), &status) != GR_OK)
+        if (s.op->desc.cpu_kernel(s.op->desc.user, &s.call->node(), s.out_ptrs.data(),
+                                  static_cast<int32_t>(s.out_ptrs.size()), &status) != GR_OK)
           throw RunError(status.message);
       }
     } catch (const std::exception& e) {

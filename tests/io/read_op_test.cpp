@@ -8,6 +8,12 @@
 #include <cstring>
 #include <thread>
 
+// This stand-in host's side of gr_outputs: the last output declared.
+struct gr_outputs {
+  int count = 0;
+  gr_tensor tensor{};
+};
+
 namespace graphrun::io {
 namespace {
 
@@ -24,11 +30,17 @@ class IoPlugin {
     if (!init) throw std::runtime_error("no " GRAPHRUN_PLUGIN_INIT_SYMBOL);
     host_.api_version = GRAPHRUN_API_VERSION;
     host_.struct_size = sizeof host_;
+    host_.declare_output = [](gr_outputs* outs, const char*, const gr_tensor* t, gr_status*) {
+      outs->tensor = *t;
+      ++outs->count;
+      return static_cast<int>(GR_OK);
+    };
     host_.parallel_for = [](int64_t begin, int64_t end, int64_t grain,
                             void (*body)(void*, int64_t, int64_t), void* context) {
       for (int64_t b = begin; b < end; b += grain) body(context, b, std::min(end, b + grain));
     };
     gr_registrar reg{};
+    reg.struct_size = sizeof reg;
     reg.api_version = GRAPHRUN_API_VERSION;
     reg.host = &host_;
     reg.host_data = this;
@@ -37,6 +49,7 @@ class IoPlugin {
       return static_cast<int>(GR_OK);
     };
     reg.refuse_version = [](gr_registrar*, uint32_t) {};
+    reg.refuse = [](gr_registrar*, const char*) {};
     if (init(&reg) != GR_OK) throw std::runtime_error("init failed");
   }
   ~IoPlugin() { ::dlclose(handle_); }
@@ -58,6 +71,7 @@ struct ReadNode {
   ReadNode(const IoPlugin& plugin, const std::string& file, gr_dtype dtype) : path(file) {
     attr.kind = GR_VALUE_STRING;
     attr.s = path.c_str();
+    node.struct_size = sizeof node;
     node.id = "r";
     node.dtype = dtype;
     node.num_attrs = 1;
@@ -80,9 +94,9 @@ class ReadOp : public ::testing::Test {
   void SetUp() override {
     ASSERT_NE(read, nullptr);
     ASSERT_EQ(read->num_attrs, 1);
-    EXPECT_STREQ(read->attrs[0].name, "path");
-    EXPECT_EQ(read->attrs[0].type, GR_ATTR_STRING);
-    EXPECT_TRUE(read->attrs[0].required);
+    EXPECT_STREQ(read->attrs[0]->name, "path");
+    EXPECT_EQ(read->attrs[0]->type, GR_ATTR_STRING);
+    EXPECT_TRUE(read->attrs[0]->required);
     ASSERT_NE(read->infer, nullptr);
     ASSERT_NE(read->cpu_kernel, nullptr);
   }
@@ -93,7 +107,8 @@ class ReadOp : public ::testing::Test {
     gr_status st{};
     EXPECT_EQ(read->infer(read->user, &n.node, &outs, &st), GR_OK) << st.message;
     EXPECT_EQ(outs.count, 1);
-    gr_tensor t = outs.tensors[0];
+    gr_tensor t = outs.tensor;
+    gr_tensor* out_ptrs[] = {&t};
     std::vector<int64_t> shape(t.shape, t.shape + t.rank);
     int64_t count = 1;
     for (int64_t d : shape) count *= d;
@@ -104,7 +119,7 @@ class ReadOp : public ::testing::Test {
       EXPECT_EQ(read->prepare(read->user, &n.node, &state, &st), GR_OK) << st.message;
     }
     n.node.state = state;
-    EXPECT_EQ(read->cpu_kernel(read->user, &n.node, &t, 1, &st), GR_OK) << st.message;
+    EXPECT_EQ(read->cpu_kernel(read->user, &n.node, out_ptrs, 1, &st), GR_OK) << st.message;
     if (read->release) read->release(read->user, state);
     n.node.state = nullptr;
     return {shape, data};

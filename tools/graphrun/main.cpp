@@ -4,6 +4,7 @@
 #include "driver/session.h"
 #include "io/tensor_file.h"
 #include "plugin_host/registry.h"
+#include "plugin_host/running_step.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -121,7 +122,9 @@ int run_command(const RunArgs& a) {
 int main(int argc, char** argv) {
   CLI::App app{"graphrun: run computation graphs of numerical operators described in YAML"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "graphrun 0.1.0 (plugin API v" + std::to_string(GRAPHRUN_API_VERSION) + ")");
+  install_crash_reporter();
+  app.set_version_flag("--version", "graphrun 0.1.0 (plugin API " + std::to_string(GRAPHRUN_API_MAJOR) + "." +
+                                        std::to_string(GRAPHRUN_API_MINOR) + ")");
 
   RunArgs run;
   auto* run_cmd = app.add_subcommand("run", "run a graph and print or write its outputs");

@@ -1,0 +1,40 @@
+// Which node is running on this thread. The executor sets it around each kernel call and the
+// host's parallel_for carries it into its workers, so that a crash inside a plugin's kernel
+// can name the node, op and plugin (plugins run in-process: a crash in one kills the run),
+// and a kernel's progress reports reach the run that asked for them.
+#pragma once
+
+namespace graphrun {
+
+/// A kernel call in flight. The strings outlive the call (they belong to the plan).
+struct RunningStep {
+  const char* node = "";
+  const char* op = "";
+  const char* plugin = "";
+  /// Where Node::report_progress goes (may be null): context, the step's index, 0..1.
+  void (*progress)(void* context, int step, double fraction) = nullptr;
+  void* progress_context = nullptr;
+  int step = -1;
+};
+
+/// What this thread runs now, or null.
+const RunningStep* current_step();
+
+/// Marks `step` as running on this thread for the scope's life (nests).
+class RunningStepScope {
+ public:
+  explicit RunningStepScope(const RunningStep* step);
+  ~RunningStepScope();
+  RunningStepScope(const RunningStepScope&) = delete;
+  RunningStepScope& operator=(const RunningStepScope&) = delete;
+
+ private:
+  const RunningStep* previous_;
+};
+
+/// Installs handlers for SIGSEGV, SIGBUS, SIGFPE and SIGILL that print, async-signal-safely,
+/// which node, op and plugin the crashing thread was running, then let the process die by
+/// the same signal (so exit statuses and core dumps stay as usual). Idempotent.
+void install_crash_reporter();
+
+}  // namespace graphrun
