@@ -156,7 +156,11 @@ std::string ops_text(const Registry& registry, const std::string& only) {
       continue;
     }
     os << name << ": " << (d.doc ? d.doc : "") << "\n";
-    os << "  plugin: " << op.plugin << "\n";
+    os << "  plugin: " << op.plugin;
+    if (op.desc.api_version)
+      os << " (built for plugin API " << GR_API_MAJOR_OF(op.api_version) << "." << GR_API_MINOR_OF(op.api_version) << ")";
+    os << "\n";
+    if (d.version) os << "  version: " << d.version << "\n";
     os << "  inputs:" << (op.variadic_inputs() ? " (any port names, or a list)" : "") << "\n";
     for (int i = 0; i < d.num_inputs; ++i)
       os << fmt::format("    {:<12} {}{}\n", d.inputs[i]->name, d.inputs[i]->optional ? "(optional) " : "",
@@ -164,7 +168,6 @@ std::string ops_text(const Registry& registry, const std::string& only) {
     os << "  outputs:" << ((d.flags & GR_OP_DYNAMIC_OUTPUTS) ? " (named by the node's attributes)" : "") << "\n";
     for (int i = 0; i < d.num_outputs; ++i)
       os << fmt::format("    {:<12} {}\n", d.outputs[i]->name, d.outputs[i]->doc ? d.outputs[i]->doc : "");
-    if (d.num_outputs == 0 && d.expression) os << "    out          the elementwise result\n";
     os << "  attributes:\n";
     for (int i = 0; i < d.num_attrs; ++i) {
       const gr_attr_desc& a = *d.attrs[i];

@@ -120,7 +120,7 @@ Graph build_graph(const GraphFile& file, Registry& registry, DiagnosticSink& sin
     node.op = registry.find(spec.op);
     if (!node.op) {
       sink.error(spec.op_loc, "node '" + spec.id + "': unknown op '" + spec.op + "'" +
-                                  did_you_mean(spec.op, registry.names()));
+                                  did_you_mean(spec.op, registry.names()) + "; " + registry.unknown_op_help());
       continue;
     }
     size_t errors_before = sink.count();

@@ -253,7 +253,8 @@ class Outputs {
     for (size_t i = 0; i < shape.size(); ++i) t.shape[i] = shape[i];
     std::string n(name);
     gr_status st{};
-    if (node_->host->declare_output(o_, n.c_str(), &t, &st) != GR_OK) throw UserError(st.message);
+    // What the host refuses here (a negative dimension, too many outputs) is the op's bug.
+    if (node_->host->declare_output(o_, n.c_str(), &t, &st) != GR_OK) throw std::logic_error(st.message);
   }
   void add(std::initializer_list<int64_t> shape, std::string_view name = {}) {
     add(std::span<const int64_t>(shape.begin(), shape.size()), name);
@@ -536,7 +537,7 @@ class OpDef {
 /// before anything is registered.
 inline int register_ops(gr_registrar* reg, std::vector<OpDef> ops) {
   const uint32_t host = reg->api_version;
-  if (GR_API_MAJOR_OF(host) != GRAPHRUN_API_MAJOR || GR_API_MINOR_OF(host) < GRAPHRUN_API_MINOR) {
+  if (GR_API_MAJOR_OF(host) != GRAPHRUN_API_MAJOR || host < GRAPHRUN_API_VERSION) {  // same major, older minor
     reg->refuse_version(reg, GRAPHRUN_API_VERSION);
     return GR_USER_ERROR;
   }
