@@ -216,18 +216,20 @@ std::unique_ptr<OpInfo> subgraph_op_info() {
 }
 }  // namespace
 
-void Registry::load_defaults() {
+void Registry::load_defaults(const std::string& builtin_dir) {
   if (defaults_loaded_) return;
   defaults_loaded_ = true;
   ops_.emplace("subgraph", subgraph_op_info());
   namespace fs = std::filesystem;
   std::error_code ec;
   std::string exe_dir = executable_dir();
-  // Next to the executable (the build tree), relative to an installed bin/, where this
-  // build installs, and the build tree's folder (for test programs elsewhere).
+  // Next to the executable (the build tree), relative to an installed bin/ (wherever the
+  // installation was moved), where this build installs, and the build tree's folder (for
+  // test programs elsewhere).
   std::vector<fs::path> candidates = {fs::path(exe_dir) / "plugins",
-                                      fs::path(exe_dir) / ".." / "lib" / "graphrun" / "plugins",
+                                      fs::path(exe_dir) / GRAPHRUN_PLUGIN_DIR_FROM_BINDIR,
                                       fs::path(GRAPHRUN_INSTALL_PLUGIN_DIR), fs::path(GRAPHRUN_BUILD_PLUGIN_DIR)};
+  if (!builtin_dir.empty()) candidates = {fs::path(builtin_dir)};
   for (const auto& dir : candidates) {
     if (fs::is_directory(dir, ec)) {
       load_folder(dir.lexically_normal().string(), false);

@@ -59,11 +59,11 @@ class Registry {
   /// Loads a plugin library; throws PluginError naming the library and the reason.
   /// Loading the same path twice is a no-op.
   void load(const std::string& path);
-  /// Loads the built-in plugins (next to the executable, or the build tree's folder) and
-  /// the folders of GRAPHRUN_PLUGIN_PATH. A missing or non-folder path entry warns once; a
-  /// library there that cannot load warns and is skipped (unknown_op_help() names it).
-  /// Idempotent.
-  void load_defaults();
+  /// Loads the built-in plugins (from `builtin_dir` when given, else next to the
+  /// executable, relative to an installed bin/, or the build tree's folder) and the folders
+  /// of GRAPHRUN_PLUGIN_PATH. A missing or non-folder path entry warns once; a library there
+  /// that cannot load warns and is skipped (unknown_op_help() names it). Idempotent.
+  void load_defaults(const std::string& builtin_dir = {});
 
   const OpInfo* find(const std::string& name) const;
   std::vector<std::string> names() const;
