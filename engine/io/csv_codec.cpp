@@ -84,14 +84,21 @@ std::vector<int64_t> parse_rows(const std::string& path, std::string_view text, 
   return {rows, columns};
 }
 
+/// Formats n values, `columns` per line, into `out` a chunk at a time.
 template <typename T>
-std::string format_values(const T* v, int64_t n, int64_t columns) {
+void write_values(OutputStream& out, const T* v, int64_t n, int64_t columns) {
+  constexpr size_t kChunkBytes = size_t{1} << 20;
   std::string text;
+  text.reserve(kChunkBytes + 64);
   for (int64_t i = 0; i < n; ++i) {
     text += format_number(v[i]);
     text += (i + 1) % columns == 0 ? '\n' : ',';
+    if (text.size() >= kChunkBytes) {
+      out.write(text);
+      text.clear();
+    }
   }
-  return text;
+  out.write(text);
 }
 
 }  // namespace
@@ -99,6 +106,7 @@ std::string format_values(const T* v, int64_t n, int64_t columns) {
 HostArray decode_csv(const std::string& path, std::string_view text, gr_dtype dtype) {
   HostArray out;
   out.dtype = dtype;
+  out.from_csv = true;
   if (dtype == GR_F64)
     out.shape = parse_rows(path, text, out.f64);
   else
@@ -106,12 +114,14 @@ HostArray decode_csv(const std::string& path, std::string_view text, gr_dtype dt
   return out;
 }
 
-std::string encode_csv(gr_dtype dtype, const std::vector<int64_t>& shape, const void* data) {
+void write_csv(OutputStream& out, gr_dtype dtype, const std::vector<int64_t>& shape, const void* data) {
   int64_t n = checked_numel("array", shape);
   int64_t columns = shape.size() >= 2 ? shape.back() : 1;
-  if (n == 0) return {};
-  if (dtype == GR_F64) return format_values(static_cast<const double*>(data), n, columns);
-  return format_values(static_cast<const float*>(data), n, columns);
+  if (n == 0) return;
+  if (dtype == GR_F64)
+    write_values(out, static_cast<const double*>(data), n, columns);
+  else
+    write_values(out, static_cast<const float*>(data), n, columns);
 }
 
 }  // namespace graphrun::io::detail
