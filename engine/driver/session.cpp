@@ -8,6 +8,7 @@
 #include "scheduler/buffer_pool.h"
 
 #include <cstring>
+#include <new>
 
 namespace graphrun {
 
@@ -76,6 +77,8 @@ std::map<std::string, TensorData> read_inputs(const Graph& graph,
     } catch (const io::FileError& e) {
       // The same file in a `read` node is an invalid graph: both are exit code 2.
       throw UsageError("--input " + name + ": " + e.what());
+    } catch (const std::bad_alloc&) {
+      throw RunError("--input " + name + ": " + path + ": not enough memory to read it");
     }
     TensorData t;
     t.dtype = graph.dtype;

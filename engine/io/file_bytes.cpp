@@ -37,6 +37,9 @@ std::string read_file_bytes(const std::string& path) {
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) throw FileError(path + ": cannot stat: " + errno_text(errno));
   if (S_ISDIR(st.st_mode)) throw FileError(path + ": is a folder, not a file");
+  // A FIFO ends when its writer closes it; a device such as /dev/zero may never end.
+  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+    throw FileError(path + ": is a device or socket, not a file");
   std::string bytes;
   if (st.st_size > 0) bytes.reserve(static_cast<size_t>(st.st_size));
   char buf[1 << 16];

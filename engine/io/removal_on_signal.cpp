@@ -30,7 +30,10 @@ void remove_registered_files_and_die(int signal) {
   ::raise(signal);
 }
 
+/// Handles each signal whose disposition is the default (again: code may have reset it since).
 void install_handlers() {
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
   for (int signal : kSignals) {
     struct sigaction old {};
     if (::sigaction(signal, nullptr, &old) != 0) continue;
@@ -46,8 +49,7 @@ void install_handlers() {
 }  // namespace
 
 SignalRemovalSlot remove_on_signal(const char* path) {
-  static std::once_flag installed;
-  std::call_once(installed, install_handlers);
+  install_handlers();
   for (Chunk* chunk = &first_chunk;;) {
     for (auto& slot : chunk->slots) {
       const char* expected = nullptr;

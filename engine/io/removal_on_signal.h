@@ -10,8 +10,8 @@ namespace graphrun::io::detail {
 using SignalRemovalSlot = std::atomic<const char*>*;
 
 /// Removes `path` if one of those signals ends the process before forget_on_signal(slot).
-/// `path` must stay valid until then. Installs the handlers on first use, for each signal
-/// whose disposition is still the default (an ignored or handled signal is left alone).
+/// `path` must stay valid until then. Installs the handler for each signal whose disposition
+/// is the default (an ignored or otherwise handled signal is left alone).
 SignalRemovalSlot remove_on_signal(const char* path);
 
 /// The file is gone or has become an output: no longer removed on a signal.

@@ -26,7 +26,7 @@ class FileError : public std::runtime_error {
 };
 
 /// Reads .npy (float16/32/64, int8..64, uint8..64, bool; C or Fortran order; any byte order)
-/// or .csv (numbers separated by commas; one row per line; '#' comment lines) by extension,
+/// or .csv (numbers separated by commas; one row per line; '#' comments; an optional header row) by extension,
 /// converting to `dtype`. A .csv with one column (or one row) is 1-D, else 2-D.
 HostArray read_tensor(const std::string& path, gr_dtype dtype);
 

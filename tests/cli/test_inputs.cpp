@@ -152,6 +152,7 @@ TEST(Inputs, BrokenFilesAreExitTwoForInputAndReadNodesAlike) {
       {"rank40.npy", npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (" + ones_40 + ")}", doubles(1)),
        "40 dimensions, more than the maximum of 8"},
       {"folder.npy", "", "is a folder"},
+      {"device.npy", "", "is a device or socket, not a file"},  // a link to /dev/null
       {"missing.npy", "", "No such file"},
       {"data.txt", "1\n", "expected .npy or .csv"},
   };
@@ -160,6 +161,8 @@ TEST(Inputs, BrokenFilesAreExitTwoForInputAndReadNodesAlike) {
     std::string path = dir.path() + "/" + c.name;
     if (c.name == "folder.npy")
       std::filesystem::create_directory(path);
+    else if (c.name == "device.npy")
+      std::filesystem::create_symlink("/dev/null", path);
     else if (c.name != "missing.npy")
       write_file(dir, c.name, c.bytes);
     CommandResult input = run_graphrun({"run", input_graph(dir, "[2, 3]"), "--input", "x=" + path});

@@ -24,17 +24,40 @@ TEST(Messages, NumericRangesAreSaidInWords) {
   std::string input = "u=" + dir.path() + "/u.csv";
   CommandResult threads = run_graphrun({"run", g, "--input", input, "--threads", "-1"});
   EXPECT_EQ(threads.exit_code, 2);
-  EXPECT_NE(threads.err.find("--threads must be a whole number >= 0 (0 = all cores), not '-1'"), std::string::npos)
+  EXPECT_NE(threads.err.find("--threads must be a whole number from 0 (all cores) to 4096, not '-1'"),
+            std::string::npos)
       << threads.err;
   CommandResult repeat = run_graphrun({"run", g, "--input", input, "--repeat", "0"});
   EXPECT_EQ(repeat.exit_code, 2);
   EXPECT_NE(repeat.err.find("--repeat must be a whole number >= 1, not '0'"), std::string::npos) << repeat.err;
-  CommandResult word = run_graphrun({"run", g, "--input", input, "--threads", "x"});
-  EXPECT_EQ(word.exit_code, 2);
-  EXPECT_NE(word.err.find("--threads must be a whole number >= 0 (0 = all cores), not 'x'"), std::string::npos)
-      << word.err;
+  for (const char* bad : {"x", "100000", "1.5", "99999999999"}) {
+    CommandResult word = run_graphrun({"run", g, "--input", input, "--threads", bad});
+    EXPECT_EQ(word.exit_code, 2) << bad;  // 100000 threads crashed oneTBB
+    EXPECT_NE(word.err.find("--threads must be a whole number from 0 (all cores) to 4096, not '" + std::string(bad) + "'"),
+              std::string::npos)
+        << word.err;
+  }
   for (const CommandResult& r : {threads, repeat}) EXPECT_EQ(r.err.find("179769"), std::string::npos) << r.err;
   EXPECT_EQ(run_graphrun({"run", g, "--input", input, "--threads", "0", "--quiet"}).exit_code, 0);
+}
+
+TEST(Messages, EmptyNamesAreUsageErrors) {
+  TempDir dir;
+  std::string g = small_graph(dir);
+  std::string input = "u=" + dir.path() + "/u.csv";
+  struct Case {
+    std::vector<std::string> args;
+    std::string wanted;
+  };
+  for (const Case& c : {Case{{"run", g, "--input", "u="}, "--input u=: no file name after '='"},
+                        Case{{"run", g, "--input", input, "-o", ""}, "-o,--output-dir: the name is empty"},
+                        Case{{"run", g, "--input", input, "--trace", ""}, "--trace: the name is empty"},
+                        Case{{"run", ""}, "the graph file name is empty"},
+                        Case{{"check", ""}, "the graph file name is empty"}}) {
+    CommandResult r = run_graphrun(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.wanted;
+    EXPECT_NE(r.err.find(c.wanted), std::string::npos) << r.err;
+  }
 }
 
 TEST(Messages, AFolderIsNotAGraphFile) {

@@ -73,6 +73,31 @@ TEST(Outputs, TraceAndPlotNamingAFolderGiveTheRealReason) {
   }
 }
 
+TEST(Outputs, FlagsThatCannotBeHonouredAreUsageErrors) {
+  TempDir dir;
+  std::string g = write_graph(dir);
+  std::string escaping = dir.path() + "/names.yaml";
+  std::ofstream(escaping) << "format: 1\ngraph: n\nnodes:\n  - {id: a, op: linspace, start: 0, stop: 1, num: 3}\n"
+                             "outputs: {\"../escape\": a}\n";
+  fs::create_directory(dir.path() + "/out");
+  struct Case {
+    std::vector<std::string> args;
+    std::string wanted;
+  };
+  for (const Case& c :
+       {Case{{"run", escaping, "-o", dir.path() + "/out"}, "the output '../escape' is not a plain file name"},
+        Case{{"run", g, "--format", "csv"}, "--format csv is the format of the files of -o DIR, and no -o was given"},
+        Case{{"run", g, "--plot", dir.path() + "/p.png"}, "plots are SVG; name the file .svg"},
+        Case{{"run", g, "-o", dir.path() + "/out", "--trace", dir.path() + "/out/b.npy"},
+             "--trace " + dir.path() + "/out/b.npy: is also the file of the output 'b'"}}) {
+    CommandResult r = run_graphrun(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.wanted;
+    EXPECT_NE(r.err.find(c.wanted), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(entries(dir.path()), (std::vector<std::string>{"g.yaml", "names.yaml", "out"}));
+  EXPECT_TRUE(entries(dir.path() + "/out").empty());
+}
+
 TEST(Outputs, AnOutputFileThatIsAFolderIsFoundBeforeTheRun) {
   TempDir dir;
   std::string g = write_graph(dir);

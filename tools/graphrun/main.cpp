@@ -13,16 +13,21 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 
 namespace {
 
 using namespace graphrun;
 
 enum ExitCode { kOk = 0, kRunFailure = 1, kInvalid = 2, kNoDevice = 3 };
+
+// More is a typo: oneTBB itself fails beyond 65536 workers.
+constexpr int kMaxThreads = 4096;
 
 // "name=value" -> pair; UsageError otherwise.
 std::vector<std::pair<std::string, std::string>> split_pairs(const std::vector<std::string>& items, const char* flag) {
@@ -31,6 +36,8 @@ std::vector<std::pair<std::string, std::string>> split_pairs(const std::vector<s
     auto eq = item.find('=');
     if (eq == std::string::npos || eq == 0)
       throw UsageError(std::string(flag) + " " + item + ": expected name=value");
+    if (eq + 1 == item.size() && std::string_view(flag) == "--input")
+      throw UsageError(std::string(flag) + " " + item + ": no file name after '='");
     out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
   }
   return out;
@@ -40,32 +47,57 @@ struct RunArgs {
   std::string graph, out_dir, format = "npy", device = "cpu", trace, plot, max_memory;
   std::vector<std::string> sets, inputs, plugins;
   int threads = 0, repeat = 0;
-  bool no_fuse = false, profile = false, quiet = false;
+  bool format_given = false, no_fuse = false, profile = false, quiet = false;
 };
 
 // A graph path that is a folder gets its own message rather than a YAML error.
 void require_graph_file(const std::string& path) {
+  if (path.empty()) throw UsageError("the graph file name is empty");
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw UsageError(path + " is a folder, not a graph file");
 }
 
-// Refuses, before anything runs, output paths that cannot be written: -o naming a file or a
-// device, --trace or --plot naming a folder, a parent that is a file. Exit code 2.
-void check_output_paths(const RunArgs& a, const std::vector<std::string>& tensor_files) {
-  auto check = [](const char* flag, auto&& what) {
-    try {
-      what();
-    } catch (const io::FileError& e) {
-      throw UsageError(std::string(flag) + " " + e.what());
-    }
-  };
-  if (!a.out_dir.empty()) {
-    check("-o", [&] { io::check_output_folder(a.out_dir); });
-    if (std::filesystem::is_directory(a.out_dir))
-      for (const auto& path : tensor_files) check("-o", [&] { io::output_kind(path); });
+// Rethrows a FileError about the path given to `flag` as a usage error (exit code 2).
+template <typename F> void check_path(const std::string& flag, F&& check) {
+  try {
+    check();
+  } catch (const io::FileError& e) {
+    throw UsageError(flag + " " + e.what());
   }
-  if (!a.trace.empty()) check("--trace", [&] { io::output_kind(a.trace); });
-  if (!a.plot.empty()) check("--plot", [&] { io::output_kind(a.plot); });
+}
+
+// Refuses, before anything runs, output flags that cannot be honoured: -o naming a file or a
+// device, --trace or --plot naming a folder or under a file, a plot that is not SVG.
+void check_output_flags(const RunArgs& a) {
+  if (a.format_given && a.out_dir.empty())
+    throw UsageError("--format " + a.format + " is the format of the files of -o DIR, and no -o was given");
+  if (!a.out_dir.empty()) check_path("-o", [&] { io::check_output_folder(a.out_dir); });
+  if (!a.trace.empty()) check_path("--trace", [&] { io::output_kind(a.trace); });
+  if (!a.plot.empty()) {
+    check_path("--plot", [&] { io::output_kind(a.plot); });
+    std::string ext = std::filesystem::path(a.plot).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (!ext.empty() && ext != ".svg") throw UsageError("--plot " + a.plot + ": plots are SVG; name the file .svg");
+  }
+}
+
+// The file of each output in -o DIR (none without -o), checked before the run: each name
+// must be a plain file name, each path writable, none also the --trace or --plot file.
+std::vector<std::string> output_files(const RunArgs& a, const std::vector<std::string>& names) {
+  if (a.out_dir.empty()) return {};
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (const auto& name : names) {
+    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
+      throw UsageError("-o " + a.out_dir + ": the output '" + name + "' is not a plain file name to write in the folder");
+    files.push_back((fs::path(a.out_dir) / (name + "." + a.format)).string());
+    if (fs::is_directory(a.out_dir)) check_path("-o", [&] { io::output_kind(files.back()); });
+    std::error_code ec;
+    for (const auto& [flag, other] : {std::pair{"--trace", a.trace}, {"--plot", a.plot}})
+      if (!other.empty() && fs::weakly_canonical(other, ec) == fs::weakly_canonical(files.back(), ec))
+        throw UsageError(std::string(flag) + " " + other + ": is also the file of the output '" + name + "'");
+  }
+  return files;
 }
 
 // Refuses a run whose planned peak does not fit in the memory available (or in --max-memory):
@@ -149,16 +181,13 @@ int run_command(const RunArgs& a) {
   device_choice(a.device);
   if (!a.max_memory.empty() && !parse_byte_size(a.max_memory))
     throw UsageError("--max-memory " + a.max_memory + ": expected a size such as 24G, 512M or 1.5T");
-  check_output_paths(a, {});
+  check_output_flags(a);
   require_graph_file(a.graph);
   LoadOptions options{split_pairs(a.sets, "--set"), a.plugins};
   Graph graph = load_graph(a.graph, options);
-  std::vector<std::string> names, tensor_files;
-  for (const auto& [name, ref] : graph.outputs) {
-    names.push_back(name);
-    tensor_files.push_back((std::filesystem::path(a.out_dir) / (name + "." + a.format)).string());
-  }
-  check_output_paths(a, tensor_files);
+  std::vector<std::string> names;
+  for (const auto& [name, ref] : graph.outputs) names.push_back(name);
+  const std::vector<std::string> tensor_files = output_files(a, names);
   auto inputs = read_inputs(graph, split_pairs(a.inputs, "--input"));
   for (const auto& [node, shape] : graph.input_specs)
     if (!inputs.count(graph.nodes[node].id))
@@ -222,10 +251,10 @@ bool missing_or_unknown_command(const CLI::App& app, int argc, char** argv) {
 
 // A whole number from the command line; UsageError saying `rule` when it is not one or
 // breaks the rule. (CLI11's own range messages print DBL_MAX in full.)
-int whole_number(const std::string& text, int minimum, const std::string& rule) {
+int whole_number(const std::string& text, int minimum, int maximum, const std::string& rule) {
   int value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < minimum)
+  if (ec != std::errc() || end != text.data() + text.size() || value < minimum || value > maximum)
     throw UsageError(rule + ", not '" + text + "'");
   return value;
 }
@@ -240,8 +269,8 @@ int main(int argc, char** argv) {
   RunArgs run;
   auto* run_cmd = app.add_subcommand("run", "run a graph and print or write its outputs");
   run_cmd->add_option("graph", run.graph, "graph file (.yaml)")->required();
-  run_cmd->add_option("-o,--output-dir", run.out_dir, "write each output to DIR/<name>.npy (or .csv)");
-  run_cmd->add_option("--format", run.format, "file format with -o")->check(CLI::IsMember({"npy", "csv"}));
+  auto* out_dir_opt = run_cmd->add_option("-o,--output-dir", run.out_dir, "write each output to DIR/<name>.npy (or .csv)");
+  auto* format_opt = run_cmd->add_option("--format", run.format, "file format with -o")->check(CLI::IsMember({"npy", "csv"}));
   add_repeatable(run_cmd, "--set", run.sets, "override a param: name=value");
   add_repeatable(run_cmd, "--input", run.inputs, "a graph input from a file: name=FILE (.npy or .csv)");
   run_cmd->add_option("--device", run.device, "cpu, cuda or auto")->check(CLI::IsMember({"cpu", "cuda", "auto"}));
@@ -249,8 +278,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--threads", threads_text, "worker threads (default 0: all cores)");
   run_cmd->add_flag("--no-fuse", run.no_fuse, "turn elementwise fusion off");
   run_cmd->add_flag("--profile", run.profile, "print time, bytes and GB/s per node, and peak memory");
-  run_cmd->add_option("--trace", run.trace, "write Chrome trace-event JSON to FILE");
-  run_cmd->add_option("--plot", run.plot, "plot the outputs to FILE.svg");
+  auto* trace_opt = run_cmd->add_option("--trace", run.trace, "write Chrome trace-event JSON to FILE");
+  auto* plot_opt = run_cmd->add_option("--plot", run.plot, "plot the outputs to FILE.svg");
   run_cmd->add_option("--repeat", repeat_text, "after a warm-up, run N times and print the time");
   run_cmd->add_option("--max-memory", run.max_memory,
                       "refuse a run planned above SIZE (e.g. 64G) instead of above the available memory; "
@@ -294,11 +323,16 @@ int main(int argc, char** argv) {
   try {
     if (run_cmd->parsed()) {
       if (!threads_text.empty())
-        run.threads = whole_number(threads_text, 0, "--threads must be a whole number >= 0 (0 = all cores)");
-      if (!repeat_text.empty()) run.repeat = whole_number(repeat_text, 1, "--repeat must be a whole number >= 1");
+        run.threads = whole_number(threads_text, 0, kMaxThreads,
+                                   "--threads must be a whole number from 0 (all cores) to " + std::to_string(kMaxThreads));
+      if (!repeat_text.empty())
+        run.repeat = whole_number(repeat_text, 1, std::numeric_limits<int>::max(), "--repeat must be a whole number >= 1");
+      run.format_given = format_opt->count() > 0;
+      for (auto [option, value] : {std::pair{out_dir_opt, &run.out_dir}, {trace_opt, &run.trace}, {plot_opt, &run.plot}})
+        if (option->count() && value->empty()) throw UsageError(option->get_name(false, true) + ": the name is empty");
       return run_command(run);
     }
-    if (!graph_path.empty()) require_graph_file(graph_path);
+    if (check_cmd->parsed() || explain_cmd->parsed() || dot_cmd->parsed()) require_graph_file(graph_path);
     LoadOptions options{split_pairs(sets, "--set"), plugins};
     if (check_cmd->parsed()) {
       load_graph(graph_path, options);
