@@ -2,6 +2,7 @@
 
 #include "driver/report.h"
 #include "ir/fused_group.h"
+#include "scheduler/memory_budget.h"
 
 #include <fmt/format.h>
 
@@ -38,13 +39,6 @@ std::string value_text(const gr_value& v) {
     case GR_VALUE_STRING: return v.s;
     default: return "";
   }
-}
-
-std::string human(uint64_t b) {
-  if (b < 1024) return std::to_string(b) + " B";
-  if (b < (1u << 20)) return fmt::format("{:.1f} KiB", static_cast<double>(b) / 1024);
-  if (b < (1u << 30)) return fmt::format("{:.1f} MiB", static_cast<double>(b) / (1 << 20));
-  return fmt::format("{:.2f} GiB", static_cast<double>(b) / (1 << 30));
 }
 
 }  // namespace
@@ -84,7 +78,7 @@ std::string explain_text(const Graph& g) {
       for (size_t m = 0; m < n.epilogue->member_ids.size(); ++m)
         members += (m ? ", " : "") + n.epilogue->member_ids[m] + " (" + n.epilogue->member_ops[m] + ")";
       os << "\n  " << n.id << " (" << n.op->desc.name << ") + epilogue " << members << "; saves "
-         << human(n.epilogue->bytes_saved) << " of memory traffic\n    out = "
+         << human_bytes(n.epilogue->bytes_saved) << " of memory traffic\n    out = "
          << expr::to_string(n.epilogue->formulas[0]) << "  (in0 = the op's own value)";
     }
     if (n.kind != NodeKind::kFused) continue;
@@ -92,43 +86,18 @@ std::string explain_text(const Graph& g) {
     std::string members;
     for (size_t m = 0; m < n.fused->member_ids.size(); ++m)
       members += (m ? ", " : "") + n.fused->member_ids[m] + " (" + n.fused->member_ops[m] + ")";
-    os << "\n  " << n.id << ": " << members << "; saves " << human(n.fused->bytes_saved) << " of memory traffic";
+    os << "\n  " << n.id << ": " << members << "; saves " << human_bytes(n.fused->bytes_saved) << " of memory traffic";
     for (size_t k = 0; k < n.fused->formulas.size(); ++k)
       os << "\n    " << n.output_names[k] << " = " << expr::to_string(n.fused->formulas[k]);
   }
   os << (any ? "\n" : " none\n");
-  // Memory of a sequential run in this order: each buffer lives from its producer to its
-  // last consumer; graph outputs live to the end.
-  std::map<ValueRef, int> last_use;
-  std::map<ValueRef, uint64_t> bytes;
-  std::vector<int> position(g.nodes.size(), 0);
-  for (size_t p = 0; p < order.size(); ++p) position[order[p]] = static_cast<int>(p);
-  bool known = true;
-  for (int i : order) {
-    const Node& n = g.nodes[i];
-    for (size_t k = 0; k < n.output_names.size(); ++k) {
-      if (k >= n.output_shapes.size()) { known = false; continue; }
-      ValueRef r{i, static_cast<int>(k)};
-      bytes[r] = n.kind == NodeKind::kInput ? 0 : tensor_bytes(n.output_shapes[k], g.dtype);
-      last_use[r] = position[i];
-    }
-    for (const auto& in : n.inputs) last_use[in] = std::max(last_use[in], position[i]);
+  MemoryPlan memory = plan_memory(g);
+  if (memory.known) {
+    os << "memory: peak " << human_bytes(memory.peak) << " held by a sequential run (inputs excluded), outputs "
+       << human_bytes(memory.outputs) << "\n";
+    if (std::optional<uint64_t> available = available_memory(); available && memory.peak > *available)
+      os << "  more than the " << human_bytes(*available) << " available now: `run` refuses it without --max-memory\n";
   }
-  uint64_t outputs_bytes = 0;
-  for (const auto& [name, r] : g.outputs) {
-    last_use[r] = static_cast<int>(order.size());
-    outputs_bytes += bytes[r];
-  }
-  uint64_t live = 0, peak = 0;
-  for (size_t p = 0; p < order.size(); ++p) {
-    const Node& n = g.nodes[order[p]];
-    for (size_t k = 0; k < n.output_shapes.size(); ++k) live += bytes[{order[p], static_cast<int>(k)}];
-    peak = std::max(peak, live);
-    for (const auto& [r, last] : last_use)
-      if (last == static_cast<int>(p)) live -= bytes[r];
-  }
-  if (known)
-    os << "memory: peak " << human(peak) << " held by a sequential run (inputs excluded), outputs " << human(outputs_bytes) << "\n";
   else
     os << "memory: unknown until the inputs' sizes are known (pass --input)\n";
   os << "outputs:";

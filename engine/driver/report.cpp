@@ -4,13 +4,10 @@
 #include "io/tensor_file.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 
 namespace graphrun {
@@ -95,29 +92,7 @@ std::string json_escape(const std::string& s) {
   return out;
 }
 
-void write_text_file(const std::string& path, const std::string& text) {
-  std::filesystem::path p(path);
-  std::filesystem::path tmp = p;
-  tmp += ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw RunError("cannot write " + path);
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, p, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw RunError("cannot write " + path + ": " + ec.message());
-  }
-}
-
-void write_trace(const std::string& path, const Executor& executor) {
+std::string trace_json(const Executor& executor) {
   std::string json = "{\"traceEvents\": [\n";
   const auto& steps = executor.steps();
   bool first = true;
@@ -130,11 +105,10 @@ void write_trace(const std::string& path, const Executor& executor) {
     first = false;
   }
   json += "\n], \"displayTimeUnit\": \"ms\"}\n";
-  write_text_file(path, json);
+  return json;
 }
 
-void write_plot(const std::string& path, const std::vector<std::string>& names,
-                const std::vector<TensorData>& outputs) {
+std::string plot_svg(const std::vector<std::string>& names, const std::vector<TensorData>& outputs) {
   const double width = 800, height = 480, margin = 60;
   const char* colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"};
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
@@ -174,7 +148,7 @@ void write_plot(const std::string& path, const std::vector<std::string>& names,
     svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"{}\">{}</text>\n", width - margin + 4, margin + 16.0 * static_cast<double>(k),
                        color, json_escape(names[k]));
   }
-  write_text_file(path, svg + "</svg>\n");
+  return svg + "</svg>\n";
 }
 
 }  // namespace graphrun

@@ -1,5 +1,6 @@
-// What `graphrun run` shows of a run: printed outputs, the --profile table, the --trace
-// file (Chrome trace events) and the --plot file (SVG line chart).
+// What `graphrun run` shows of a run: printed outputs, the --profile table, the text of the
+// --trace file (Chrome trace events) and of the --plot file (SVG line chart). The files
+// themselves are written with the run's other outputs (io/output_files.h).
 #pragma once
 
 #include "ir/graph.h"
@@ -18,17 +19,13 @@ std::string format_output(const std::string& name, const TensorData& t);
 /// Per-step table: node, op, device, time, bytes moved, GB/s; then peak memory.
 void print_profile(std::ostream& os, const Executor& executor);
 
-/// Writes the last run's step records as Chrome trace-event JSON (opens in Perfetto).
-void write_trace(const std::string& path, const Executor& executor);
+/// The last run's step records as Chrome trace-event JSON (opens in Perfetto).
+std::string trace_json(const Executor& executor);
 
-/// Plots each output (flattened; at most 4096 points each) as one line of an SVG chart.
-void write_plot(const std::string& path, const std::vector<std::string>& names,
-                const std::vector<TensorData>& outputs);
+/// Each output (flattened; at most 4096 points each) as one line of an SVG chart.
+std::string plot_svg(const std::vector<std::string>& names, const std::vector<TensorData>& outputs);
 
 /// Text escaped for a JSON string.
 std::string json_escape(const std::string& s);
-
-/// Writes `text` to `path` atomically (temporary file, then rename).
-void write_text_file(const std::string& path, const std::string& text);
 
 }  // namespace graphrun

@@ -8,6 +8,7 @@
 #include "scheduler/buffer_pool.h"
 
 #include <cstring>
+#include <new>
 
 namespace graphrun {
 
@@ -26,6 +27,38 @@ Graph load_graph(const std::string& path, const LoadOptions& options) {
   return graph;
 }
 
+namespace {
+
+/// Elements of a shape without -1 axes; -1 when the product overflows.
+int64_t element_count(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    if (d < 0 || __builtin_mul_overflow(n, d, &n)) return -1;
+  return n;
+}
+
+bool matches_declared(const Shape& shape, const Shape& declared) {
+  if (shape.size() != declared.size()) return false;
+  for (size_t k = 0; k < shape.size(); ++k)
+    if (declared[k] >= 0 && declared[k] != shape[k]) return false;
+  return true;
+}
+
+/// The shape the tensor of `path` takes as the input `name`: its own when it matches the
+/// declared one (-1 = any size). Only a .csv table, whose 1-D or 2-D shape says nothing of
+/// the data, takes a fully declared shape of the same element count. UsageError otherwise.
+Shape input_shape(const std::string& name, const std::string& path, const io::HostArray& a, const Shape& declared) {
+  if (matches_declared(a.shape, declared)) return a.shape;
+  bool same_count = element_count(declared) >= 0 && element_count(declared) == element_count(a.shape);
+  if (a.from_csv && same_count) return declared;
+  std::string why = same_count ? "; only a .csv table is reshaped, a .npy file must have the declared shape"
+                               : " (-1 = any size)";
+  throw UsageError("--input " + name + ": " + path + " has shape " + shape_str(a.shape) + ", the graph declares " +
+                   shape_str(declared) + why);
+}
+
+}  // namespace
+
 std::map<std::string, TensorData> read_inputs(const Graph& graph,
                                               const std::vector<std::pair<std::string, std::string>>& files) {
   std::map<std::string, TensorData> inputs;
@@ -37,30 +70,23 @@ std::map<std::string, TensorData> read_inputs(const Graph& graph,
       for (const auto& [n, s] : graph.input_specs) names.push_back(graph.nodes[n].id);
       throw UsageError("--input " + name + ": the graph has no input '" + name + "'" + did_you_mean(name, names));
     }
+    if (inputs.count(name)) throw UsageError("--input " + name + ": given twice");
     io::HostArray a;
     try {
       a = io::read_tensor(path, graph.dtype);
-    } catch (const std::exception& e) {
-      throw RunError("--input " + name + ": " + e.what());
+    } catch (const io::FileError& e) {
+      // The same file in a `read` node is an invalid graph: both are exit code 2.
+      throw UsageError("--input " + name + ": " + e.what());
+    } catch (const std::bad_alloc&) {
+      throw RunError("--input " + name + ": " + path + ": not enough memory to read it");
     }
-    const Shape& declared = it->second;
-    Shape shape = a.shape;
-    bool fully_known = std::none_of(declared.begin(), declared.end(), [](int64_t d) { return d < 0; });
-    // A .csv holds at most 2 axes: reshape to the declared shape when the sizes agree.
-    if (fully_known && shape != declared && tensor_bytes(shape, GR_F32) == tensor_bytes(declared, GR_F32))
-      shape = declared;
-    bool matches = shape.size() == declared.size();
-    for (size_t k = 0; matches && k < shape.size(); ++k) matches = declared[k] < 0 || declared[k] == shape[k];
-    if (!matches)
-      throw RunError("--input " + name + ": " + path + " has shape " + shape_str(a.shape) + ", the graph declares " +
-                     shape_str(declared) + " (-1 = any size)");
     TensorData t;
     t.dtype = graph.dtype;
-    t.shape = shape;
+    t.shape = input_shape(name, path, a, it->second);
     // Inputs live in pool memory too: large ones on transparent huge pages, like every
     // buffer a run allocates, so kernels stream them with few TLB misses.
     static const auto input_pool = std::make_shared<BufferPool>();
-    const size_t bytes = tensor_bytes(shape, graph.dtype);
+    const size_t bytes = tensor_bytes(t.shape, graph.dtype);
     void* block = input_pool->allocate(bytes);
     if (bytes) std::memcpy(block, a.data(), bytes);
     t.data = std::shared_ptr<void>(block, [pool = input_pool](void* p) { pool->release(p); });

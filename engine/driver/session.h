@@ -24,8 +24,9 @@ struct LoadOptions {
 Graph load_graph(const std::string& path, const LoadOptions& options);
 
 /// Reads `--input name=FILE` tensors in the graph's dtype and checks them against the
-/// declared shapes (-1 = any size). Throws UsageError for an unknown name, RunError for an
-/// unreadable file or a wrong shape.
+/// declared shapes (-1 = any size); only a .csv table is reshaped, to a fully declared shape
+/// of the same element count. Throws UsageError (exit code 2, as a bad file in a `read` node)
+/// for an unknown or repeated name, an unreadable or broken file, or a wrong shape.
 std::map<std::string, TensorData> read_inputs(const Graph& graph,
                                               const std::vector<std::pair<std::string, std::string>>& files);
 

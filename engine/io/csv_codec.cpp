@@ -1,6 +1,9 @@
-// CSV tensors: numbers separated by commas, one row per line, '#' starts a comment.
+// CSV tensors: numbers separated by commas, one row per line, '#' starts a comment; an
+// optional header row of column names and a leading UTF-8 byte-order mark are skipped.
 #include "io/tensor_formats.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <string>
@@ -38,9 +41,34 @@ template <typename T> bool parse_number(std::string_view s, T& out) {
   return ec == std::errc();
 }
 
+/// The fields of a line, split at commas and trimmed.
+std::vector<std::string_view> split_fields(std::string_view line) {
+  std::vector<std::string_view> fields;
+  size_t start = 0;
+  while (true) {
+    size_t comma = line.find(',', start);
+    fields.push_back(trim(line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start)));
+    if (comma == std::string_view::npos) return fields;
+    start = comma + 1;
+  }
+}
+
+/// A header row names the columns: every field starts like a name (a letter, '_' or a quote)
+/// and none is a number such as nan or inf. A row with some numbers is data with a mistake.
+bool is_header(const std::vector<std::string_view>& fields) {
+  double v = 0;
+  return std::all_of(fields.begin(), fields.end(), [&](std::string_view f) {
+    return !f.empty() && (std::isalpha(static_cast<unsigned char>(f.front())) || f.front() == '_' || f.front() == '"') &&
+           !parse_number(f, v);
+  });
+}
+
 template <typename T>
 std::vector<int64_t> parse_rows(const std::string& path, std::string_view text, std::vector<T>& values) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // the UTF-8 mark spreadsheets write
   int64_t rows = 0, columns = -1, first_line = 0, line_number = 0;
+  bool header = false;
+  std::string header_error;  // reported if no data follows: then the "header" was a mistake
   size_t pos = 0;
   while (pos < text.size()) {
     size_t eol = text.find('\n', pos);
@@ -52,46 +80,54 @@ std::vector<int64_t> parse_rows(const std::string& path, std::string_view text, 
     line = trim(line);
     if (line.empty()) continue;
     std::string where = path + ":" + std::to_string(line_number) + ": ";
-    int64_t count = 0;
-    size_t field_start = 0;
-    while (true) {
-      size_t comma = line.find(',', field_start);
-      std::string_view field = trim(line.substr(field_start, comma == std::string_view::npos
-                                                                 ? std::string_view::npos
-                                                                 : comma - field_start));
-      ++count;
+    std::vector<std::string_view> fields = split_fields(line);
+    const auto count = static_cast<int64_t>(fields.size());
+    if (columns < 0 && is_header(fields)) {
+      header = true;
+      header_error = where + "'" + std::string(fields[0]) + "' is not a number";
+      columns = count;
+      first_line = line_number;
+      continue;
+    }
+    for (size_t k = 0; k < fields.size(); ++k) {
       T v{};
-      if (field.empty()) throw FileError(where + "value " + std::to_string(count) + " is empty");
-      if (!parse_number(field, v))
-        throw FileError(where + "'" + std::string(field) + "' is not a number");
+      if (fields[k].empty()) throw FileError(where + "value " + std::to_string(k + 1) + " is empty");
+      if (!parse_number(fields[k], v)) throw FileError(where + "'" + std::string(fields[k]) + "' is not a number");
       values.push_back(v);
-      if (comma == std::string_view::npos) break;
-      field_start = comma + 1;
     }
     if (columns < 0) {
       columns = count;
       first_line = line_number;
     } else if (count != columns) {
-      throw FileError(where + std::to_string(count) + " values, but line " +
-                      std::to_string(first_line) + " has " + std::to_string(columns) +
+      throw FileError(where + std::to_string(count) + " values, but " +
+                      (header ? "the header on line " : "line ") + std::to_string(first_line) + " has " +
+                      std::to_string(columns) + (header ? " names" : "") +
                       " (every row needs the same number of values)");
     }
     ++rows;
   }
+  if (header && rows == 0) throw FileError(header_error);
   if (rows == 0) return {0};
   if (columns == 1) return {rows};
   if (rows == 1) return {columns};
   return {rows, columns};
 }
 
+/// Formats n values, `columns` per line, into `out` a chunk at a time.
 template <typename T>
-std::string format_values(const T* v, int64_t n, int64_t columns) {
+void write_values(OutputStream& out, const T* v, int64_t n, int64_t columns) {
+  constexpr size_t kChunkBytes = size_t{1} << 20;
   std::string text;
+  text.reserve(kChunkBytes + 64);
   for (int64_t i = 0; i < n; ++i) {
     text += format_number(v[i]);
     text += (i + 1) % columns == 0 ? '\n' : ',';
+    if (text.size() >= kChunkBytes) {
+      out.write(text);
+      text.clear();
+    }
   }
-  return text;
+  out.write(text);
 }
 
 }  // namespace
@@ -99,6 +135,7 @@ std::string format_values(const T* v, int64_t n, int64_t columns) {
 HostArray decode_csv(const std::string& path, std::string_view text, gr_dtype dtype) {
   HostArray out;
   out.dtype = dtype;
+  out.from_csv = true;
   if (dtype == GR_F64)
     out.shape = parse_rows(path, text, out.f64);
   else
@@ -106,12 +143,14 @@ HostArray decode_csv(const std::string& path, std::string_view text, gr_dtype dt
   return out;
 }
 
-std::string encode_csv(gr_dtype dtype, const std::vector<int64_t>& shape, const void* data) {
+void write_csv(OutputStream& out, gr_dtype dtype, const std::vector<int64_t>& shape, const void* data) {
   int64_t n = checked_numel("array", shape);
   int64_t columns = shape.size() >= 2 ? shape.back() : 1;
-  if (n == 0) return {};
-  if (dtype == GR_F64) return format_values(static_cast<const double*>(data), n, columns);
-  return format_values(static_cast<const float*>(data), n, columns);
+  if (n == 0) return;
+  if (dtype == GR_F64)
+    write_values(out, static_cast<const double*>(data), n, columns);
+  else
+    write_values(out, static_cast<const float*>(data), n, columns);
 }
 
 }  // namespace graphrun::io::detail

@@ -152,7 +152,7 @@ HostArray decode_npy(const std::string& path, std::string_view bytes, gr_dtype d
   return out;
 }
 
-std::string encode_npy(gr_dtype dtype, const std::vector<int64_t>& shape, const void* data) {
+void write_npy(OutputStream& out, gr_dtype dtype, const std::vector<int64_t>& shape, const void* data) {
   int64_t n = checked_numel("array", shape);
   bool little = std::endian::native == std::endian::little;
   std::string descr = std::string(little ? "<" : ">") + (dtype == GR_F64 ? "f8" : "f4");
@@ -161,17 +161,14 @@ std::string encode_npy(gr_dtype dtype, const std::vector<int64_t>& shape, const 
   size_t unpadded = kMagic.size() + 4 + header.size() + 1;  // + the closing '\n'
   header += std::string((kHeaderAlignment - unpadded % kHeaderAlignment) % kHeaderAlignment, ' ');
   header += '\n';
+  std::string prefix(kMagic);
+  prefix += '\x01';
+  prefix += '\x00';
+  prefix += static_cast<char>(header.size() & 0xff);
+  prefix += static_cast<char>(header.size() >> 8);
+  out.write(prefix + header);
   size_t item = dtype == GR_F64 ? sizeof(double) : sizeof(float);
-  std::string out;
-  out.reserve(kMagic.size() + 4 + header.size() + static_cast<size_t>(n) * item);
-  out += kMagic;
-  out += '\x01';
-  out += '\x00';
-  out += static_cast<char>(header.size() & 0xff);
-  out += static_cast<char>(header.size() >> 8);
-  out += header;
-  if (n > 0) out.append(static_cast<const char*>(data), static_cast<size_t>(n) * item);
-  return out;
+  if (n > 0) out.write(data, static_cast<size_t>(n) * item);
 }
 
 }  // namespace graphrun::io::detail

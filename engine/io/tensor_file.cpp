@@ -30,13 +30,22 @@ HostArray read_tensor(const std::string& path, gr_dtype dtype) {
   return detail::decode_csv(path, bytes, dtype);
 }
 
-void write_tensor(const std::string& path, gr_dtype dtype, const std::vector<int64_t>& shape,
-                  const void* data) {
+void write_tensor(OutputFiles& files, const std::string& path, gr_dtype dtype,
+                  const std::vector<int64_t>& shape, const void* data) {
   Format format = format_of(path);
   detail::checked_numel(path, shape);
-  std::string bytes = format == Format::kNpy ? detail::encode_npy(dtype, shape, data)
-                                             : detail::encode_csv(dtype, shape, data);
-  detail::write_file_atomically(path, bytes);
+  OutputStream& out = files.open(path);
+  if (format == Format::kNpy)
+    detail::write_npy(out, dtype, shape, data);
+  else
+    detail::write_csv(out, dtype, shape, data);
+}
+
+void write_tensor(const std::string& path, gr_dtype dtype, const std::vector<int64_t>& shape,
+                  const void* data) {
+  OutputFiles files;
+  write_tensor(files, path, dtype, shape, data);
+  files.commit();
 }
 
 }  // namespace graphrun::io

@@ -16,6 +16,7 @@ struct HostArray {
   std::vector<int64_t> shape;
   std::vector<double> f64;  // used when dtype == GR_F64
   std::vector<float> f32;   // used when dtype == GR_F32
+  bool from_csv = false;    // a .csv table: its shape is the reader's choice (1-D or 2-D)
   const void* data() const { return dtype == GR_F64 ? static_cast<const void*>(f64.data()) : f32.data(); }
 };
 
@@ -25,13 +26,19 @@ class FileError : public std::runtime_error {
 };
 
 /// Reads .npy (float16/32/64, int8..64, uint8..64, bool; C or Fortran order; any byte order)
-/// or .csv (numbers separated by commas; one row per line; '#' comment lines) by extension,
+/// or .csv (numbers separated by commas; one row per line; '#' comments; an optional header row) by extension,
 /// converting to `dtype`. A .csv with one column (or one row) is 1-D, else 2-D.
 HostArray read_tensor(const std::string& path, gr_dtype dtype);
 
-/// Writes `data` (contiguous, row-major) as .npy or .csv (by extension) atomically: to a
-/// temporary file in the same folder, then renamed. CSV: rank <= 1 one value per line,
-/// rank >= 2 the last axis as columns; numbers in shortest round-trip form.
+class OutputFiles;
+
+/// Writes `data` (contiguous, row-major) as the file `path` of `files`, .npy or .csv by
+/// extension, streamed from `data`; it replaces `path` when files.commit() runs. CSV: rank <= 1
+/// one value per line, rank >= 2 the last axis as columns; numbers in shortest round-trip form.
+void write_tensor(OutputFiles& files, const std::string& path, gr_dtype dtype,
+                  const std::vector<int64_t>& shape, const void* data);
+
+/// The same for one file on its own: written, then committed (see io/output_files.h).
 void write_tensor(const std::string& path, gr_dtype dtype, const std::vector<int64_t>& shape,
                   const void* data);
 

@@ -1,5 +1,7 @@
 #include "scheduler/buffer_pool.h"
 
+#include "scheduler/memory_budget.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <new>
@@ -21,9 +23,16 @@ size_t& offset_of(void* block) { return *reinterpret_cast<size_t*>(static_cast<c
 void free_block(void* block) { std::free(static_cast<char*>(block) - offset_of(block)); }
 }  // namespace
 
+OutOfMemory::OutOfMemory(size_t bytes)
+    : bytes_(bytes),
+      message_("out of memory: cannot allocate " + human_bytes(bytes) + " (" + std::to_string(bytes) +
+               " bytes) for a tensor") {}
+
 BufferPool::~BufferPool() { trim(); }
 
 void* BufferPool::allocate(size_t bytes) {
+  // Beyond this, rounding and the header would overflow size_t; no system has that much.
+  if (bytes > (size_t{1} << 62)) throw OutOfMemory(bytes);
   const size_t size = rounded(bytes);
   {
     std::lock_guard lock(mutex_);
@@ -47,7 +56,7 @@ void* BufferPool::allocate(size_t bytes) {
   if (!raw) {
     std::lock_guard lock(mutex_);
     in_use_ -= size;
-    throw std::bad_alloc();
+    throw OutOfMemory(bytes);
   }
   // The header sits just before the block; a huge block keeps its data page-aligned by
   // giving the first alignment unit to the header.

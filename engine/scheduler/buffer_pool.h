@@ -5,10 +5,25 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <new>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
 namespace graphrun {
+
+/// The pool could not get memory for a tensor; what() names the size, so that the executor's
+/// "node 'x' (op ...) failed: " prefix makes a whole message.
+class OutOfMemory : public std::bad_alloc {
+ public:
+  explicit OutOfMemory(size_t bytes);
+  const char* what() const noexcept override { return message_.c_str(); }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  size_t bytes_;
+  std::string message_;
+};
 
 class BufferPool {
  public:
@@ -18,6 +33,7 @@ class BufferPool {
   ~BufferPool();
 
   /// A block of at least `bytes` (never null; 0 bytes gives a valid unique block).
+  /// OutOfMemory when the system refuses it.
   void* allocate(size_t bytes);
   /// Returns a block from allocate() for reuse.
   void release(void* block);

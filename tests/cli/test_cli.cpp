@@ -225,7 +225,7 @@ TEST(Cli, InputsFromNpyAndCsvWithShapeChecks) {
   EXPECT_NE(r.out.find("y: f64 (2, 3) = [[1.0, 4.0, 9.0], [16.0, 25.0, 36.0]]"), std::string::npos) << r.out;
   std::ofstream(dir.path() + "/bad.csv") << "1,2,3\n";
   CommandResult wrong = run_graphrun({"run", g, "--input", "u=" + dir.path() + "/bad.csv"});
-  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_EQ(wrong.exit_code, 2);
   EXPECT_NE(wrong.err.find("has shape (3,), the graph declares (2, -1)"), std::string::npos) << wrong.err;
   CommandResult missing = run_graphrun({"run", g});
   EXPECT_EQ(missing.exit_code, 2);
@@ -234,7 +234,7 @@ TEST(Cli, InputsFromNpyAndCsvWithShapeChecks) {
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("the graph has no input 'v'"), std::string::npos) << unknown.err;
   CommandResult absent = run_graphrun({"run", g, "--input", "u=" + dir.path() + "/nope.npy"});
-  EXPECT_EQ(absent.exit_code, 1);
+  EXPECT_EQ(absent.exit_code, 2);
   EXPECT_NE(absent.err.find("nope.npy"), std::string::npos) << absent.err;
 }
 

@@ -82,15 +82,16 @@ TEST(AtomicWrite, UnwritableFolderKeepsTheOldFile) {
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"out.npy"});
 }
 
-TEST(AtomicWrite, RenameFailureRemovesTheTemporary) {
-  // The target is a non-empty folder: the rename fails after the data was written.
+TEST(AtomicWrite, AFolderIsNeverReplaced) {
+  // The target is a folder: refused before any temporary is made.
   TempDir dir;
   std::filesystem::create_directory(dir.file("out.npy"));
   testing::spit(dir.file("out.npy") + "/keep", "x");
   double v = 1;
   std::string message = file_error_of([&] { write_tensor(dir.file("out.npy"), GR_F64, {1}, &v); });
-  EXPECT_NE(message.find("cannot replace"), std::string::npos) << message;
+  EXPECT_NE(message.find("out.npy: is a folder"), std::string::npos) << message;
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"out.npy"});
+  EXPECT_EQ(slurp(dir.file("out.npy") + "/keep"), "x");
 }
 
 TEST(AtomicWrite, MissingFolderIsAFileError) {

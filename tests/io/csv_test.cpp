@@ -114,7 +114,10 @@ TEST(Csv, ErrorsNameTheFileAndLine) {
                         Case{"1;2\n", ":1: ", "'1;2' is not a number"},
                         Case{"0x10\n", ":1: ", "not a number"},
                         Case{"+-1\n", ":1: ", "not a number"},
-                        Case{"1 2\n", ":1: ", "not a number"}}) {
+                        Case{"1 2\n", ":1: ", "not a number"},
+                        Case{"x,y\n", ":1: ", "'x' is not a number"},
+                        Case{"x,y\n1,2,3\n", ":2: ", "3 values, but the header on line 1 has 2 names"},
+                        Case{"x,2\n3,4\n", ":1: ", "'x' is not a number"}}) {
     SCOPED_TRACE(c.text);
     std::string path = dir.file("bad.csv");
     spit(path, c.text);
@@ -122,6 +125,22 @@ TEST(Csv, ErrorsNameTheFileAndLine) {
     EXPECT_NE(message.find(path + c.where), std::string::npos) << message;
     EXPECT_NE(message.find(c.what), std::string::npos) << message;
   }
+}
+
+TEST(Csv, AHeaderRowAndAByteOrderMarkAreSkipped) {
+  TempDir dir;
+  for (const char* text : {"time,value\n0,1.5\n1,2.5\n", "\xEF\xBB\xBF" "0,1.5\n1,2.5\n",
+                           "\xEF\xBB\xBF" "\"t\", _v  # names\n0,1.5\n1,2.5\n"}) {
+    SCOPED_TRACE(text);
+    spit(dir.file("h.csv"), text);
+    HostArray a = read_tensor(dir.file("h.csv"), GR_F64);
+    EXPECT_EQ(a.shape, (std::vector<int64_t>{2, 2}));
+    EXPECT_EQ(a.f64[1], 1.5);
+    EXPECT_EQ(a.f64[3], 2.5);
+  }
+  // nan and inf are numbers, not names: such a first row is data.
+  spit(dir.file("n.csv"), "nan,inf\n1,2\n");
+  EXPECT_EQ(read_tensor(dir.file("n.csv"), GR_F64).shape, (std::vector<int64_t>{2, 2}));
 }
 
 }  // namespace

@@ -2,24 +2,33 @@
 #include "driver/describe.h"
 #include "driver/report.h"
 #include "driver/session.h"
+#include "expr/did_you_mean.h"
+#include "io/output_files.h"
 #include "io/tensor_file.h"
 #include "plugin_host/registry.h"
 #include "plugin_host/running_step.h"
+#include "scheduler/memory_budget.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 
 namespace {
 
 using namespace graphrun;
 
 enum ExitCode { kOk = 0, kRunFailure = 1, kInvalid = 2, kNoDevice = 3 };
+
+// More is a typo: oneTBB itself fails beyond 65536 workers.
+constexpr int kMaxThreads = 4096;
 
 // "name=value" -> pair; UsageError otherwise.
 std::vector<std::pair<std::string, std::string>> split_pairs(const std::vector<std::string>& items, const char* flag) {
@@ -28,17 +37,119 @@ std::vector<std::pair<std::string, std::string>> split_pairs(const std::vector<s
     auto eq = item.find('=');
     if (eq == std::string::npos || eq == 0)
       throw UsageError(std::string(flag) + " " + item + ": expected name=value");
+    if (eq + 1 == item.size() && std::string_view(flag) == "--input")
+      throw UsageError(std::string(flag) + " " + item + ": no file name after '='");
     out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
   }
   return out;
 }
 
 struct RunArgs {
-  std::string graph, out_dir, format = "npy", device = "cpu", trace, plot;
+  std::string graph, out_dir, format = "npy", device = "cpu", trace, plot, max_memory;
   std::vector<std::string> sets, inputs, plugins;
   int threads = 0, repeat = 0;
-  bool no_fuse = false, profile = false, quiet = false;
+  bool format_given = false, no_fuse = false, profile = false, quiet = false;
 };
+
+// A graph path that is a folder gets its own message rather than a YAML error.
+void require_graph_file(const std::string& path) {
+  if (path.empty()) throw UsageError("the graph file name is empty");
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw UsageError(path + " is a folder, not a graph file");
+}
+
+// Rethrows a FileError about the path given to `flag` as a usage error (exit code 2).
+template <typename F> void check_path(const std::string& flag, F&& check) {
+  try {
+    check();
+  } catch (const io::FileError& e) {
+    throw UsageError(flag + " " + e.what());
+  }
+}
+
+// Refuses, before anything runs, output flags that cannot be honoured: -o naming a file or a
+// device, --trace or --plot naming a folder or under a file, a plot that is not SVG.
+void check_output_flags(const RunArgs& a) {
+  if (a.format_given && a.out_dir.empty())
+    throw UsageError("--format " + a.format + " is the format of the files of -o DIR, and no -o was given");
+  if (!a.out_dir.empty()) check_path("-o", [&] { io::check_output_folder(a.out_dir); });
+  if (!a.trace.empty()) check_path("--trace", [&] { io::output_kind(a.trace); });
+  if (!a.plot.empty()) {
+    check_path("--plot", [&] { io::output_kind(a.plot); });
+    std::string ext = std::filesystem::path(a.plot).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (!ext.empty() && ext != ".svg") throw UsageError("--plot " + a.plot + ": plots are SVG; name the file .svg");
+  }
+}
+
+// The file of each output in -o DIR (none without -o), checked before the run: each name
+// must be a plain file name, each path writable, none also the --trace or --plot file.
+std::vector<std::string> output_files(const RunArgs& a, const std::vector<std::string>& names) {
+  if (a.out_dir.empty()) return {};
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (const auto& name : names) {
+    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
+      throw UsageError("-o " + a.out_dir + ": the output '" + name + "' is not a plain file name to write in the folder");
+    files.push_back((fs::path(a.out_dir) / (name + "." + a.format)).string());
+    if (fs::is_directory(a.out_dir)) check_path("-o", [&] { io::output_kind(files.back()); });
+    std::error_code ec;
+    for (const auto& [flag, other] : {std::pair{"--trace", a.trace}, {"--plot", a.plot}})
+      if (!other.empty() && fs::weakly_canonical(other, ec) == fs::weakly_canonical(files.back(), ec))
+        throw UsageError(std::string(flag) + " " + other + ": is also the file of the output '" + name + "'");
+  }
+  return files;
+}
+
+// Refuses a run whose planned peak does not fit in the memory available (or in --max-memory):
+// the graph is valid, the machine is too small, so exit code 1 rather than a swap storm or
+// the OOM killer half-way through.
+void check_memory(const Graph& graph, const std::map<std::string, TensorData>& inputs, const RunArgs& a) {
+  MemoryPlan plan = plan_memory(graph);
+  if (!plan.known) return;
+  uint64_t input_bytes = 0;
+  for (const auto& [name, t] : inputs) input_bytes += tensor_bytes(t.shape, t.dtype);
+  const uint64_t need = plan.peak + input_bytes;
+  uint64_t limit = 0;
+  std::string which;
+  if (!a.max_memory.empty()) {
+    limit = *parse_byte_size(a.max_memory);
+    which = "allowed by --max-memory";
+  } else {
+    std::optional<uint64_t> available = available_memory();
+    if (!available) return;
+    limit = *available + input_bytes;  // the inputs are read already: what they hold counts as available
+    which = "available";
+  }
+  if (need <= limit) return;
+  throw RunError(fmt::format("this run would need {} ({} of tensors at the planned peak + {} of inputs), {} {}{}",
+                             human_bytes(need), human_bytes(plan.peak), human_bytes(input_bytes), human_bytes(limit),
+                             which,
+                             a.max_memory.empty() ? "; give smaller inputs or pass --max-memory SIZE to run anyway"
+                                                  : ""));
+}
+
+// Writes every output file of the run as one set (io/output_files.h): all are written to
+// temporary files first, then renamed together. Lists them on stderr unless --quiet.
+void write_output_files(const RunArgs& a, const std::vector<std::string>& tensor_files, const Graph& graph,
+                        const std::vector<std::string>& names, const std::vector<TensorData>& outputs,
+                        const Executor& executor) {
+  io::OutputFiles files;
+  try {
+    if (!a.out_dir.empty()) {
+      io::make_output_folder(a.out_dir);
+      for (size_t k = 0; k < outputs.size(); ++k)
+        io::write_tensor(files, tensor_files[k], graph.dtype, outputs[k].shape, outputs[k].data.get());
+    }
+    if (!a.trace.empty()) files.write(a.trace, trace_json(executor));
+    if (!a.plot.empty()) files.write(a.plot, plot_svg(names, outputs));
+    files.commit();
+  } catch (const io::FileError& e) {
+    throw RunError(std::string(e.what()) + " (no output file was replaced)");
+  }
+  if (!a.quiet)
+    for (const auto& path : files.paths()) std::cerr << "wrote " << path << "\n";
+}
 
 // A progress bar on stderr for runs longer than a second, when stderr is a terminal.
 class ProgressBar {
@@ -69,14 +180,22 @@ std::string device_choice(const std::string& device) {
 
 int run_command(const RunArgs& a) {
   device_choice(a.device);
+  if (!a.max_memory.empty() && !parse_byte_size(a.max_memory))
+    throw UsageError("--max-memory " + a.max_memory + ": expected a size such as 24G, 512M or 1.5T");
+  check_output_flags(a);
+  require_graph_file(a.graph);
   LoadOptions options{split_pairs(a.sets, "--set"), a.plugins};
   Graph graph = load_graph(a.graph, options);
+  std::vector<std::string> names;
+  for (const auto& [name, ref] : graph.outputs) names.push_back(name);
+  const std::vector<std::string> tensor_files = output_files(a, names);
   auto inputs = read_inputs(graph, split_pairs(a.inputs, "--input"));
   for (const auto& [node, shape] : graph.input_specs)
     if (!inputs.count(graph.nodes[node].id))
       throw UsageError("graph input '" + graph.nodes[node].id + "' was not given (use --input " + graph.nodes[node].id +
                        "=FILE)");
   run_passes(graph, inputs, !a.no_fuse);
+  check_memory(graph, inputs, a);
   Executor executor(graph, a.threads);
   ProgressBar progress(!a.quiet);
   RunObserver observer;
@@ -96,25 +215,49 @@ int run_command(const RunArgs& a) {
     double median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     std::cerr << fmt::format("time: median {:.3f} ms, min {:.3f} ms, runs {}\n", median, sorted.front(), n);
   }
-  std::vector<std::string> names;
-  for (const auto& [name, ref] : graph.outputs) names.push_back(name);
-  if (!a.out_dir.empty()) {
-    std::filesystem::create_directories(a.out_dir);
-    for (size_t k = 0; k < outputs.size(); ++k) {
-      std::string path = (std::filesystem::path(a.out_dir) / (names[k] + "." + a.format)).string();
-      try {
-        io::write_tensor(path, graph.dtype, outputs[k].shape, outputs[k].data.get());
-      } catch (const std::exception& e) {
-        throw RunError(e.what());
-      }
-    }
-  } else if (!a.quiet) {
+  if (a.out_dir.empty() && !a.quiet)
     for (size_t k = 0; k < outputs.size(); ++k) std::cout << format_output(names[k], outputs[k]) << "\n";
-  }
   if (a.profile) print_profile(std::cerr, executor);
-  if (!a.trace.empty()) write_trace(a.trace, executor);
-  if (!a.plot.empty()) write_plot(a.plot, names, outputs);
+  if (!a.out_dir.empty() || !a.trace.empty() || !a.plot.empty())
+    write_output_files(a, tensor_files, graph, names, outputs, executor);
   return kOk;
+}
+
+// A repeatable option: one value each time it is given (`--plugin a.so --plugin b.so`), so
+// that it never swallows the graph path that follows it.
+CLI::Option* add_repeatable(CLI::App* cmd, const std::string& name, std::vector<std::string>& values,
+                            const std::string& help) {
+  return cmd->add_option(name, values, help)->take_all()->allow_extra_args(false);
+}
+
+// `graphrun` alone or `graphrun frobnicate`: the commands there are, and the closest one to
+// what was typed. False when argv[1] is a command or an option.
+bool missing_or_unknown_command(const CLI::App& app, int argc, char** argv) {
+  if (argc >= 2 && argv[1][0] == '-') return false;
+  std::vector<std::string> names;
+  for (const CLI::App* cmd : app.get_subcommands({})) names.push_back(cmd->get_name());
+  std::string all;
+  for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+  if (argc < 2) {
+    std::cerr << "graphrun: a command is required: " << all << " (graphrun --help)\n";
+    return true;
+  }
+  if (std::find(names.begin(), names.end(), argv[1]) != names.end()) return false;
+  std::vector<std::string_view> candidates(names.begin(), names.end());
+  std::string best = expr::closest_name(argv[1], candidates);
+  std::cerr << "graphrun: unknown command '" << argv[1] << "'" << (best.empty() ? "" : " (did you mean '" + best + "'?)")
+            << "; the commands are " << all << " (graphrun --help)\n";
+  return true;
+}
+
+// A whole number from the command line; UsageError saying `rule` when it is not one or
+// breaks the rule. (CLI11's own range messages print DBL_MAX in full.)
+int whole_number(const std::string& text, int minimum, int maximum, const std::string& rule) {
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < minimum || value > maximum)
+    throw UsageError(rule + ", not '" + text + "'");
+  return value;
 }
 
 }  // namespace
@@ -129,18 +272,22 @@ int main(int argc, char** argv) {
   RunArgs run;
   auto* run_cmd = app.add_subcommand("run", "run a graph and print or write its outputs");
   run_cmd->add_option("graph", run.graph, "graph file (.yaml)")->required();
-  run_cmd->add_option("-o,--output-dir", run.out_dir, "write each output to DIR/<name>.npy (or .csv)");
-  run_cmd->add_option("--format", run.format, "file format with -o")->check(CLI::IsMember({"npy", "csv"}));
-  run_cmd->add_option("--set", run.sets, "override a param: name=value")->take_all();
-  run_cmd->add_option("--input", run.inputs, "a graph input from a file: name=FILE (.npy or .csv)")->take_all();
+  auto* out_dir_opt = run_cmd->add_option("-o,--output-dir", run.out_dir, "write each output to DIR/<name>.npy (or .csv)");
+  auto* format_opt = run_cmd->add_option("--format", run.format, "file format with -o")->check(CLI::IsMember({"npy", "csv"}));
+  add_repeatable(run_cmd, "--set", run.sets, "override a param: name=value");
+  add_repeatable(run_cmd, "--input", run.inputs, "a graph input from a file: name=FILE (.npy or .csv)");
   run_cmd->add_option("--device", run.device, "cpu, cuda or auto")->check(CLI::IsMember({"cpu", "cuda", "auto"}));
-  run_cmd->add_option("--threads", run.threads, "worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  std::string threads_text, repeat_text;
+  run_cmd->add_option("--threads", threads_text, "worker threads (default 0: all cores)");
   run_cmd->add_flag("--no-fuse", run.no_fuse, "turn elementwise fusion off");
   run_cmd->add_flag("--profile", run.profile, "print time, bytes and GB/s per node, and peak memory");
-  run_cmd->add_option("--trace", run.trace, "write Chrome trace-event JSON to FILE");
-  run_cmd->add_option("--plot", run.plot, "plot the outputs to FILE.svg");
-  run_cmd->add_option("--repeat", run.repeat, "after a warm-up, run N times and print the time")->check(CLI::PositiveNumber);
-  run_cmd->add_option("--plugin", run.plugins, "load a plugin library")->take_all();
+  auto* trace_opt = run_cmd->add_option("--trace", run.trace, "write Chrome trace-event JSON to FILE");
+  auto* plot_opt = run_cmd->add_option("--plot", run.plot, "plot the outputs to FILE.svg");
+  run_cmd->add_option("--repeat", repeat_text, "after a warm-up, run N times and print the time");
+  run_cmd->add_option("--max-memory", run.max_memory,
+                      "refuse a run planned above SIZE (e.g. 64G) instead of above the available memory; "
+                      "a SIZE above it runs anyway");
+  add_repeatable(run_cmd, "--plugin", run.plugins, "load a plugin library");
   run_cmd->add_flag("-q,--quiet", run.quiet, "print nothing but errors");
 
   std::string graph_path, op_name;
@@ -148,14 +295,14 @@ int main(int argc, char** argv) {
   bool no_fuse = false;
   auto add_graph_options = [&](CLI::App* cmd) {
     cmd->add_option("graph", graph_path, "graph file (.yaml)")->required();
-    cmd->add_option("--set", sets, "override a param: name=value")->take_all();
-    cmd->add_option("--plugin", plugins, "load a plugin library")->take_all();
+    add_repeatable(cmd, "--set", sets, "override a param: name=value");
+    add_repeatable(cmd, "--plugin", plugins, "load a plugin library");
   };
   auto* check_cmd = app.add_subcommand("check", "validate a graph; exit 0 when valid");
   add_graph_options(check_cmd);
   auto* explain_cmd = app.add_subcommand("explain", "the plan after passes: order, shapes, fusion groups, memory");
   add_graph_options(explain_cmd);
-  explain_cmd->add_option("--input", inputs, "a graph input from a file, for its shape: name=FILE")->take_all();
+  add_repeatable(explain_cmd, "--input", inputs, "a graph input from a file, for its shape: name=FILE");
   explain_cmd->add_flag("--no-fuse", no_fuse, "show the plan without fusion");
   bool each_pass = false;
   explain_cmd->add_flag("--each-pass", each_pass, "print the graph after each pass, not only the final plan");
@@ -164,10 +311,11 @@ int main(int argc, char** argv) {
   dot_cmd->add_flag("--no-fuse", no_fuse, "draw the graph without fusion");
   auto* ops_cmd = app.add_subcommand("ops", "every registered op, or one op in detail");
   ops_cmd->add_option("op", op_name, "an op name");
-  ops_cmd->add_option("--plugin", plugins, "load a plugin library")->take_all();
+  add_repeatable(ops_cmd, "--plugin", plugins, "load a plugin library");
   auto* schema_cmd = app.add_subcommand("schema", "JSON Schema of graph files, for editor completion");
-  schema_cmd->add_option("--plugin", plugins, "load a plugin library")->take_all();
+  add_repeatable(schema_cmd, "--plugin", plugins, "load a plugin library");
 
+  if (missing_or_unknown_command(app, argc, argv)) return kInvalid;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -176,7 +324,18 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (run_cmd->parsed()) return run_command(run);
+    if (run_cmd->parsed()) {
+      if (!threads_text.empty())
+        run.threads = whole_number(threads_text, 0, kMaxThreads,
+                                   "--threads must be a whole number from 0 (all cores) to " + std::to_string(kMaxThreads));
+      if (!repeat_text.empty())
+        run.repeat = whole_number(repeat_text, 1, std::numeric_limits<int>::max(), "--repeat must be a whole number >= 1");
+      run.format_given = format_opt->count() > 0;
+      for (auto [option, value] : {std::pair{out_dir_opt, &run.out_dir}, {trace_opt, &run.trace}, {plot_opt, &run.plot}})
+        if (option->count() && value->empty()) throw UsageError(option->get_name(false, true) + ": the name is empty");
+      return run_command(run);
+    }
+    if (check_cmd->parsed() || explain_cmd->parsed() || dot_cmd->parsed()) require_graph_file(graph_path);
     LoadOptions options{split_pairs(sets, "--set"), plugins};
     if (check_cmd->parsed()) {
       load_graph(graph_path, options);
@@ -214,6 +373,9 @@ int main(int argc, char** argv) {
     std::cerr << "graphrun: " << e.what() << "\n";
     return kNoDevice;
   } catch (const RunError& e) {
+    std::cerr << "graphrun: " << e.what() << "\n";
+    return kRunFailure;
+  } catch (const OutOfMemory& e) {
     std::cerr << "graphrun: " << e.what() << "\n";
     return kRunFailure;
   } catch (const std::bad_alloc&) {
