@@ -121,6 +121,12 @@ int create_temp_next_to(const std::string& target, std::string& temp_path) {
 
 }  // namespace
 
+bool same_path(const std::string& a, const std::string& b) {
+  std::error_code ea, eb;
+  fs::path pa = fs::weakly_canonical(a, ea), pb = fs::weakly_canonical(b, eb);
+  return ea || eb ? a == b : pa == pb;
+}
+
 OutputKind output_kind(const std::string& path) {
   if (path.empty()) throw FileError("an output file name is empty");
   if (std::optional<int> fd = descriptor_of(path)) {
@@ -249,9 +255,8 @@ OutputStream& OutputFiles::open(const std::string& path) {
     // A symbolic link stays a link: its target is what gets replaced.
     entry->replaces = kind == OutputKind::kReplaceFile ? fs::canonical(path, ec).string() : path;
     if (ec) throw FileError(path + ": cannot resolve: " + ec.message());
-    std::string same = fs::weakly_canonical(entry->replaces, ec).string();
     for (const auto& other : entries_)
-      if (!other->replaces.empty() && fs::weakly_canonical(other->replaces, ec).string() == same)
+      if (!other->replaces.empty() && same_path(other->replaces, entry->replaces))
         throw FileError(path + ": named twice among the outputs (also as " + other->target + ")");
     int fd = create_temp_next_to(entry->replaces, entry->temp_path);
     entry->slot = detail::remove_on_signal(entry->temp_path.c_str());
@@ -282,6 +287,7 @@ void OutputFiles::commit() {
     e->temp_path.clear();
     detail::forget_on_signal(e->slot);
     e->slot = nullptr;
+    replaced_any_ = true;
     replaced += (replaced.empty() ? "" : ", ") + e->target;
     folders.insert(parent_folder(e->replaces));
   }

@@ -23,6 +23,10 @@ enum class OutputKind {
 /// socket, a dangling link, or a parent that is missing or not a folder.
 OutputKind output_kind(const std::string& path);
 
+/// Whether two paths name the same file (".", "..", links and relative parts resolved as far
+/// as the paths exist).
+bool same_path(const std::string& a, const std::string& b);
+
 /// Checks that `dir` is a folder or can be made one (its nearest existing ancestor is a
 /// folder); FileError naming what is in the way otherwise.
 void check_output_folder(const std::string& dir);
@@ -73,10 +77,14 @@ class OutputFiles {
   void commit();
   /// The paths opened so far, in order.
   std::vector<std::string> paths() const;
+  /// Whether commit() renamed any temporary over its target (false after a failure before
+  /// the renames: then every old file is as it was).
+  bool replaced_any() const { return replaced_any_; }
 
  private:
   struct Entry;
   std::vector<std::unique_ptr<Entry>> entries_;
+  bool replaced_any_ = false;
 };
 
 }  // namespace graphrun::io

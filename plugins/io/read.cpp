@@ -61,8 +61,8 @@ void kernel(const Node& node, std::span<OutTensor> outputs) {
 plugin::OpDef read_op() {
   return plugin::OpDef("read",
                        "A tensor read from a .npy file (any numeric dtype, C or Fortran order) "
-                       "or a .csv file (comma separated, '#' comments; one row or column is "
-                       "1-D, else 2-D), converted to the graph's dtype.")
+                       "or a .csv file (comma separated, '#' comments, an optional header row; one "
+                       "row or column is 1-D, else 2-D), converted to the graph's dtype.")
       .output("out", "the file's tensor")
       .attr("path", GR_ATTR_STRING, "file to read (.npy or .csv), relative to the graph file")
       .infer(infer)

@@ -13,6 +13,12 @@
 namespace graphrun::testing {
 namespace {
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
 /// MemTotal of /proc/meminfo in bytes (0 when unknown).
 uint64_t total_memory() {
   std::ifstream in("/proc/meminfo");
@@ -49,9 +55,7 @@ CommandResult run_with_address_limit(const std::string& args, uint64_t limit_kb)
 }
 
 TEST(Memory, APlanAboveTheAvailableMemoryIsRefusedBeforeRunning) {
-#if defined(__SANITIZE_ADDRESS__)
-  GTEST_SKIP() << "AddressSanitizer cannot run under an address-space limit";
-#else
+  if (kAddressSanitizer) GTEST_SKIP() << "AddressSanitizer cannot run under an address-space limit";
   uint64_t total = total_memory();
   if (total == 0) GTEST_SKIP() << "no /proc/meminfo";
   TempDir dir;
@@ -70,7 +74,6 @@ TEST(Memory, APlanAboveTheAvailableMemoryIsRefusedBeforeRunning) {
   EXPECT_NE(run.err.find("this run would need "), std::string::npos) << run.err;
   EXPECT_NE(run.err.find(" GiB available; "), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("--max-memory"), std::string::npos) << run.err;
-#endif
 }
 
 TEST(Memory, MaxMemoryReplacesTheAvailableAmount) {
@@ -90,9 +93,7 @@ TEST(Memory, MaxMemoryReplacesTheAvailableAmount) {
 }
 
 TEST(Memory, AFailedAllocationNamesItsSizeAndNode) {
-#if defined(__SANITIZE_ADDRESS__)
-  GTEST_SKIP() << "AddressSanitizer cannot run under an address-space limit";
-#else
+  if (kAddressSanitizer) GTEST_SKIP() << "AddressSanitizer cannot run under an address-space limit";
   // 2 GiB of address space, one tensor of 4 GiB: the pool cannot get it.
   TempDir dir;
   std::string g = dir.path() + "/g.yaml";
@@ -102,7 +103,6 @@ TEST(Memory, AFailedAllocationNamesItsSizeAndNode) {
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("node 'big'"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("cannot allocate 4.00 GiB (4294967296 bytes)"), std::string::npos) << r.err;
-#endif
 }
 
 }  // namespace

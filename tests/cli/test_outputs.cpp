@@ -88,6 +88,7 @@ TEST(Outputs, FlagsThatCannotBeHonouredAreUsageErrors) {
        {Case{{"run", escaping, "-o", dir.path() + "/out"}, "the output '../escape' is not a plain file name"},
         Case{{"run", g, "--format", "csv"}, "--format csv is the format of the files of -o DIR, and no -o was given"},
         Case{{"run", g, "--plot", dir.path() + "/p.png"}, "plots are SVG; name the file .svg"},
+        Case{{"run", g, "--trace", dir.path() + "/x.svg", "--plot", dir.path() + "/./x.svg"}, "is also the --trace file"},
         Case{{"run", g, "-o", dir.path() + "/out", "--trace", dir.path() + "/out/b.npy"},
              "--trace " + dir.path() + "/out/b.npy: is also the file of the output 'b'"}}) {
     CommandResult r = run_graphrun(c.args);

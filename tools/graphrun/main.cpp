@@ -79,6 +79,8 @@ void check_output_flags(const RunArgs& a) {
     std::string ext = std::filesystem::path(a.plot).extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (!ext.empty() && ext != ".svg") throw UsageError("--plot " + a.plot + ": plots are SVG; name the file .svg");
+    if (!a.trace.empty() && io::same_path(a.trace, a.plot) && io::output_kind(a.plot) != io::OutputKind::kInPlace)
+      throw UsageError("--plot " + a.plot + ": is also the --trace file");
   }
 }
 
@@ -93,9 +95,8 @@ std::vector<std::string> output_files(const RunArgs& a, const std::vector<std::s
       throw UsageError("-o " + a.out_dir + ": the output '" + name + "' is not a plain file name to write in the folder");
     files.push_back((fs::path(a.out_dir) / (name + "." + a.format)).string());
     if (fs::is_directory(a.out_dir)) check_path("-o", [&] { io::output_kind(files.back()); });
-    std::error_code ec;
     for (const auto& [flag, other] : {std::pair{"--trace", a.trace}, {"--plot", a.plot}})
-      if (!other.empty() && fs::weakly_canonical(other, ec) == fs::weakly_canonical(files.back(), ec))
+      if (!other.empty() && io::same_path(other, files.back()))
         throw UsageError(std::string(flag) + " " + other + ": is also the file of the output '" + name + "'");
   }
   return files;
@@ -145,7 +146,7 @@ void write_output_files(const RunArgs& a, const std::vector<std::string>& tensor
     if (!a.plot.empty()) files.write(a.plot, plot_svg(names, outputs));
     files.commit();
   } catch (const io::FileError& e) {
-    throw RunError(std::string(e.what()) + " (no output file was replaced)");
+    throw RunError(std::string(e.what()) + (files.replaced_any() ? "" : " (no output file was replaced)"));
   }
   if (!a.quiet)
     for (const auto& path : files.paths()) std::cerr << "wrote " << path << "\n";
