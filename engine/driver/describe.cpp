@@ -119,13 +119,15 @@ std::string explain_text(const Graph& g) {
     last_use[r] = static_cast<int>(order.size());
     outputs_bytes += bytes[r];
   }
+  // The values freed after each step (a scan of last_use per step was quadratic).
+  std::vector<std::vector<ValueRef>> freed_after(order.size() + 1);
+  for (const auto& [r, last] : last_use) freed_after[static_cast<size_t>(last)].push_back(r);
   uint64_t live = 0, peak = 0;
   for (size_t p = 0; p < order.size(); ++p) {
     const Node& n = g.nodes[order[p]];
     for (size_t k = 0; k < n.output_shapes.size(); ++k) live += bytes[{order[p], static_cast<int>(k)}];
     peak = std::max(peak, live);
-    for (const auto& [r, last] : last_use)
-      if (last == static_cast<int>(p)) live -= bytes[r];
+    for (const ValueRef& r : freed_after[p]) live -= bytes[r];
   }
   if (known)
     os << "memory: peak " << human(peak) << " held by a sequential run (inputs excluded), outputs " << human(outputs_bytes) << "\n";
