@@ -17,7 +17,7 @@ if(GRAPHRUN_SANITIZE)
   # GCC 12's -Wmaybe-uninitialized misfires inside libstdc++ (std::regex, std::function)
   # when the sanitizers instrument them.
   target_compile_options(graphrun_flags INTERFACE
-    -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+    -fsanitize=address,undefined -fsanitize=float-cast-overflow -fno-sanitize-recover=undefined,float-cast-overflow -fno-omit-frame-pointer
     $<$<COMPILE_LANGUAGE:CXX>:-Wno-maybe-uninitialized>)
   target_link_options(graphrun_flags INTERFACE -fsanitize=address,undefined)
 endif()

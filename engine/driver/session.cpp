@@ -3,6 +3,7 @@
 #include "graph/build_graph.h"
 #include "graph/inline_subgraphs.h"
 #include "io/tensor_file.h"
+#include "ir/verify.h"
 #include "passes/infer_shapes.h"
 #include "passes/pass_context.h"
 #include "scheduler/buffer_pool.h"
@@ -17,13 +18,17 @@ Graph load_graph(const std::string& path, const LoadOptions& options) {
   registry.load_defaults();
   for (const auto& p : options.plugins) registry.load(p);
   DiagnosticSink sink;
-  GraphFile file = parse_graph_file(path, options.sets, sink);
+  // A --set value is text: a number when it reads as one, never YAML to parse ("[" is text).
+  std::vector<ParamOverride> overrides;
+  for (const auto& [name, text] : options.sets) overrides.push_back({name, YAML::Node(text), {}});
+  GraphFile file = parse_graph_file(path, overrides, sink);
   inline_subgraphs(file, sink);
   Graph graph = build_graph(file, registry, sink);
   // Shapes are checked even when the structure had errors, so that every problem of the
   // file is reported at once; nodes with errors (and what depends on them) are skipped.
   infer_shapes(graph, {}, sink);
   sink.throw_if_any();
+  verify(graph, "loading", VerifyStage::kLoaded);
   return graph;
 }
 
@@ -124,9 +129,13 @@ void run_passes(Graph& graph, const std::map<std::string, TensorData>& inputs, b
 #include "passes/passes.def"
 #undef GRAPHRUN_PASS
   };
+  bool inferred = false;
   for (size_t i = 0; i < pass_list().size(); ++i) {
+    const PassInfo& pass = pass_list()[i];
     functions[i](graph, context);
-    if (after_pass) after_pass(pass_list()[i], graph);
+    inferred = inferred || pass.name == std::string_view("infer_shapes");
+    verify(graph, "pass '" + std::string(pass.name) + "'", inferred ? VerifyStage::kInferred : VerifyStage::kLoaded);
+    if (after_pass) after_pass(pass, graph);
   }
 }
 

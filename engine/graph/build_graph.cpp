@@ -88,8 +88,9 @@ Graph build_graph(const GraphFile& file, Registry& registry, DiagnosticSink& sin
     n.kind = NodeKind::kInput;
     n.loc = n.op_loc = in.loc;
     n.output_names = {"out"};
+    n.invalid = !in.valid;
     ids[in.name] = static_cast<int>(g.nodes.size());
-    g.input_specs[static_cast<int>(g.nodes.size())] = in.shape;
+    if (in.valid) g.input_specs[static_cast<int>(g.nodes.size())] = in.shape;
     g.nodes.push_back(std::move(n));
   }
   for (const auto& spec : file.nodes) {
@@ -113,7 +114,7 @@ Graph build_graph(const GraphFile& file, Registry& registry, DiagnosticSink& sin
     if (!spec_of[i]) continue;
     const NodeSpec& spec = *spec_of[i];
     Node& node = g.nodes[i];
-    if (spec.op == kSubgraphOp) {  // a subgraph that could not be inlined (already reported)
+    if (spec.broken || spec.op == kSubgraphOp) {  // reported: no op, or a subgraph not inlined
       node.invalid = true;
       continue;
     }
@@ -133,7 +134,7 @@ Graph build_graph(const GraphFile& file, Registry& registry, DiagnosticSink& sin
     node.attrs = resolve_attrs(scope, spec, *node.op, sink);
     for (int k = 0; k < node.op->desc.num_outputs; ++k) node.output_names.emplace_back(node.op->desc.outputs[k]->name);
     connect_inputs(spec, *node.op, ids, node, sink);
-    node.invalid = sink.count() > errors_before;
+    node.invalid = sink.count() > errors_before || node.attrs->incomplete;
   }
   for (const auto& [name, ref] : file.outputs) {
     auto it = ids.find(ref.node);

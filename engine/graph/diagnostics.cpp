@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <tuple>
 
 namespace graphrun {
 
@@ -30,18 +31,17 @@ GraphError::GraphError(SourceLoc loc, const std::string& message)
 
 void DiagnosticSink::error(const SourceLoc& loc, std::string message) {
   Diagnostic d{loc, std::move(message)};
-  if (std::find_if(diagnostics_.begin(), diagnostics_.end(), [&](const Diagnostic& e) {
-        return e.str() == d.str();
-      }) == diagnostics_.end())
-    diagnostics_.push_back(std::move(d));
+  if (seen_.insert(d.str()).second) diagnostics_.push_back(std::move(d));
 }
 
 void DiagnosticSink::throw_if_any() const {
   if (diagnostics_.empty()) return;
   auto sorted = diagnostics_;
-  std::stable_sort(sorted.begin(), sorted.end(), [](const Diagnostic& a, const Diagnostic& b) {
-    if (a.loc.file != b.loc.file) return false;
-    return std::pair(a.loc.line, a.loc.col) < std::pair(b.loc.line, b.loc.col);
+  // A total order (file, line, column, message), so the printed order never depends on
+  // the order in which checks ran.
+  std::sort(sorted.begin(), sorted.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.loc.file, a.loc.line, a.loc.col, a.message) <
+           std::tie(b.loc.file, b.loc.line, b.loc.col, b.message);
   });
   throw GraphError(std::move(sorted));
 }

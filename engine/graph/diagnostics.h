@@ -2,6 +2,7 @@
 // expected. A user error (bad graph, bad usage) is different from a runtime failure.
 #pragma once
 
+#include <set>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -66,6 +67,7 @@ class DiagnosticSink {
 
  private:
   std::vector<Diagnostic> diagnostics_;
+  std::set<std::string> seen_;  // str() of each diagnostic: one report per position and text
 };
 
 /// " (did you mean 'x'?)" when a candidate is within a small edit distance, else "".

@@ -1,9 +1,13 @@
 #include "graph/graph_file.h"
 
+#include "graph/yaml_structure.h"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -20,10 +24,17 @@ SourceLoc loc_of(const std::string& file, const YAML::Node& node) {
 std::optional<double> yaml_number(const YAML::Node& node) {
   double v;
   bool b;
-  if (!node.IsScalar() || node.Tag() == "!" || YAML::convert<bool>::decode(node, b) ||
-      !YAML::convert<double>::decode(node, v))
-    return std::nullopt;
-  return v;
+  if (!node.IsScalar() || node.Tag() == "!" || YAML::convert<bool>::decode(node, b)) return std::nullopt;
+  if (YAML::convert<double>::decode(node, v)) return v;
+  // yaml-cpp refuses a numeral out of a double's range (1e400); it is still a number, an
+  // infinite one (or 0), and is reported as such rather than as text.
+  const std::string& s = node.Scalar();
+  char* end = nullptr;
+  errno = 0;
+  v = std::strtod(s.c_str(), &end);
+  const bool numeral = !s.empty() && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-' || s[0] == '+' || s[0] == '.');
+  if (numeral && errno == ERANGE && end == s.c_str() + s.size()) return v;
+  return std::nullopt;
 }
 
 std::optional<std::string> param_reference(const YAML::Node& node) {
@@ -53,6 +64,13 @@ std::vector<std::string> GraphFile::param_names() const {
   return names;
 }
 
+bool is_output_name(const std::string& name) {
+  if (name.empty() || name[0] == '.') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  });
+}
+
 RefSpec parse_ref(const std::string& text, SourceLoc loc) {
   RefSpec r;
   r.loc = std::move(loc);
@@ -71,17 +89,19 @@ class FileParser {
  public:
   FileParser(const std::string& path, DiagnosticSink& sink) : path_(path), sink_(sink) {}
 
-  GraphFile parse(const YAML::Node& root,
-                  const std::vector<std::pair<std::string, std::string>>& overrides) {
+  GraphFile parse(const YAML::Node& root, const std::vector<ParamOverride>& overrides) {
     GraphFile g;
     g.path = path_;
     g.dir = std::filesystem::path(path_).parent_path().string();
     if (!root.IsMap()) {
-      error(root, "a graph file is a map with keys format, graph, nodes, outputs");
+      SourceLoc at = loc(root);
+      if (at.line == 0) at = {path_, 1, 1};  // an empty file
+      sink_.error(at, "a graph file is a map with keys format, graph, nodes, outputs");
       return g;
     }
     for (const auto& kv : root) {
-      std::string key = kv.first.as<std::string>();
+      if (!kv.first.IsScalar()) continue;  // reported by check_yaml_structure
+      const std::string& key = kv.first.Scalar();
       if (std::find(kTopLevelKeys.begin(), kTopLevelKeys.end(), key) == kTopLevelKeys.end())
         error(kv.first, "unknown key '" + key + "'" + did_you_mean(key, kTopLevelKeys));
     }
@@ -112,8 +132,8 @@ class FileParser {
     if (!format) {
       error(root, "missing required key 'format' (the graph-file format version, 1)");
     } else if (!format.IsScalar() || format.Scalar() != "1") {
-      error(format, "unsupported format '" + (format.IsScalar() ? format.Scalar() : "?") +
-                        "': this graphrun reads format 1");
+      error(format, format.IsScalar() ? "unsupported format '" + format.Scalar() + "': this graphrun reads format 1"
+                                      : "'format' must be the format version, 1");
     }
     YAML::Node name = root["graph"];
     if (!name) error(root, "missing required key 'graph' (the graph's name)");
@@ -129,16 +149,17 @@ class FileParser {
     }
   }
 
-  void parse_params(const YAML::Node& params,
-                    const std::vector<std::pair<std::string, std::string>>& overrides, GraphFile& g) {
+  void parse_params(const YAML::Node& params, const std::vector<ParamOverride>& overrides, GraphFile& g) {
     if (params) {
       if (!params.IsMap()) {
         error(params, "'params' must be a map name -> value");
       } else {
         for (const auto& kv : params) {
-          std::string name = kv.first.as<std::string>();
+          if (!kv.first.IsScalar()) continue;  // reported by check_yaml_structure
+          const std::string& name = kv.first.Scalar();
           if (!kv.second.IsScalar()) {
             error(kv.second, "param '" + name + "' must be a number or a string");
+            g.invalid_params.push_back(name);
             continue;
           }
           check_finite(kv.second, "param '" + name + "'");
@@ -146,20 +167,45 @@ class FileParser {
         }
       }
     }
-    for (const auto& [name, text] : overrides) {
-      auto it = std::find_if(g.params.begin(), g.params.end(), [&](auto& p) { return p.first == name; });
-      if (it == g.params.end()) {
-        sink_.error({path_, 0, 0}, "--set " + name + ": the graph has no param '" + name + "'" +
-                                       did_you_mean(name, g.param_names()));
-        continue;
-      }
-      YAML::Node v = YAML::Load(text);
-      if (!v.IsScalar()) {
-        sink_.error({path_, 0, 0}, "--set " + name + ": value must be a number or a string");
-        continue;
-      }
-      it->second.value = v;
+    for (const auto& o : overrides) override_param(o, g);
+  }
+
+  // Replaces a param's value by `o`'s, which must be of the same kind: a number for a number
+  // (what formulas and integer attributes need), true/false for a boolean, else any text.
+  void override_param(const ParamOverride& o, GraphFile& g) {
+    const bool command_line = o.loc.file.empty();
+    const SourceLoc at = command_line ? SourceLoc{path_, 0, 0} : o.loc;
+    const std::string text = o.value.IsScalar() ? o.value.Scalar() : "";
+    const std::string what = command_line ? "--set " + o.name + "=" + text : "param '" + o.name + "'";
+    const std::string graph = command_line ? "the graph" : "subgraph " + std::filesystem::path(path_).filename().string();
+    auto it = std::find_if(g.params.begin(), g.params.end(), [&](auto& p) { return p.first == o.name; });
+    if (it == g.params.end()) {
+      sink_.error(at, what + ": " + graph + " has no param '" + o.name + "'" + did_you_mean(o.name, g.param_names()));
+      return;
     }
+    if (!o.value.IsScalar()) {
+      sink_.error(at, what + ": the value must be a number or a string");
+      return;
+    }
+    const YAML::Node& declared = it->second.value;
+    const std::string in_graph = " (in " + graph + ", '" + o.name + "' is " + declared.Scalar() + ")";
+    bool b;
+    if (yaml_number(declared)) {
+      std::optional<double> v = yaml_number(o.value);
+      if (!v) {
+        sink_.error(at, what + ": '" + text + "' is not a number" + in_graph);
+        return;
+      }
+      if (!std::isfinite(*v)) {
+        sink_.error(at, what + ": '" + text + "' is not a finite number" + in_graph);
+        return;
+      }
+    } else if (declared.Tag() != "!" && YAML::convert<bool>::decode(declared, b) &&
+               !YAML::convert<bool>::decode(o.value, b)) {
+      sink_.error(at, what + ": '" + text + "' is not true or false" + in_graph);
+      return;
+    }
+    it->second.value = o.value;
   }
 
   void check_finite(const YAML::Node& n, const std::string& what) {
@@ -169,6 +215,11 @@ class FileParser {
 
   bool parse_shape(const YAML::Node& n, std::vector<int64_t>& shape) {
     if (!n.IsSequence()) return false;
+    if (n.size() > GR_MAX_RANK) {
+      error(n, "a shape of " + std::to_string(n.size()) + " axes: tensors have at most " +
+                   std::to_string(GR_MAX_RANK));
+      return false;
+    }
     for (const auto& d : n) {
       int64_t v;
       if (!d.IsScalar() || !YAML::convert<int64_t>::decode(d, v) || v < -1) {
@@ -187,24 +238,25 @@ class FileParser {
       return;
     }
     for (const auto& kv : inputs) {
+      if (!kv.first.IsScalar()) continue;  // reported by check_yaml_structure
       InputSpec in;
-      in.name = kv.first.as<std::string>();
+      in.name = kv.first.Scalar();
       in.loc = loc(kv.first);
       YAML::Node shape = kv.second.IsMap() ? kv.second["shape"] : YAML::Node();
       if (kv.second.IsMap()) {
         for (const auto& f : kv.second)
-          if (f.first.as<std::string>() != "shape")
-            error(f.first, "input '" + in.name + "': unknown key '" + f.first.as<std::string>() +
-                               "' (expected 'shape')");
+          if (f.first.IsScalar() && f.first.Scalar() != "shape")
+            error(f.first, "input '" + in.name + "': unknown key '" + f.first.Scalar() + "' (expected 'shape')");
       }
+      // An input with errors still names a value, so references to it are not reported too.
+      in.valid = false;
       if (!shape) {
         error(kv.second.IsMap() ? kv.second : kv.first,
               "input '" + in.name + "' needs a shape, e.g. {shape: [2, 16, -1]}");
-        continue;
-      }
-      if (!parse_shape(shape, in.shape)) {
+      } else if (!parse_shape(shape, in.shape)) {
         if (!shape.IsSequence()) error(shape, "input '" + in.name + "': shape must be a list of integers");
-        continue;
+      } else {
+        in.valid = true;
       }
       g.inputs.push_back(std::move(in));
     }
@@ -238,7 +290,8 @@ class FileParser {
       }
     } else if (in.IsMap()) {
       for (const auto& kv : in) {
-        std::string port = kv.first.as<std::string>(), text;
+        if (!kv.first.IsScalar()) continue;  // reported by check_yaml_structure
+        std::string port = kv.first.Scalar(), text;
         if (scalar_string(kv.second, "node '" + node.id + "': the reference of port '" + port + "'", text))
           node.inputs.push_back({port, parse_ref(text, loc(kv.second))});
       }
@@ -282,14 +335,24 @@ class FileParser {
         continue;
       }
       seen[node.id] = node.loc;
+      // A node whose op is unusable still holds its id, so that references to it are not
+      // reported as unknown too.
+      node.op_loc = node.loc;
       if (!op) {
         error(n, "node '" + node.id + "': missing 'op'");
+        node.broken = true;
+      } else if (!scalar_string(op, "node '" + node.id + "': 'op'", node.op)) {
+        node.broken = true;
+      } else {
+        node.op_loc = loc(op);
+      }
+      if (node.broken) {
+        g.nodes.push_back(std::move(node));
         continue;
       }
-      if (!scalar_string(op, "node '" + node.id + "': 'op'", node.op)) continue;
-      node.op_loc = loc(op);
       for (const auto& kv : n) {
-        std::string key = kv.first.as<std::string>();
+        if (!kv.first.IsScalar()) continue;  // reported by check_yaml_structure
+        const std::string& key = kv.first.Scalar();
         if (key == "id" || key == "op") continue;
         if (key == "in") {
           parse_node_inputs(kv.second, node);
@@ -308,11 +371,18 @@ class FileParser {
       return;
     }
     std::set<std::string> names;
-    auto add = [&](std::string name, const YAML::Node& ref) {
+    // `name_at` is where the name is written: the key of a map entry, else the reference.
+    auto add = [&](std::string name, const YAML::Node& name_at, const YAML::Node& ref, bool listed) {
       std::string text;
       if (!scalar_string(ref, "an output reference", text)) return;
+      if (!is_output_name(name)) {
+        std::string fix = listed ? " (or name it in a map: outputs: {my_name: " + text + "})" : "";
+        error(name_at, "output name '" + name +
+                           "' must be a plain file name: letters, digits, '_', '-' and '.' (not first)" + fix);
+        return;
+      }
       if (!names.insert(name).second) {
-        error(ref, "duplicate output name '" + name + "'");
+        error(name_at, "duplicate output name '" + name + "'");
         return;
       }
       g.outputs.push_back({std::move(name), parse_ref(text, loc(ref))});
@@ -321,14 +391,15 @@ class FileParser {
       for (const auto& r : outputs) {
         std::string name = r.IsScalar() ? r.Scalar() : "";
         std::replace(name.begin(), name.end(), ':', '_');
-        add(name, r);
+        add(name, r, r, true);
       }
     } else if (outputs.IsMap()) {
-      for (const auto& kv : outputs) add(kv.first.as<std::string>(), kv.second);
+      for (const auto& kv : outputs)
+        if (kv.first.IsScalar()) add(kv.first.Scalar(), kv.first, kv.second, false);  // else reported already
     } else {
       error(outputs, "'outputs' must be a list of references or a map name -> reference");
     }
-    if (g.outputs.empty() && (outputs.IsSequence() || outputs.IsMap()))
+    if ((outputs.IsSequence() || outputs.IsMap()) && outputs.size() == 0)
       error(outputs, "'outputs' is empty: name at least one output");
   }
 
@@ -338,8 +409,7 @@ class FileParser {
 
 }  // namespace
 
-GraphFile parse_graph_file(const std::string& path,
-                           const std::vector<std::pair<std::string, std::string>>& overrides,
+GraphFile parse_graph_file(const std::string& path, const std::vector<ParamOverride>& overrides,
                            DiagnosticSink& sink) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -348,6 +418,8 @@ GraphFile parse_graph_file(const std::string& path,
   }
   std::stringstream text;
   text << in.rdbuf();
+  // Duplicate keys, non-scalar keys and alias bombs are visible only in the YAML events.
+  if (!check_yaml_structure(path, text.str(), sink)) sink.throw_if_any();
   YAML::Node root;
   try {
     root = YAML::Load(text.str());

@@ -36,6 +36,7 @@ struct NodeSpec {
   SourceLoc loc;     // of the `id` value
   SourceLoc op_loc;  // of the `op` value
   bool positional_inputs = false;
+  bool broken = false;  // its op is missing or unusable (reported): a placeholder for its id
   std::vector<std::pair<std::string, RefSpec>> inputs;  // port (or "0","1",...) -> ref
   std::vector<std::pair<std::string, YAML::Node>> attrs;  // the other keys, in file order
   std::map<std::string, SourceLoc> attr_key_locs;
@@ -46,11 +47,21 @@ struct InputSpec {
   std::string name;
   std::vector<int64_t> shape;
   SourceLoc loc;
+  bool valid = true;  // false: its declaration has errors (reported)
 };
 
 /// A named scalar of `params` (a number, or a string/bool used by `$name` attributes).
 struct ParamSpec {
   YAML::Node value;
+  SourceLoc loc;
+};
+
+/// A param value given from outside a file: `--set name=value` on the command line (loc
+/// without a file), or an entry of a subgraph node's `params` (loc where it is written).
+/// It must have the kind of the param's value in the file: a number for a number.
+struct ParamOverride {
+  std::string name;
+  YAML::Node value;  // a scalar
   SourceLoc loc;
 };
 
@@ -62,6 +73,7 @@ struct GraphFile {
   std::string doc;
   gr_dtype dtype = GR_F32;
   std::vector<std::pair<std::string, ParamSpec>> params;
+  std::vector<std::string> invalid_params;  // declared with errors (reported): not "unknown" where used
   std::vector<InputSpec> inputs;
   std::vector<std::string> plugins;  // resolved against dir
   std::vector<SourceLoc> plugin_locs;
@@ -84,10 +96,14 @@ std::optional<std::string> param_reference(const YAML::Node& node);
 /// Location of a YAML node in `file` (1-based).
 SourceLoc loc_of(const std::string& file, const YAML::Node& node);
 
-/// Parses and structurally checks a graph file; `overrides` are --set name=value pairs
-/// (values parsed as YAML scalars). Collects every problem into sink; returns what it could.
-GraphFile parse_graph_file(const std::string& path,
-                           const std::vector<std::pair<std::string, std::string>>& overrides,
+/// Whether `name` may name an output: a plain file name of letters, digits, '_', '-' and
+/// '.' (not first), so that `-o DIR` writes DIR/<name>.npy and nowhere else.
+bool is_output_name(const std::string& name);
+
+/// Parses and structurally checks a graph file with its params overridden. Collects every
+/// problem into sink; returns what it could. Throws GraphError when the file can't be read
+/// as YAML at all (unreadable, syntax error, alias bomb).
+GraphFile parse_graph_file(const std::string& path, const std::vector<ParamOverride>& overrides,
                            DiagnosticSink& sink);
 
 /// Parses "node" or "node:port".

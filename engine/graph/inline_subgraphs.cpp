@@ -105,19 +105,20 @@ class Inliner {
       sink_.error(file_loc, where + "subgraph recursion: " + chain + path.filename().string());
       return;
     }
-    std::vector<std::pair<std::string, std::string>> overrides;
+    std::vector<ParamOverride> overrides;
     if (YAML::Node params = attr_of(spec, "params")) {
       if (!params.IsMap()) {
         sink_.error(loc_of(scope.path, params), where + "'params' must be a map name -> value");
       } else {
         for (const auto& kv : params) {
+          if (!kv.first.IsScalar()) continue;  // reported by check_yaml_structure
           YAML::Node v = deref(scope, kv.second);
           if (!v || !v.IsScalar()) {
-            sink_.error(loc_of(scope.path, kv.second), where + "param '" + kv.first.as<std::string>() +
+            sink_.error(loc_of(scope.path, kv.second), where + "param '" + kv.first.Scalar() +
                                                           "' must be a number or a string (or a known $param)");
             continue;
           }
-          overrides.emplace_back(kv.first.as<std::string>(), v.Scalar());
+          overrides.push_back({kv.first.Scalar(), v, loc_of(scope.path, kv.second)});
         }
       }
     }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <filesystem>
 #include <sstream>
@@ -84,6 +85,12 @@ class AttrResolver {
       case GR_ATTR_INT_LIST: {
         if (n.IsScalar()) return scalar_int(n, node, what, out) || mismatch();
         if (!n.IsSequence()) return mismatch();
+        // Every op's `shape` is the shape of a tensor it makes (random, constant, reshape).
+        if (std::string_view(desc.name) == "shape" && n.size() > GR_MAX_RANK) {
+          error(node, what + " has " + std::to_string(n.size()) + " axes: tensors have at most " +
+                          std::to_string(GR_MAX_RANK));
+          return false;
+        }
         gr_value* items = set_.new_items(n.size());
         for (size_t k = 0; k < n.size(); ++k) {
           YAML::Node item = deref(n[k]);
@@ -94,7 +101,7 @@ class AttrResolver {
         out.items = items;
         return true;
       }
-      case GR_ATTR_TENSOR: return tensor(n, node, what, out) || mismatch();
+      case GR_ATTR_TENSOR: return tensor(n, node, what, out, 0) || mismatch();
       case GR_ATTR_STRING_LIST: {
         if (n.IsScalar()) {
           gr_value* items = set_.new_items(1);
@@ -123,8 +130,9 @@ class AttrResolver {
         const char** keys = set_.new_keys(n.size());
         size_t k = 0;
         for (const auto& kv : n) {
+          if (!kv.first.IsScalar()) continue;  // reported by check_yaml_structure
           if (!kv.second.IsScalar()) return mismatch();
-          keys[k] = set_.keep(kv.first.as<std::string>());
+          keys[k] = set_.keep(kv.first.Scalar());
           set_.entry_locs[std::string(desc.name) + "." + keys[k]] = {loc_of(file_.path, kv.second),
                                                                      kv.second.Tag() == "!"};
           items[k].kind = GR_VALUE_STRING;
@@ -132,7 +140,7 @@ class AttrResolver {
           ++k;
         }
         out.kind = GR_VALUE_MAP;
-        out.count = static_cast<int64_t>(n.size());
+        out.count = static_cast<int64_t>(k);
         out.items = items;
         out.keys = keys;
         return true;
@@ -156,7 +164,9 @@ class AttrResolver {
     std::optional<std::string> name = param_reference(n);
     if (!name) return n;
     if (const ParamSpec* p = file_.find_param(*name)) return p->value;
-    error(n, "node '" + spec_.id + "': unknown param '$" + *name + "'" + did_you_mean(*name, file_.param_names()));
+    if (std::find(file_.invalid_params.begin(), file_.invalid_params.end(), *name) == file_.invalid_params.end())
+      error(n, "node '" + spec_.id + "': unknown param '$" + *name + "'" + did_you_mean(*name, file_.param_names()));
+    set_.incomplete = true;  // reported here or where the param is declared
     return YAML::Node(YAML::NodeType::Undefined);
   }
 
@@ -182,8 +192,16 @@ class AttrResolver {
     }
     out.kind = GR_VALUE_FLOAT;
     out.f = d;
-    out.i = static_cast<int64_t>(d);
+    out.i = truncate_to_int64(d);
     return true;
+  }
+
+  // d rounded toward zero, saturated to int64_t (a cast of a double out of range is UB).
+  static int64_t truncate_to_int64(double d) {
+    if (std::isnan(d)) return 0;
+    if (d >= 0x1p63) return std::numeric_limits<int64_t>::max();
+    if (d < -0x1p63) return std::numeric_limits<int64_t>::min();
+    return static_cast<int64_t>(d);
   }
 
   static bool looks_like_arithmetic(const std::string& s) {
@@ -228,8 +246,14 @@ class AttrResolver {
     // A computed count such as "$t_end / $delta" may miss its integer by rounding.
     if (!yaml_number(n) && std::fabs(v.f - std::round(v.f)) <= 1e-9 * std::max(1.0, std::fabs(v.f)))
       v.f = std::round(v.f);
-    if (v.f != std::floor(v.f) || std::fabs(v.f) > 9.007199254740992e15) {
-      if (!quiet) error(at, what + " must be an integer, got " + n.Scalar());
+    // Integers are exact in a double only up to 2^53; a plugin reads them as int64_t.
+    const bool integral = v.f == std::floor(v.f);
+    if (!integral || std::fabs(v.f) > 0x1p53) {
+      std::optional<std::string> param = param_reference(at);
+      std::string got = n.Scalar() + (param ? " (param $" + *param + ")" : "");
+      if (!quiet)
+        error(at, what + (integral ? " is " + got + ": integers must lie within +-2^53 (9007199254740992)"
+                                   : " must be an integer, got " + got));
       out = v;
       return !quiet;
     }
@@ -239,14 +263,20 @@ class AttrResolver {
     return true;
   }
 
-  bool tensor(const YAML::Node& n, const YAML::Node& at, const std::string& what, gr_value& out) {
+  // A number or nested list of numbers; `depth` lists enclose n.
+  bool tensor(const YAML::Node& n, const YAML::Node& at, const std::string& what, gr_value& out, size_t depth) {
     if (n.IsScalar()) return scalar_number(n, at, what, out);
     if (!n.IsSequence()) return false;
+    if (depth == GR_MAX_RANK) {
+      error(at, what + ": lists nested more than " + std::to_string(GR_MAX_RANK) +
+                    " deep (tensors have at most " + std::to_string(GR_MAX_RANK) + " axes)");
+      return true;  // reported; don't report a type mismatch too
+    }
     gr_value* items = set_.new_items(n.size());
     for (size_t k = 0; k < n.size(); ++k) {
       YAML::Node item = deref(n[k]);
       if (!item) return true;  // reported by deref
-      if (!tensor(item, n[k], what, items[k])) return false;
+      if (!tensor(item, n[k], what, items[k], depth + 1)) return false;
     }
     out.kind = GR_VALUE_LIST;
     out.count = static_cast<int64_t>(n.size());

@@ -40,6 +40,7 @@ class AttrSet {
   std::vector<SourceLoc> locs;     // where each value is written (node loc when defaulted)
   std::vector<bool> quoted;        // the YAML scalar was quoted (its text starts 1 col later)
   std::vector<bool> given;         // written in the node (not a default)
+  bool incomplete = false;         // a value refers to a param with errors (reported there)
   /// Where each entry of a map attribute is written, by "attr.key" (e.g. "rhs.x"), and
   /// whether it was quoted: errors inside one formula of a map point at its column.
   std::map<std::string, std::pair<SourceLoc, bool>> entry_locs;

@@ -4,6 +4,7 @@
 #include "ir/node_call.h"
 #include "passes/pass_context.h"
 
+#include <algorithm>
 #include <functional>
 #include <set>
 
@@ -90,9 +91,33 @@ class Grouping {
   std::map<int, std::set<ValueRef>> operands_;
 };
 
+// The number of live nodes reading each node, kept up to date while groups are built: what
+// Graph::consumers() would count at that moment, without recomputing it for every member
+// (which made fusion quadratic in the length of a chain).
+class LiveConsumerCounts {
+ public:
+  explicit LiveConsumerCounts(const Graph& g) : count_(g.nodes.size(), 0) {
+    for (const Node& n : g.nodes)
+      if (!n.removed) update(n.inputs, +1);
+  }
+  size_t operator[](int v) const { return count_[static_cast<size_t>(v)]; }
+  /// A live node reading `inputs` starts (+1) or stops (-1) reading them.
+  void update(const std::vector<ValueRef>& inputs, int change) {
+    std::vector<int> producers;
+    for (const auto& in : inputs)
+      if (in.node >= 0) producers.push_back(in.node);
+    std::sort(producers.begin(), producers.end());
+    producers.erase(std::unique(producers.begin(), producers.end()), producers.end());
+    for (int p : producers) count_[static_cast<size_t>(p)] += static_cast<size_t>(change);
+  }
+
+ private:
+  std::vector<size_t> count_;
+};
+
 // Builds the fused node of the group rooted at `root`: one formula over the group's
 // external inputs, every member's formula substituted into its consumer's.
-void build_group(Graph& g, const Grouping& grouping, int root) {
+void build_group(Graph& g, const Grouping& grouping, int root, LiveConsumerCounts& consumers) {
   auto group = std::make_shared<FusedGroup>();
   std::vector<ValueRef> operands;
   std::map<int, expr::AstPtr> built;
@@ -129,18 +154,23 @@ void build_group(Graph& g, const Grouping& grouping, int root) {
     if (v != root) {
       const Node& m = g.nodes[v];
       // Each member's output would have been written once and read by each consumer.
-      group->bytes_saved += tensor_bytes(m.output_shapes[0], g.dtype) * (1 + g.consumers()[v].size());
+      group->bytes_saved += tensor_bytes(m.output_shapes[0], g.dtype) * (1 + consumers[v]);
     }
   }
   for (size_t k = 0; k < operands.size(); ++k) group->variables.push_back("in" + std::to_string(k));
   group->formulas = {formula};
   group->program = expr::Program::compile(std::span(&group->formulas[0], 1), group->variables);
   for (int v : members)
-    if (v != root && !grouping.groups(v).empty() && grouping.groups(v).size() == 1) g.nodes[v].removed = true;
+    if (v != root && !grouping.groups(v).empty() && grouping.groups(v).size() == 1) {
+      g.nodes[v].removed = true;
+      consumers.update(g.nodes[v].inputs, -1);
+    }
   Node& r = g.nodes[root];
   r.kind = NodeKind::kFused;
   r.fused = group;
+  consumers.update(r.inputs, -1);
   r.inputs = operands;
+  consumers.update(r.inputs, +1);
   r.input_ports = group->variables;
   r.input_locs.assign(operands.size(), r.loc);
   r.input_ref_ports.assign(operands.size(), "");
@@ -163,8 +193,9 @@ expr::AstPtr formula_over_operands(const Graph& g, const Node& n) {
 // supports epilogues, and that is that output's only consumer, into the op: the op then
 // applies the formula in its own output loop and the intermediate never reaches memory.
 void fold_epilogues(Graph& g) {
-  std::set<int> outputs;
-  for (const auto& [name, ref] : g.outputs) outputs.insert(ref.node);
+  // The graph outputs of each node, and its consumers: both follow each fold.
+  std::vector<std::vector<size_t>> outputs_of(g.nodes.size());
+  for (size_t k = 0; k < g.outputs.size(); ++k) outputs_of[static_cast<size_t>(g.outputs[k].second.node)].push_back(k);
   auto consumers = g.consumers();
   for (int e : g.topo_order()) {
     Node& n = g.nodes[e];
@@ -173,7 +204,7 @@ void fold_epilogues(Graph& g) {
     int p = n.inputs[0].node;
     Node& producer = g.nodes[p];
     if (producer.kind != NodeKind::kOp || !producer.op || producer.op->elementwise() || producer.epilogue ||
-        !(producer.op->desc.flags & GR_OP_EPILOGUE) || outputs.count(p) || consumers[p].size() != 1 ||
+        !(producer.op->desc.flags & GR_OP_EPILOGUE) || !outputs_of[p].empty() || consumers[p].size() != 1 ||
         producer.output_shapes.empty() || producer.output_shapes[0] != n.output_shapes[0])
       continue;
     auto group = std::make_shared<FusedGroup>();
@@ -188,14 +219,16 @@ void fold_epilogues(Graph& g) {
     group->bytes_saved += 2 * tensor_bytes(n.output_shapes[0], g.dtype);
     producer.epilogue = group;
     n.removed = true;
-    // What read the folded node now reads the producer's (transformed) output.
-    for (auto& node : g.nodes)
-      for (auto& in : node.inputs)
+    // What read the folded node now reads the producer's (transformed) output; the producer's
+    // only consumer was the folded node, so its consumers are now the folded node's.
+    for (int c : consumers[e])
+      for (auto& in : g.nodes[c].inputs)
         if (in.node == e) in = ValueRef{p, 0};
-    for (auto& [name, ref] : g.outputs)
-      if (ref.node == e) ref = ValueRef{p, 0};
-    consumers = g.consumers();
-    for (auto& [name, ref] : g.outputs) outputs.insert(ref.node);
+    consumers[p] = std::move(consumers[e]);
+    consumers[e].clear();
+    for (size_t k : outputs_of[e]) g.outputs[k].second = ValueRef{p, 0};
+    outputs_of[p] = std::move(outputs_of[e]);
+    outputs_of[e].clear();
   }
 }
 
@@ -204,7 +237,8 @@ void fold_epilogues(Graph& g) {
 void fuse_elementwise(Graph& graph) {
   Grouping grouping(graph);
   std::vector<int> roots = grouping.fused_roots();
-  for (int root : roots) build_group(graph, grouping, root);
+  LiveConsumerCounts consumers(graph);
+  for (int root : roots) build_group(graph, grouping, root, consumers);
   // A node recomputed inside several groups is no longer needed by anyone.
   for (size_t v = 0; v < graph.nodes.size(); ++v)
     if (grouping.inlined(static_cast<int>(v))) {

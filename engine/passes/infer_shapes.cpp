@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstring>
 
 namespace graphrun {
 namespace {
@@ -86,11 +87,14 @@ void infer_op(const Graph& g, Node& node, DiagnosticSink& sink) {
     throw RunError(plugin_fault(node, "infer failed: " + std::string(status.message)));
   if (rc != GR_OK) {
     SourceLoc loc = node.loc;
-    if (status.attr[0]) {
+    // A plugin's strings are read within their arrays, terminated or not.
+    const std::string attr(status.attr, strnlen(status.attr, sizeof status.attr));
+    const std::string message(status.message, strnlen(status.message, sizeof status.message));
+    if (!attr.empty()) {
       // The attribute the node writes, else the connected port, else the attribute's default.
-      int a = node.attrs->index(status.attr);
-      auto entry = node.attrs->entry_locs.find(status.attr);
-      auto port = std::find(node.input_ports.begin(), node.input_ports.end(), std::string(status.attr));
+      int a = node.attrs->index(attr);
+      auto entry = node.attrs->entry_locs.find(attr);
+      auto port = std::find(node.input_ports.begin(), node.input_ports.end(), attr);
       if (a >= 0 && node.attrs->given[a]) {
         loc = node.attrs->locs[a];
         if (status.offset >= 0) loc.col += status.offset + (node.attrs->quoted[a] ? 1 : 0);
@@ -103,7 +107,7 @@ void infer_op(const Graph& g, Node& node, DiagnosticSink& sink) {
         loc = node.attrs->locs[a];
       }
     }
-    sink.error(loc, "node '" + node.id + "': " + status.message);
+    sink.error(loc, "node '" + node.id + "': " + message);
     return;
   }
   const bool dynamic = (node.op->desc.flags & GR_OP_DYNAMIC_OUTPUTS) != 0;
@@ -138,16 +142,23 @@ bool infer_shapes(Graph& g, const std::map<int, Shape>& input_shapes, Diagnostic
   bool all = true;
   for (int i : order) {
     Node& node = g.nodes[i];
+    if (node.invalid) {
+      all = false;
+      continue;
+    }
     if (node.kind == NodeKind::kInput) {
       auto it = input_shapes.find(i);
       Shape shape = it != input_shapes.end() ? it->second : g.input_specs[i];
+      // Every gr_tensor holds at most GR_MAX_RANK sizes: a larger rank would be read past them.
+      if (shape.size() > GR_MAX_RANK) {
+        sink.error(node.loc, "input '" + node.id + "' has shape " + shape_str(shape) + ": tensors have at most " +
+                                 std::to_string(GR_MAX_RANK) + " axes");
+        all = false;
+        continue;
+      }
       node.output_shapes = {shape};
       known[i] = std::none_of(shape.begin(), shape.end(), [](int64_t d) { return d < 0; });
       all = all && known[i];
-      continue;
-    }
-    if (node.invalid) {
-      all = false;
       continue;
     }
     if (!node.op || node.kind != NodeKind::kOp) {
