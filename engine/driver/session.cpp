@@ -1,5 +1,6 @@
 #include "driver/session.h"
 
+#include "driver/simd_targets.h"
 #include "graph/build_graph.h"
 #include "graph/inline_subgraphs.h"
 #include "io/tensor_file.h"
@@ -12,6 +13,7 @@
 namespace graphrun {
 
 Graph load_graph(const std::string& path, const LoadOptions& options) {
+  limit_simd_targets_from_env();
   Registry& registry = Registry::global();
   registry.load_defaults();
   for (const auto& p : options.plugins) registry.load(p);
