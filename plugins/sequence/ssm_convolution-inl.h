@@ -13,6 +13,7 @@
 #endif
 
 #include "common/real_fft.h"
+#include "common/spectra-inl.h"
 #include "sequence/lanes-inl.h"
 #include "sequence/ssm_problem.h"
 #include "sequence/ssm_recurrent-inl.h"
@@ -163,12 +164,10 @@ template <typename T> void ssm_convolution(const plugin::Node& node, const SsmPr
         std::fill(s + L, s + plan->size(), T(0));
         std::complex<T>* f = transform->data();
         plan->forward(s, f);
-        const std::complex<T>* kf = spectra.data() + d * spectrum;
-        for (int64_t j = 0; j < spectrum; ++j) {  // written out: std::complex's * checks for NaN
-          const T re = f[j].real() * kf[j].real() - f[j].imag() * kf[j].imag();
-          const T im = f[j].real() * kf[j].imag() + f[j].imag() * kf[j].real();
-          f[j] = {re, im};
-        }
+        // Complex arrays are interleaved (re, im) pairs.
+        T* fr = reinterpret_cast<T*>(f);
+        const T* kf = reinterpret_cast<const T*>(spectra.data() + d * spectrum);
+        fft::HWY_NAMESPACE::multiply_spectra(fr, fr, kf, spectrum);
         plan->inverse(f, s);
         const T scale = T(1) / static_cast<T>(plan->size());
         for (int64_t t = 0; t < L; ++t) y[t] = s[t] * scale;

@@ -14,6 +14,8 @@
 #include "signal/conv_kernels.h"
 #include "signal/fft_plan.h"
 
+#include "common/spectra-inl.h"
+
 #include <algorithm>
 
 HWY_BEFORE_NAMESPACE();
@@ -48,18 +50,11 @@ FftBuffer<T> kernel_spectra(const plugin::Node& node, const ConvGeometry& g, con
 
 /// acc = Σ over the group's input channels of x_spectra[c]·kernel[c], in channel order.
 template <typename T>
-void sum_products(T* __restrict acc, const T* x_spectra, const T* kernel, int64_t channels, const FftLayout& l) {
+void sum_products(T* acc, const T* x_spectra, const T* kernel, int64_t channels, const FftLayout& l) {
   const int64_t bins = l.bins(), stride = l.spectrum_stride();
   std::fill(acc, acc + 2 * bins, T(0));
-  for (int64_t c = 0; c < channels; ++c) {
-    const T* __restrict a = x_spectra + c * stride;
-    const T* __restrict b = kernel + c * stride;
-    for (int64_t i = 0; i < bins; ++i) {
-      const T ar = a[2 * i], ai = a[2 * i + 1], br = b[2 * i], bi = b[2 * i + 1];
-      acc[2 * i] = acc[2 * i] + (ar * br - ai * bi);
-      acc[2 * i + 1] = acc[2 * i + 1] + (ar * bi + ai * br);
-    }
-  }
+  for (int64_t c = 0; c < channels; ++c)
+    fft::HWY_NAMESPACE::multiply_add_spectra(acc, x_spectra + c * stride, kernel + c * stride, bins);
 }
 
 /// Per-task scratch: one real block, the group's input spectra, one product spectrum.
