@@ -7,6 +7,7 @@
 #include "passes/infer_shapes.h"
 #include "passes/pass_context.h"
 #include "scheduler/buffer_pool.h"
+#include "text/did_you_mean.h"
 
 #include <cstring>
 
@@ -37,7 +38,7 @@ std::map<std::string, TensorData> read_inputs(const Graph& graph,
     if (it == graph.input_specs.end()) {
       std::vector<std::string> names;
       for (const auto& [n, s] : graph.input_specs) names.push_back(graph.nodes[n].id);
-      throw UsageError("--input " + name + ": the graph has no input '" + name + "'" + did_you_mean(name, names));
+      throw UsageError("--input " + name + ": the graph has no input '" + name + "'" + text::did_you_mean(name, names));
     }
     io::HostArray a;
     try {
