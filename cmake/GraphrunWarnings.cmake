@@ -7,12 +7,19 @@ if(GRAPHRUN_WERROR)
   list(APPEND graphrun_warnings -Werror)
 endif()
 target_compile_options(graphrun_flags INTERFACE "$<$<COMPILE_LANGUAGE:CXX>:${graphrun_warnings}>")
-# No contraction of a*b+c into FMA behind our back: results stay bit-equal to numpy's and
-# identical across CPUs and the CUDA kernels (kernels that want FMA call it explicitly).
-target_compile_options(graphrun_flags INTERFACE "$<$<COMPILE_LANGUAGE:CXX>:-ffp-contract=off>")
-if(GRAPHRUN_NATIVE)
-  target_compile_options(graphrun_flags INTERFACE "$<$<COMPILE_LANGUAGE:CXX>:-march=native>")
-endif()
+target_link_libraries(graphrun_flags INTERFACE graphrun_fp_rules)
+# No -march: the SIMD kernels are compiled per target and dispatched at run time, so the
+# binaries run on any x86-64.
+
+# Floating-point rules for everything that computes, graphrun's own code and every plugin
+# (graphrun::plugin_api carries them, installed too, so third-party plugins built with
+# find_package(graphrun) get them): no contraction of a*b+c into FMA behind the code's back,
+# so results stay bit-equal to numpy's and identical across CPUs, SIMD targets and the CUDA
+# kernels (code that wants FMA calls it explicitly); and no fast-math, which would let the
+# compiler reorder sums and drop NaN and infinity handling (even if CMAKE_CXX_FLAGS asks).
+add_library(graphrun_fp_rules INTERFACE)
+set_target_properties(graphrun_fp_rules PROPERTIES EXPORT_NAME fp_rules)
+target_compile_options(graphrun_fp_rules INTERFACE "$<$<COMPILE_LANGUAGE:C,CXX>:-ffp-contract=off;-fno-fast-math>")
 if(GRAPHRUN_SANITIZE)
   # GCC 12's -Wmaybe-uninitialized misfires inside libstdc++ (std::regex, std::function)
   # when the sanitizers instrument them.

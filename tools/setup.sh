@@ -5,7 +5,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libyaml-cpp-dev libboost-graph-dev libboost-dev libtbb-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev
-  libopenblas-dev libsleef-dev libfftw3-dev
+  libopenblas-dev libsleef-dev libhwy-dev libfftw3-dev
   python3-numpy python3-scipy
 )
 # Regenerating reference data and running the peer benchmarks also needs PyTorch:

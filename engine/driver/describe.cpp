@@ -3,6 +3,7 @@
 #include "driver/report.h"
 #include "ir/fused_group.h"
 #include "scheduler/memory_budget.h"
+#include "text/did_you_mean.h"
 
 #include <fmt/format.h>
 
@@ -114,7 +115,7 @@ std::string ops_text(const Registry& registry, const std::string& only) {
   std::ostringstream os;
   std::vector<std::string> names = registry.names();
   if (!only.empty()) {
-    if (!registry.find(only)) throw UsageError("unknown op '" + only + "'" + did_you_mean(only, names));
+    if (!registry.find(only)) throw UsageError("unknown op '" + only + "'" + text::did_you_mean(only, names));
     names = {only};
   }
   for (const auto& name : names) {

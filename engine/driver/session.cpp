@@ -1,5 +1,6 @@
 #include "driver/session.h"
 
+#include "driver/simd_targets.h"
 #include "graph/build_graph.h"
 #include "graph/inline_subgraphs.h"
 #include "io/tensor_file.h"
@@ -7,6 +8,7 @@
 #include "passes/infer_shapes.h"
 #include "passes/pass_context.h"
 #include "scheduler/buffer_pool.h"
+#include "text/did_you_mean.h"
 
 #include <cstring>
 #include <new>
@@ -14,6 +16,7 @@
 namespace graphrun {
 
 Graph load_graph(const std::string& path, const LoadOptions& options) {
+  limit_simd_targets_from_env();
   Registry& registry = Registry::global();
   registry.load_defaults();
   for (const auto& p : options.plugins) registry.load(p);
@@ -73,7 +76,7 @@ std::map<std::string, TensorData> read_inputs(const Graph& graph,
     if (it == graph.input_specs.end()) {
       std::vector<std::string> names;
       for (const auto& [n, s] : graph.input_specs) names.push_back(graph.nodes[n].id);
-      throw UsageError("--input " + name + ": the graph has no input '" + name + "'" + did_you_mean(name, names));
+      throw UsageError("--input " + name + ": the graph has no input '" + name + "'" + text::did_you_mean(name, names));
     }
     if (inputs.count(name)) throw UsageError("--input " + name + ": given twice");
     io::HostArray a;

@@ -1,179 +1,112 @@
-// Elementwise math with numpy/PyTorch semantics in the tensor's dtype. Arithmetic runs as
-// plain loops the compiler vectorizes; transcendental functions as SLEEF vector calls.
+// The instructions of the tile evaluator: one loop per operation, operand variant and dtype,
+// compiled for every SIMD target (Highway's foreach_target) and chosen at run time for the
+// CPU. The per-element math is graphrun's numerics layer, the same code the built-in
+// plugins call, so an expr `silu` has the bits of conv1d's fused silu.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "expr/kernels.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+
+#include <hwy/highway.h>
+
+#include <graphrun/numerics/arrays-inl.h>
+#include <graphrun/numerics/math-inl.h>
+
 #include "expr/kernels.h"
 
-#include "expr/simd.h"
-
-#include <cmath>
-#include <cstring>
 #include <stdexcept>
 
-namespace graphrun::expr {
+HWY_BEFORE_NAMESPACE();
+namespace graphrun::expr::HWY_NAMESPACE {
 namespace {
 
-// ---- Operations written once for scalars (plain loops) --------------------------------
+namespace hn = hwy::HWY_NAMESPACE;
+namespace nm = graphrun::numerics::HWY_NAMESPACE;
 
-struct NegOp { template <typename T> static T apply(T x) { return -x; } };
-struct AbsOp { template <typename T> static T apply(T x) { return std::fabs(x); } };
-struct SqrtOp { template <typename T> static T apply(T x) { return std::sqrt(x); } };
-struct SquareOp { template <typename T> static T apply(T x) { return x * x; } };
-struct RecipOp { template <typename T> static T apply(T x) { return T(1) / x; } };
-// As torch.relu and numpy.maximum(x, 0): NaN passes through, -0 becomes 0.
-struct ReluOp {
-  template <typename T> static T apply(T x) { return (x > T(0) || x != x) ? x : T(0); }
-};
+// Each operation as apply(d, x) or apply(d, a, b) on vectors.
+#define GRAPHRUN_UNARY_OP(Name, Fn)                                                              \
+  struct Name {                                                                                  \
+    template <class D> static hn::Vec<D> apply(D d, hn::Vec<D> x) { return Fn(d, x); }         \
+  };
+GRAPHRUN_UNARY_OP(NegOp, nm::Neg)
+GRAPHRUN_UNARY_OP(AbsOp, nm::Abs)
+GRAPHRUN_UNARY_OP(SqrtOp, nm::Sqrt)
+GRAPHRUN_UNARY_OP(SquareOp, nm::Square)
+GRAPHRUN_UNARY_OP(RecipOp, nm::Recip)
+GRAPHRUN_UNARY_OP(ReluOp, nm::Relu)
+GRAPHRUN_UNARY_OP(ExpOp, nm::Exp)
+GRAPHRUN_UNARY_OP(LogOp, nm::Log)
+GRAPHRUN_UNARY_OP(SinOp, nm::Sin)
+GRAPHRUN_UNARY_OP(CosOp, nm::Cos)
+GRAPHRUN_UNARY_OP(TanhOp, nm::Tanh)
+GRAPHRUN_UNARY_OP(SigmoidOp, nm::Sigmoid)
+GRAPHRUN_UNARY_OP(SiluOp, nm::Silu)
+GRAPHRUN_UNARY_OP(SoftplusOp, nm::Softplus)
+#undef GRAPHRUN_UNARY_OP
 
-struct AddOp { template <typename T> static T apply(T a, T b) { return a + b; } };
-struct SubOp { template <typename T> static T apply(T a, T b) { return a - b; } };
-struct MulOp { template <typename T> static T apply(T a, T b) { return a * b; } };
-struct DivOp { template <typename T> static T apply(T a, T b) { return a / b; } };
-// numpy's maximum/minimum: NaN in either operand gives NaN.
-struct MaximumOp {
-  template <typename T> static T apply(T a, T b) { return (a >= b || a != a) ? a : b; }
-};
-struct MinimumOp {
-  template <typename T> static T apply(T a, T b) { return (a <= b || a != a) ? a : b; }
-};
+#define GRAPHRUN_BINARY_OP(Name, Fn)                                                             \
+  struct Name {                                                                                  \
+    template <class D> static hn::Vec<D> apply([[maybe_unused]] D d, hn::Vec<D> a, hn::Vec<D> b) {            \
+      return Fn;                                                                                 \
+    }                                                                                            \
+  };
+GRAPHRUN_BINARY_OP(AddOp, hn::Add(a, b))
+GRAPHRUN_BINARY_OP(SubOp, hn::Sub(a, b))
+GRAPHRUN_BINARY_OP(MulOp, hn::Mul(a, b))
+GRAPHRUN_BINARY_OP(DivOp, hn::Div(a, b))
+GRAPHRUN_BINARY_OP(MaximumOp, nm::Maximum(d, a, b))
+GRAPHRUN_BINARY_OP(MinimumOp, nm::Minimum(d, a, b))
+GRAPHRUN_BINARY_OP(PowOp, nm::Pow(d, a, b))
+#undef GRAPHRUN_BINARY_OP
 
-template <typename T, typename Op>
-void unary_loop(int64_t n, const T* a, const T*, T* out) {
-#pragma omp simd
-  for (int64_t i = 0; i < n; ++i) out[i] = Op::apply(a[i]);
+template <typename T, typename Op> void unary(int64_t n, const T* a, const T*, T* out) {
+  nm::Map(hn::ScalableTag<T>(), a, n, out, [](auto d, auto x) HWY_ATTR { return Op::apply(d, x); });
 }
 
-template <typename T, typename Op, Variant variant>
-void binary_loop(int64_t n, const T* a, const T* b, T* out) {
+template <typename T, typename Op, Variant variant> void binary(int64_t n, const T* a, const T* b, T* out) {
+  const hn::ScalableTag<T> d;
   if constexpr (variant == Variant::kVectorScalar) {
-    const T s = b[0];
-#pragma omp simd
-    for (int64_t i = 0; i < n; ++i) out[i] = Op::apply(a[i], s);
+    const hn::Vec<decltype(d)> s = hn::Set(d, b[0]);
+    nm::Map(d, a, n, out, [s](auto dd, auto x) HWY_ATTR { return Op::apply(dd, x, s); });
   } else if constexpr (variant == Variant::kScalarVector) {
-    const T s = a[0];
-#pragma omp simd
-    for (int64_t i = 0; i < n; ++i) out[i] = Op::apply(s, b[i]);
+    const hn::Vec<decltype(d)> s = hn::Set(d, a[0]);
+    nm::Map(d, b, n, out, [s](auto dd, auto x) HWY_ATTR { return Op::apply(dd, s, x); });
   } else {
-#pragma omp simd
-    for (int64_t i = 0; i < n; ++i) out[i] = Op::apply(a[i], b[i]);
+    nm::Map2(d, a, b, n, out, [](auto dd, auto x, auto y) HWY_ATTR { return Op::apply(dd, x, y); });
   }
 }
 
-// ---- Operations on SIMD lanes (SLEEF) ----------------------------------------------------
-
-template <typename T> using Vec = typename Lanes<T>::V;
-
-// value - 0 rather than 0 + value: keeps the sign of -0.
-template <typename T> Vec<T> splat(T value) { return value - Vec<T>{}; }
-
-struct ExpOp { template <typename T> static Vec<T> vec(Vec<T> x) { return Lanes<T>::exp(x); } };
-struct LogOp { template <typename T> static Vec<T> vec(Vec<T> x) { return Lanes<T>::log(x); } };
-struct SinOp { template <typename T> static Vec<T> vec(Vec<T> x) { return Lanes<T>::sin(x); } };
-struct CosOp { template <typename T> static Vec<T> vec(Vec<T> x) { return Lanes<T>::cos(x); } };
-struct TanhOp { template <typename T> static Vec<T> vec(Vec<T> x) { return Lanes<T>::tanh(x); } };
-
-// Stable sigmoid: with e = exp(-|x|), 1/(1+e) for x >= 0 and e/(1+e) otherwise, so exp
-// never overflows; NaN stays NaN.
-template <typename T> Vec<T> sigmoid(Vec<T> x) {
-  const Vec<T> e = Lanes<T>::exp(x > T(0) ? -x : x);
-  const Vec<T> one = splat<T>(1);
-  return (x >= T(0) ? one : e) / (one + e);
-}
-
-struct SigmoidOp { template <typename T> static Vec<T> vec(Vec<T> x) { return sigmoid<T>(x); } };
-struct SiluOp { template <typename T> static Vec<T> vec(Vec<T> x) { return x * sigmoid<T>(x); } };
-// PyTorch's softplus (beta 1, threshold 20): x above the threshold, else log1p(exp(x)).
-struct SoftplusOp {
-  template <typename T> static Vec<T> vec(Vec<T> x) {
-    return x > T(20) ? x : Lanes<T>::log1p(Lanes<T>::exp(x));
-  }
-};
-struct PowOp {
-  template <typename T> static Vec<T> vec(Vec<T> a, Vec<T> b) { return Lanes<T>::pow(a, b); }
-};
-
-template <typename T> Vec<T> load(const T* p) {
-  Vec<T> v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-template <typename T> void store(T* p, Vec<T> v) { std::memcpy(p, &v, sizeof v); }
-
-template <typename T, typename Op>
-void unary_lanes(int64_t n, const T* a, const T*, T* out) {
-  constexpr int kWidth = Lanes<T>::kWidth;
-  int64_t i = 0;
-  for (; i + kWidth <= n; i += kWidth) store(out + i, Op::template vec<T>(load(a + i)));
-  if (i < n) {  // the tail goes through a full padded vector so every lane is computed alike
-    T buffer[kWidth] = {};
-    std::memcpy(buffer, a + i, (n - i) * sizeof(T));
-    store(buffer, Op::template vec<T>(load(buffer)));
-    std::memcpy(out + i, buffer, (n - i) * sizeof(T));
-  }
-}
-
-template <typename T, typename Op, Variant variant>
-void binary_lanes(int64_t n, const T* a, const T* b, T* out) {
-  constexpr int kWidth = Lanes<T>::kWidth;
-  auto operand = [](const T* p, int64_t i, bool scalar) { return scalar ? splat<T>(p[0]) : load(p + i); };
-  constexpr bool a_scalar = variant == Variant::kScalarVector;
-  constexpr bool b_scalar = variant == Variant::kVectorScalar;
-  int64_t i = 0;
-  for (; i + kWidth <= n; i += kWidth)
-    store(out + i, Op::template vec<T>(operand(a, i, a_scalar), operand(b, i, b_scalar)));
-  if (i < n) {
-    T pad_a[kWidth] = {}, pad_b[kWidth] = {};
-    std::memcpy(pad_a, a_scalar ? a : a + i, (a_scalar ? 1 : n - i) * sizeof(T));
-    std::memcpy(pad_b, b_scalar ? b : b + i, (b_scalar ? 1 : n - i) * sizeof(T));
-    const Vec<T> va = a_scalar ? splat<T>(a[0]) : load(pad_a);
-    const Vec<T> vb = b_scalar ? splat<T>(b[0]) : load(pad_b);
-    store(pad_a, Op::template vec<T>(va, vb));
-    std::memcpy(out + i, pad_a, (n - i) * sizeof(T));
-  }
-}
-
-template <typename T, typename Op> Kernel<T> binary_plain(Variant variant) {
+template <typename T, typename Op> Kernel<T> binary_kernel(Variant variant) {
   switch (variant) {
-    case Variant::kVectorScalar: return &binary_loop<T, Op, Variant::kVectorScalar>;
-    case Variant::kScalarVector: return &binary_loop<T, Op, Variant::kScalarVector>;
+    case Variant::kVectorScalar: return &binary<T, Op, Variant::kVectorScalar>;
+    case Variant::kScalarVector: return &binary<T, Op, Variant::kScalarVector>;
     case Variant::kVectorVector: break;
   }
-  return &binary_loop<T, Op, Variant::kVectorVector>;
+  return &binary<T, Op, Variant::kVectorVector>;
 }
 
-template <typename T, typename Op> Kernel<T> binary_vector(Variant variant) {
-  switch (variant) {
-    case Variant::kVectorScalar: return &binary_lanes<T, Op, Variant::kVectorScalar>;
-    case Variant::kScalarVector: return &binary_lanes<T, Op, Variant::kScalarVector>;
-    case Variant::kVectorVector: break;
-  }
-  return &binary_lanes<T, Op, Variant::kVectorVector>;
-}
-
-}  // namespace
-
-template <typename T> Kernel<T> kernel_for(OpCode op, Variant variant) {
+template <typename T> Kernel<T> kernel_of(OpCode op, Variant variant) {
   switch (op) {
-    case OpCode::kNeg: return &unary_loop<T, NegOp>;
-    case OpCode::kAbs: return &unary_loop<T, AbsOp>;
-    case OpCode::kSqrt: return &unary_loop<T, SqrtOp>;
-    case OpCode::kSquare: return &unary_loop<T, SquareOp>;
-    case OpCode::kRecip: return &unary_loop<T, RecipOp>;
-    case OpCode::kRelu: return &unary_loop<T, ReluOp>;
-    case OpCode::kExp: return &unary_lanes<T, ExpOp>;
-    case OpCode::kLog: return &unary_lanes<T, LogOp>;
-    case OpCode::kSin: return &unary_lanes<T, SinOp>;
-    case OpCode::kCos: return &unary_lanes<T, CosOp>;
-    case OpCode::kTanh: return &unary_lanes<T, TanhOp>;
-    case OpCode::kSigmoid: return &unary_lanes<T, SigmoidOp>;
-    case OpCode::kSilu: return &unary_lanes<T, SiluOp>;
-    case OpCode::kSoftplus: return &unary_lanes<T, SoftplusOp>;
-    case OpCode::kAdd: return binary_plain<T, AddOp>(variant);
-    case OpCode::kSub: return binary_plain<T, SubOp>(variant);
-    case OpCode::kMul: return binary_plain<T, MulOp>(variant);
-    case OpCode::kDiv: return binary_plain<T, DivOp>(variant);
-    case OpCode::kMaximum: return binary_plain<T, MaximumOp>(variant);
-    case OpCode::kMinimum: return binary_plain<T, MinimumOp>(variant);
-    case OpCode::kPow: return binary_vector<T, PowOp>(variant);
+    case OpCode::kNeg: return &unary<T, NegOp>;
+    case OpCode::kAbs: return &unary<T, AbsOp>;
+    case OpCode::kSqrt: return &unary<T, SqrtOp>;
+    case OpCode::kSquare: return &unary<T, SquareOp>;
+    case OpCode::kRecip: return &unary<T, RecipOp>;
+    case OpCode::kRelu: return &unary<T, ReluOp>;
+    case OpCode::kExp: return &unary<T, ExpOp>;
+    case OpCode::kLog: return &unary<T, LogOp>;
+    case OpCode::kSin: return &unary<T, SinOp>;
+    case OpCode::kCos: return &unary<T, CosOp>;
+    case OpCode::kTanh: return &unary<T, TanhOp>;
+    case OpCode::kSigmoid: return &unary<T, SigmoidOp>;
+    case OpCode::kSilu: return &unary<T, SiluOp>;
+    case OpCode::kSoftplus: return &unary<T, SoftplusOp>;
+    case OpCode::kAdd: return binary_kernel<T, AddOp>(variant);
+    case OpCode::kSub: return binary_kernel<T, SubOp>(variant);
+    case OpCode::kMul: return binary_kernel<T, MulOp>(variant);
+    case OpCode::kDiv: return binary_kernel<T, DivOp>(variant);
+    case OpCode::kMaximum: return binary_kernel<T, MaximumOp>(variant);
+    case OpCode::kMinimum: return binary_kernel<T, MinimumOp>(variant);
+    case OpCode::kPow: return binary_kernel<T, PowOp>(variant);
     case OpCode::kConst:
     case OpCode::kVar:
       break;
@@ -181,8 +114,27 @@ template <typename T> Kernel<T> kernel_for(OpCode op, Variant variant) {
   throw std::logic_error("no kernel for a constant or variable");
 }
 
-template Kernel<float> kernel_for<float>(OpCode, Variant);
-template Kernel<double> kernel_for<double>(OpCode, Variant);
+}  // namespace
+
+// The entry points of this target, one per dtype (Highway dispatches plain functions).
+Kernel<float> kernel_f32(OpCode op, Variant variant) { return kernel_of<float>(op, variant); }
+Kernel<double> kernel_f64(OpCode op, Variant variant) { return kernel_of<double>(op, variant); }
+
+}  // namespace graphrun::expr::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace graphrun::expr {
+
+HWY_EXPORT(kernel_f32);
+HWY_EXPORT(kernel_f64);
+
+template <> Kernel<float> kernel_for<float>(OpCode op, Variant variant) {
+  return HWY_DYNAMIC_DISPATCH(kernel_f32)(op, variant);
+}
+template <> Kernel<double> kernel_for<double>(OpCode op, Variant variant) {
+  return HWY_DYNAMIC_DISPATCH(kernel_f64)(op, variant);
+}
 
 double apply_scalar(OpCode op, double a, double b) {
   double out = 0;
@@ -191,3 +143,4 @@ double apply_scalar(OpCode op, double a, double b) {
 }
 
 }  // namespace graphrun::expr
+#endif  // HWY_ONCE

@@ -1,4 +1,5 @@
-// One vectorized loop per operation and dtype: the instructions of the tile evaluator.
+// One vectorized loop per operation and dtype: the instructions of the tile evaluator,
+// compiled for several SIMD targets (kernels.cpp).
 #pragma once
 
 #include "expr/expr.h"
@@ -14,7 +15,8 @@ template <typename T> using Kernel = void (*)(int64_t n, const T* a, const T* b,
 /// Which operands of a binary kernel are one scalar instead of n values.
 enum class Variant { kVectorVector, kVectorScalar, kScalarVector };
 
-/// The kernel of `op` (not kConst/kVar); unary operations only have kVectorVector.
+/// The kernel of `op` (not kConst/kVar) for the best SIMD target the CPU supports (Highway's
+/// run-time dispatch); unary operations only have kVectorVector.
 template <typename T> Kernel<T> kernel_for(OpCode op, Variant variant);
 
 /// op applied to scalars in double precision, exactly as the evaluator does (constant folding).

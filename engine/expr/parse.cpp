@@ -1,7 +1,7 @@
 // Recursive-descent parser of formulas. Precedence follows Python: ^ (right-associative,
 // binding tighter than a unary minus on its left: -x^2 = -(x^2)), then unary minus, then
 // * /, then + -.
-#include "expr/did_you_mean.h"
+#include "text/did_you_mean.h"
 #include "expr/expr.h"
 #include "expr/functions.h"
 #include "expr/lexer.h"
@@ -143,7 +143,7 @@ class Parser {
     const auto function = find_function(name.text);
     if (!function) {
       std::string message = "unknown function '" + std::string(name.text) + "'";
-      const std::string suggestion = closest_name(name.text, function_names());
+      const std::string suggestion = text::closest_name(name.text, function_names());
       message += suggestion.empty() ? "; the functions are " + join_quoted(function_names())
                                     : " (did you mean '" + suggestion + "'?)";
       throw ExprError(message, name.offset);
@@ -187,7 +187,7 @@ class Parser {
       if (!v.empty() && (std::isalpha(static_cast<unsigned char>(v[0])) || v[0] == '_')) known.push_back(v);
     for (const auto& [param, value] : params_) known.push_back(param);
     std::string message = "unknown name '" + text + "'";
-    const std::string suggestion = closest_name(name.text, known);
+    const std::string suggestion = text::closest_name(name.text, known);
     if (!suggestion.empty()) {
       message += " (did you mean '" + suggestion + "'?)";
     } else if (!known.empty()) {

@@ -3,6 +3,7 @@
 #include "expr/expr.h"
 #include "ir/node_call.h"
 #include "plugin_host/declared_outputs.h"
+#include "text/did_you_mean.h"
 
 #include <unistd.h>
 
@@ -43,7 +44,7 @@ bool resolve_port(Graph& g, Node& node, size_t i, DiagnosticSink& sink) {
   std::string list;
   for (const auto& n : producer.output_names) list += (list.empty() ? "" : ", ") + n;
   sink.error(node.input_locs[i], "node '" + node.id + "': '" + producer.id + "' has no output '" + port +
-                                     "' (its outputs: " + list + ")" + did_you_mean(port, producer.output_names));
+                                     "' (its outputs: " + list + ")" + text::did_you_mean(port, producer.output_names));
   return false;
 }
 
@@ -200,7 +201,7 @@ bool infer_shapes(Graph& g, const std::map<int, Shape>& input_shapes, Diagnostic
     r.port = port.empty() ? 0 : producer.output_index(port);
     if (r.port < 0)
       sink.error(g.output_locs[k], "output '" + g.outputs[k].first + "': '" + producer.id + "' has no output '" +
-                                       port + "'" + did_you_mean(port, producer.output_names));
+                                       port + "'" + text::did_you_mean(port, producer.output_names));
   }
   return all && sink.empty();
 }

@@ -3,18 +3,12 @@
 // gemm call. OpenBLAS's own threading is not used: its results change with its thread count.
 #pragma once
 
+#include "common/blas.h"
+
 #include <graphrun/plugin.hpp>
 
-#include <cblas.h>
-
 #include <algorithm>
-#include <climits>
 #include <cstdint>
-#include <stdexcept>
-#include <string>
-
-// OpenBLAS's own call, declared here as well since a netlib cblas.h does not declare it.
-extern "C" void openblas_set_num_threads(int num_threads);
 
 namespace graphrun::core {
 
@@ -28,18 +22,6 @@ struct GemmOperands {
   T* c;
   int64_t ldc;
 };
-
-/// cblas_sgemm / cblas_dgemm on row-major A (m, k) and B (k, n), or B (n, k) used as Bᵀ.
-inline void blas_gemm(bool b_transposed, int m, int n, int k, const float* a, int lda,
-                      const float* b, int ldb, float beta, float* c, int ldc) {
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, b_transposed ? CblasTrans : CblasNoTrans, m, n, k, 1.0f,
-              a, lda, b, ldb, beta, c, ldc);
-}
-inline void blas_gemm(bool b_transposed, int m, int n, int k, const double* a, int lda,
-                      const double* b, int ldb, double beta, double* c, int ldc) {
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, b_transposed ? CblasTrans : CblasNoTrans, m, n, k, 1.0,
-              a, lda, b, ldb, beta, c, ldc);
-}
 
 /// How a product of (m, k) by (k, n) is cut into tiles: a function of the shape alone.
 struct GemmTiling {
@@ -66,13 +48,6 @@ inline GemmTiling gemm_tiling(int64_t m, int64_t n, int64_t k) {
           std::max<int64_t>(rows * cols * std::max<int64_t>(k, 1), 1)};
 }
 
-/// BLAS takes 32-bit sizes: checked before any tile runs (tile rows stay below 2^29).
-inline void check_blas_size(int64_t v) {
-  if (v > INT_MAX)
-    throw std::runtime_error("matrix dimension " + std::to_string(v) +
-                             " exceeds the BLAS limit of 2^31 - 1");
-}
-
 /// Runs `batch` products C_i = A_i · op(B_i) + beta · C_i, all (m, k) by (k, n), in
 /// parallel tiles. operands_of(i) gives the pointers of item i. op(B) is Bᵀ when
 /// b_transposed (B stored (n, k)). beta is 0 (overwrite) or 1 (accumulate onto C).
@@ -89,9 +64,10 @@ void parallel_gemm(const plugin::Node& node, int64_t batch, int64_t m, int64_t n
       }
     return;
   }
-  check_blas_size(n);
-  check_blas_size(k);
-  openblas_set_num_threads(1);  // each tile single-threaded; the tiles run in parallel
+  // Sizes checked before any tile runs (tile rows stay below 2^29).
+  blas::blas_size(n);
+  blas::blas_size(k);
+  blas::use_calling_thread_only();  // each tile single-threaded; the tiles run in parallel
   const GemmTiling tiling = gemm_tiling(m, n, k);
   const int64_t row_tiles = (m + tiling.rows - 1) / tiling.rows;
   const int64_t col_tiles = (n + tiling.cols - 1) / tiling.cols;
@@ -105,7 +81,7 @@ void parallel_gemm(const plugin::Node& node, int64_t batch, int64_t m, int64_t n
       const int64_t rows = std::min(tiling.rows, m - r0);
       const int64_t cols = std::min(tiling.cols, n - c0);
       const T* b = b_transposed ? op.b + c0 * op.ldb : op.b + c0;
-      blas_gemm(b_transposed, static_cast<int>(rows), static_cast<int>(cols), static_cast<int>(k),
+      blas::gemm(false, b_transposed, static_cast<int>(rows), static_cast<int>(cols), static_cast<int>(k),
                 op.a + r0 * op.lda, static_cast<int>(op.lda), b, static_cast<int>(op.ldb), beta,
                 op.c + r0 * op.ldc + c0, static_cast<int>(op.ldc));
     }

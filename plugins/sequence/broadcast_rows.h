@@ -40,6 +40,13 @@ class BroadcastRows {
   std::vector<int64_t> dims_, strides_;
 };
 
+/// The rows of a sequence tensor (..., L): its shape without the last (time) axis.
+inline plugin::Shape rows_shape(const plugin::Tensor& t) {
+  plugin::Shape s = t.shape_vec();
+  s.pop_back();
+  return s;
+}
+
 /// Whether `operand` broadcasts to exactly `dims` (numpy rules, without growing dims).
 inline bool broadcasts_to(std::span<const int64_t> operand, std::span<const int64_t> dims) {
   if (operand.size() > dims.size()) return false;

@@ -1,43 +1,21 @@
 // recurrence: the diagonal linear recurrence h_t = a_t ⊙ h_{t-1} + b_t along the last axis,
-// as a chunked parallel scan over time and over rows.
-#include "broadcast_rows.h"
-#include "chunked_scan.h"
-#include "sequence_ops.h"
+// as a chunked parallel scan over time and over rows, compiled for every SIMD target.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "sequence/recurrence.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
 
-namespace graphrun::sequence {
-namespace {
+#include <hwy/highway.h>
 
-using plugin::Node;
-using plugin::Shape;
-using plugin::UserError;
+#include "sequence/broadcast_rows.h"
+#include "sequence/chunked_scan-inl.h"
+#include "sequence/sequence_ops.h"
 
-Shape rows_shape(const plugin::Tensor& b) {
-  Shape s = b.shape_vec();
-  s.pop_back();
-  return s;
-}
+HWY_BEFORE_NAMESPACE();
+namespace graphrun::sequence::HWY_NAMESPACE {
 
-void infer(const Node& node, plugin::Outputs& outs) {
-  const plugin::Tensor a = node.input("a"), b = node.input("b");
-  if (b.rank() == 0)
-    throw UserError("port 'b': expected at least one dimension (..., L), the last one time; "
-                    "got shape ()", "b");
-  if (!broadcasts_to(a.shape(), b.shape()))
-    throw UserError("port 'a': shape " + plugin::shape_str(a.shape()) +
-                        " does not broadcast to " + plugin::shape_str(b.shape()) +
-                        ", the shape of port 'b'", "a");
-  const Shape rows = rows_shape(b);
-  if (node.has_input("h0") && !broadcasts_to(node.input("h0").shape(), rows))
-    throw UserError("port 'h0': shape " + plugin::shape_str(node.input("h0").shape()) +
-                        " does not broadcast to " + plugin::shape_str(rows) +
-                        ", the shape of port 'b' " + plugin::shape_str(b.shape()) +
-                        " without its last (time) axis", "h0");
-  outs.add(node.attr_string("save") == "final" ? rows : b.shape_vec());
-}
-
-void run(const Node& node, std::span<plugin::OutTensor> outs) {
+void run_recurrence(const plugin::Node& node, std::span<plugin::OutTensor> outs) {
   const plugin::Tensor a = node.input("a"), b = node.input("b"), h0 = node.input("h0");
-  const Shape rows_dims = rows_shape(b);
+  const plugin::Shape rows_dims = rows_shape(b);
   const int64_t rows = plugin::numel(rows_dims), length = b.dim(-1);
   // a's step along time: 1 when it varies along the last axis, 0 when it broadcasts there.
   const int64_t a_step = a.rank() > 0 && a.dim(-1) == length && length > 1 ? 1 : 0;
@@ -46,12 +24,10 @@ void run(const Node& node, std::span<plugin::OutTensor> outs) {
   const BroadcastRows h0_rows = h0.valid() ? BroadcastRows(h0.shape(), rows_dims) : BroadcastRows();
   const bool save_all = node.attr_string("save") != "final";
 
-  plugin::dispatch(node.dtype(), [&]<typename T>() {
+  plugin::dispatch(node.dtype(), [&]<typename T>() HWY_ATTR {
     const T* ap = a.data<T>();
     const T* bp = b.data<T>();
-    auto row_of = [&](int64_t r) {
-      return ScanRow<T>{ap + a_rows.offset(r), a_step, bp + r * length};
-    };
+    auto row_of = [&](int64_t r) { return ScanRow<T>{ap + a_rows.offset(r), a_step, bp + r * length}; };
     auto h0_of = [&](int64_t r) { return h0.valid() ? h0.data<T>()[h0_rows.offset(r)] : T(0); };
     auto emit = [&](T* values, int64_t n) { node.apply_epilogue(values, n); };
     T* y = outs[0].data<T>();
@@ -64,6 +40,40 @@ void run(const Node& node, std::span<plugin::OutTensor> outs) {
       node.apply_epilogue(y + begin, end - begin);
     });
   });
+}
+
+}  // namespace graphrun::sequence::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace graphrun::sequence {
+namespace {
+
+using plugin::Node;
+using plugin::UserError;
+
+HWY_EXPORT(run_recurrence);
+
+void infer(const Node& node, plugin::Outputs& outs) {
+  const plugin::Tensor a = node.input("a"), b = node.input("b");
+  if (b.rank() == 0)
+    throw UserError("port 'b': expected at least one dimension (..., L), the last one time; "
+                    "got shape ()", "b");
+  if (!broadcasts_to(a.shape(), b.shape()))
+    throw UserError("port 'a': shape " + plugin::shape_str(a.shape()) +
+                        " does not broadcast to " + plugin::shape_str(b.shape()) +
+                        ", the shape of port 'b'", "a");
+  const plugin::Shape rows = rows_shape(b);
+  if (node.has_input("h0") && !broadcasts_to(node.input("h0").shape(), rows))
+    throw UserError("port 'h0': shape " + plugin::shape_str(node.input("h0").shape()) +
+                        " does not broadcast to " + plugin::shape_str(rows) +
+                        ", the shape of port 'b' " + plugin::shape_str(b.shape()) +
+                        " without its last (time) axis", "h0");
+  outs.add(node.attr_string("save") == "final" ? rows : b.shape_vec());
+}
+
+void run(const Node& node, std::span<plugin::OutTensor> outs) {
+  HWY_DYNAMIC_DISPATCH(run_recurrence)(node, outs);
 }
 
 }  // namespace
@@ -86,3 +96,4 @@ plugin::OpDef recurrence_op() {
 }
 
 }  // namespace graphrun::sequence
+#endif  // HWY_ONCE

@@ -4,21 +4,35 @@
 // (batch, L, hidden) scratch; the sequential part then adds W_hh·h_{t-1} onto step t's row
 // with one small gemm per step for a fixed group of batch items (the groups run in
 // parallel), applies the activation in place, and reads the result back as the next
-// step's h. A blocked transpose finally gives the (batch, hidden, L) output.
-#include "blas.h"
-#include "lane_math.h"
-#include "port_checks.h"
-#include "sequence_ops.h"
+// step's h. A blocked transpose finally gives the (batch, hidden, L) output. The
+// activation is graphrun's numerics (tanh, relu: an expr's bits), compiled for every SIMD
+// target.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "sequence/rnn.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+
+#include <hwy/highway.h>
+
+#include <graphrun/numerics/arrays-inl.h>
+#include <graphrun/numerics/math-inl.h>
+
+#include "common/blas.h"
+#include "sequence/port_checks.h"
+#include "sequence/sequence_ops.h"
 
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
-namespace graphrun::sequence {
+HWY_BEFORE_NAMESPACE();
+namespace graphrun::sequence::HWY_NAMESPACE {
 namespace {
 
+namespace hn = hwy::HWY_NAMESPACE;
+namespace nm = graphrun::numerics::HWY_NAMESPACE;
+using blas::blas_size;
+using blas::gemm;
 using plugin::Node;
-using plugin::UserError;
 
 /// Batch items stepped together by one gemm per step: fixed, so results do not depend on
 /// the thread count.
@@ -28,33 +42,12 @@ constexpr int64_t kProjectionSteps = 256;
 /// Hidden units per task of the final transpose.
 constexpr int64_t kTransposeBand = 16;
 
-void infer(const Node& node, plugin::Outputs& outs) {
-  expect_rank(node, "x", 3, "(batch, input, L)");
-  expect_rank(node, "W_hh", 2, "(hidden, hidden)");
-  const plugin::Tensor x = node.input("x"), w_hh = node.input("W_hh");
-  if (w_hh.dim(0) != w_hh.dim(1))
-    throw UserError("port 'W_hh': expected a square matrix (hidden, hidden), got shape " +
-                        plugin::shape_str(w_hh.shape()), "W_hh");
-  const int64_t batch = x.dim(0), hidden = w_hh.dim(0), length = x.dim(2);
-  expect_shape(node, "W_xh", {hidden, x.dim(1)},
-               "(hidden, input) with hidden from " + from_port(node, "W_hh") +
-                   " and input from " + from_port(node, "x"));
-  if (node.has_input("b"))
-    expect_shape(node, "b", {hidden}, "(hidden,) with hidden from " + from_port(node, "W_hh"));
-  if (node.has_input("h0"))
-    expect_shape(node, "h0", {batch, hidden},
-                 "(batch, hidden) with batch from " + from_port(node, "x") + " and hidden from " +
-                     from_port(node, "W_hh"));
-  outs.add({batch, hidden, length}, "out");
-  outs.add({batch, hidden}, "final");
-}
-
 template <typename T> void activate(T* values, int64_t n, bool relu) {
-  using V = typename Simd<T>::V;
+  const hn::ScalableTag<T> d;
   if (relu)
-    map_lanes(values, n, [](V v) { return v < T(0) ? T(0) : v; });  // NaN stays NaN
+    nm::Map(d, values, n, [](auto dd, auto v) HWY_ATTR { return nm::Relu(dd, v); });
   else
-    map_lanes(values, n, [](V v) { return tanh_lanes(v); });
+    nm::Map(d, values, n, [](auto dd, auto v) HWY_ATTR { return nm::Tanh(dd, v); });
 }
 
 template <typename T> struct RnnProblem {
@@ -66,7 +59,7 @@ template <typename T> struct RnnProblem {
 /// steps[b, t, :] = W_xh·x[b, :, t] + bias, one gemm per (item, block of steps).
 template <typename T> void project_inputs(const Node& node, const RnnProblem<T>& p, T* steps) {
   const int64_t blocks = (p.length + kProjectionSteps - 1) / kProjectionSteps;
-  node.parallel_for(p.batch * blocks, 1, [&](int64_t begin, int64_t end) {
+  node.parallel_for(p.batch * blocks, 1, [&](int64_t begin, int64_t end) HWY_ATTR {
     for (int64_t task = begin; task < end; ++task) {
       const int64_t b = task / blocks, t0 = task % blocks * kProjectionSteps;
       const int64_t n = std::min(kProjectionSteps, p.length - t0);
@@ -90,7 +83,7 @@ template <typename T> void project_inputs(const Node& node, const RnnProblem<T>&
 template <typename T> void run_steps(const Node& node, const RnnProblem<T>& p, T* steps) {
   const int64_t groups = (p.batch + kGroupItems - 1) / kGroupItems;
   const int64_t item_stride = p.length * p.hidden;
-  node.parallel_for(groups, 1, [&](int64_t begin, int64_t end) {
+  node.parallel_for(groups, 1, [&](int64_t begin, int64_t end) HWY_ATTR {
     for (int64_t g = begin; g < end; ++g) {
       const int64_t b0 = g * kGroupItems, items = std::min(kGroupItems, p.batch - b0);
       for (int64_t t = 0; t < p.length; ++t) {
@@ -111,7 +104,7 @@ template <typename T>
 void write_output(const Node& node, const RnnProblem<T>& p, const T* steps, T* out) {
   const int64_t bands = (p.hidden + kTransposeBand - 1) / kTransposeBand;
   constexpr int64_t kBlock = 64;
-  node.parallel_for(p.batch * bands, 1, [&](int64_t begin, int64_t end) {
+  node.parallel_for(p.batch * bands, 1, [&](int64_t begin, int64_t end) HWY_ATTR {
     for (int64_t task = begin; task < end; ++task) {
       const int64_t b = task / bands, i0 = task % bands * kTransposeBand;
       const int64_t i1 = std::min(p.hidden, i0 + kTransposeBand);
@@ -127,16 +120,18 @@ void write_output(const Node& node, const RnnProblem<T>& p, const T* steps, T* o
   });
 }
 
-void run(const Node& node, std::span<plugin::OutTensor> outs) {
+}  // namespace
+
+void run_rnn(const Node& node, std::span<plugin::OutTensor> outs) {
   const plugin::Tensor x = node.input("x"), w_hh = node.input("W_hh");
-  plugin::dispatch(node.dtype(), [&]<typename T>() {
+  plugin::dispatch(node.dtype(), [&]<typename T>() HWY_ATTR {
     const plugin::Tensor bias = node.input("b"), h0 = node.input("h0");
     const RnnProblem<T> p{x.dim(0), x.dim(1), w_hh.dim(0), x.dim(2), x.data<T>(), w_hh.data<T>(),
                           node.input("W_xh").data<T>(), bias.valid() ? bias.data<T>() : nullptr,
                           h0.valid() ? h0.data<T>() : nullptr,
                           node.attr_string("activation") == "relu"};
     if (p.batch == 0 || p.hidden == 0) return;  // both outputs are empty
-    openblas_set_num_threads(1);
+    blas::use_calling_thread_only();
     std::vector<T> steps(static_cast<size_t>(p.batch * p.length * p.hidden));
     project_inputs(node, p, steps.data());
     run_steps(node, p, steps.data());
@@ -153,6 +148,43 @@ void run(const Node& node, std::span<plugin::OutTensor> outs) {
         std::fill(dst, dst + p.hidden, T(0));
     }
   });
+}
+
+}  // namespace graphrun::sequence::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace graphrun::sequence {
+namespace {
+
+using plugin::Node;
+using plugin::UserError;
+
+HWY_EXPORT(run_rnn);
+
+void infer(const Node& node, plugin::Outputs& outs) {
+  expect_rank(node, "x", 3, "(batch, input, L)");
+  expect_rank(node, "W_hh", 2, "(hidden, hidden)");
+  const plugin::Tensor x = node.input("x"), w_hh = node.input("W_hh");
+  if (w_hh.dim(0) != w_hh.dim(1))
+    throw UserError("port 'W_hh': expected a square matrix (hidden, hidden), got shape " +
+                        plugin::shape_str(w_hh.shape()), "W_hh");
+  const int64_t batch = x.dim(0), hidden = w_hh.dim(0), length = x.dim(2);
+  expect_shape(node, "W_xh", {hidden, x.dim(1)},
+               "(hidden, input) with hidden from " + from_port(node, "W_hh") +
+                   " and input from " + from_port(node, "x"));
+  if (node.has_input("b"))
+    expect_shape(node, "b", {hidden}, "(hidden,) with hidden from " + from_port(node, "W_hh"));
+  if (node.has_input("h0"))
+    expect_shape(node, "h0", {batch, hidden},
+                 "(batch, hidden) with batch from " + from_port(node, "x") + " and hidden from " +
+                     from_port(node, "W_hh"));
+  outs.add({batch, hidden, length}, "out");
+  outs.add({batch, hidden}, "final");
+}
+
+void run(const Node& node, std::span<plugin::OutTensor> outs) {
+  HWY_DYNAMIC_DISPATCH(run_rnn)(node, outs);
 }
 
 }  // namespace
@@ -176,3 +208,4 @@ plugin::OpDef rnn_op() {
 }
 
 }  // namespace graphrun::sequence
+#endif  // HWY_ONCE

@@ -1,27 +1,172 @@
-// selective_scan: Mamba's selective SSM, mamba_ssm's selective_scan_ref in one fused kernel.
+// selective_scan: Mamba's selective SSM, mamba_ssm's selective_scan_ref in one fused kernel,
+// compiled for every SIMD target.
 //
 // Per (batch, channel) row the N states live in SIMD lanes; Δ, exp(Δ·A) and Δ·Bm·u are made
 // on the fly a block of steps at a time, so only y and final are written: the (B, D, L, N)
 // tensors of the reference never exist. A task takes a fixed group of channels of one batch
-// item and shares the transposed (step, state) blocks of Bm and Cm among them.
-#include "lane_math.h"
-#include "port_checks.h"
-#include "sequence_ops.h"
+// item and shares the transposed (step, state) blocks of Bm and Cm among them. softplus,
+// exp and silu are graphrun's numerics, the same bits as an expr formula's.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "sequence/selective_scan.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+
+#include <hwy/highway.h>
+
+#include <graphrun/numerics/arrays-inl.h>
+#include <graphrun/numerics/math-inl.h>
+
+#include "sequence/lanes-inl.h"
+#include "sequence/port_checks.h"
+#include "sequence/sequence_ops.h"
 
 #include <algorithm>
-#include <cstring>
-#include <vector>
 
+HWY_BEFORE_NAMESPACE();
+namespace graphrun::sequence::HWY_NAMESPACE {
+namespace {
+
+namespace nm = graphrun::numerics::HWY_NAMESPACE;
+
+/// Channels per task: fixed, so the split never depends on the thread count.
+constexpr int64_t kChannelsPerTask = 16;
+/// Steps per block: Δ, Δ·u and the Bm/Cm lanes of a block stay in L1.
+constexpr int64_t kBlockSteps = 128;
+
+template <typename T> struct ScanInputs {
+  int64_t batch, channels, states, length;
+  const T *u, *delta, *a, *bm, *cm, *dskip, *z, *delta_bias;  // the optional ones may be null
+  bool softplus;
+};
+
+/// One task: channels [d0, d1) of batch item b, all steps.
+template <typename T>
+void scan_channels(const plugin::Node& node, const ScanInputs<T>& in, int64_t b, int64_t d0, int64_t d1,
+                   T* y, T* final) {
+  using L = Lanes<T>;
+  using V = typename L::V;
+  constexpr int W = L::kWidth, R = L::kPerBlock;
+  constexpr int64_t kBlock = kBlockLanes<T>;
+  const typename L::D df;
+  const int64_t N = in.states, steps_total = in.length;
+  // The states padded to whole lane blocks: padding lanes hold A = 0, Bm = Cm = 0, so their
+  // states stay 0 and add nothing to y.
+  const int64_t nv = blocks_for<T>(N) * R, padded = nv * W;
+  const int64_t group = d1 - d0;
+  auto zeros = [](int64_t n) { return aligned_zeros<T>(n); };
+  auto a = zeros(group * padded), h = zeros(group * padded);
+  for (int64_t d = d0; d < d1; ++d) std::copy(in.a + d * N, in.a + (d + 1) * N, a.get() + (d - d0) * padded);
+  auto bt = zeros(kBlockSteps * padded), ct = zeros(kBlockSteps * padded);
+  // Each step's ⟨state, Cm⟩ lane block, summed after the block of steps.
+  auto products = zeros((kBlockSteps + W) * kBlock);
+  HWY_ALIGN T dt[kBlockSteps], du[kBlockSteps], gate[kBlockSteps];
+
+  for (int64_t t0 = 0; t0 < steps_total; t0 += kBlockSteps) {
+    const int64_t steps = std::min(kBlockSteps, steps_total - t0);
+    for (int64_t n = 0; n < N; ++n) {  // Bm, Cm (B, N, L) -> lanes of (step, state)
+      const T* bn = in.bm + (b * N + n) * steps_total + t0;
+      const T* cn = in.cm + (b * N + n) * steps_total + t0;
+      for (int64_t j = 0; j < steps; ++j) {
+        bt[j * padded + n] = bn[j];
+        ct[j * padded + n] = cn[j];
+      }
+    }
+    for (int64_t d = d0; d < d1; ++d) {
+      const int64_t row = (b * in.channels + d) * steps_total + t0;
+      const T* u = in.u + row;
+      const T* delta = in.delta + row;
+      if (in.delta_bias) {
+        const T bias = in.delta_bias[d];
+        for (int64_t j = 0; j < steps; ++j) dt[j] = delta[j] + bias;
+      } else {
+        std::copy(delta, delta + steps, dt);
+      }
+      if (in.softplus) nm::Map(df, dt, steps, [](auto dd, auto v) HWY_ATTR { return nm::Softplus(dd, v); });
+      for (int64_t j = 0; j < steps; ++j) du[j] = dt[j] * u[j];
+
+      const T* ad = a.get() + (d - d0) * padded;
+      T* hd = h.get() + (d - d0) * padded;
+      T* yd = y + row;
+      // Each lane-block accumulator adds its state vectors in order, run after run: one
+      // fixed sequence of additions, the same on every target.
+      for_state_runs<T>(nv, [&]<int K>(int64_t first) HWY_ATTR {
+        V hr[K], ar[K];
+        for (int k = 0; k < K; ++k) {
+          hr[k] = L::load(hd + (first + k) * W);
+          ar[k] = L::load(ad + (first + k) * W);
+        }
+        for (int64_t j = 0; j < steps; ++j) {
+          const T* bj = bt.get() + j * padded + first * W;
+          const T* cj = ct.get() + j * padded + first * W;
+          const V dtj = L::broadcast(dt[j]), duj = L::broadcast(du[j]);
+          T* acc = products.get() + j * kBlock;
+          V sum[R];
+          for (int r = 0; r < R; ++r) sum[r] = first == 0 ? L::zero() : L::load(acc + r * W);
+          for (int k = 0; k < K; ++k) {
+            const V decay = nm::Exp(df, hn::Mul(ar[k], dtj));
+            hr[k] = hn::Add(hn::Mul(decay, hr[k]), hn::Mul(L::load(bj + k * W), duj));
+            V& s = sum[k % R];
+            s = hn::Add(s, hn::Mul(hr[k], L::load(cj + k * W)));
+          }
+          for (int r = 0; r < R; ++r) L::store(acc + r * W, sum[r]);
+        }
+        for (int k = 0; k < K; ++k) L::store(hd + (first + k) * W, hr[k]);
+      });
+      L::store_block_sums(products.get(), steps, yd);
+      if (in.dskip) {
+        const T ds = in.dskip[d];
+        for (int64_t j = 0; j < steps; ++j) yd[j] = yd[j] + ds * u[j];
+      }
+      if (in.z) {
+        nm::Map(df, in.z + row, steps, gate, [](auto dd, auto v) HWY_ATTR { return nm::Silu(dd, v); });
+        for (int64_t j = 0; j < steps; ++j) yd[j] = yd[j] * gate[j];
+      }
+      node.apply_epilogue(yd, steps);
+    }
+  }
+  for (int64_t d = d0; d < d1; ++d)
+    std::copy(h.get() + (d - d0) * padded, h.get() + (d - d0) * padded + N, final + (b * in.channels + d) * N);
+}
+
+}  // namespace
+
+void run_selective_scan(const plugin::Node& node, std::span<plugin::OutTensor> outs) {
+  const plugin::Tensor u = node.input("u");
+  plugin::dispatch(node.dtype(), [&]<typename T>() HWY_ATTR {
+    auto optional = [&](const char* port) {
+      const plugin::Tensor t = node.input(port);
+      return t.valid() ? t.data<T>() : nullptr;
+    };
+    const ScanInputs<T> in{u.dim(0), u.dim(1), node.input("A").dim(1), u.dim(2),
+                           u.data<T>(), node.input("delta").data<T>(), node.input("A").data<T>(),
+                           node.input("Bm").data<T>(), node.input("Cm").data<T>(),
+                           optional("Dskip"), optional("z"), optional("delta_bias"),
+                           node.attr_bool("delta_softplus")};
+    const int64_t groups = (in.channels + kChannelsPerTask - 1) / kChannelsPerTask;
+    const int64_t task_steps = kChannelsPerTask * std::max<int64_t>(in.length, 1) *
+                               std::max<int64_t>(1, blocks_for<T>(in.states));
+    const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 14) / task_steps);
+    T* y = outs[0].data<T>();
+    T* final = outs[1].data<T>();
+    node.parallel_for(in.batch * groups, grain, [&](int64_t begin, int64_t end) HWY_ATTR {
+      for (int64_t task = begin; task < end; ++task) {
+        const int64_t b = task / groups, d0 = task % groups * kChannelsPerTask;
+        scan_channels(node, in, b, d0, std::min(in.channels, d0 + kChannelsPerTask), y, final);
+      }
+    });
+  });
+}
+
+}  // namespace graphrun::sequence::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
 namespace graphrun::sequence {
 namespace {
 
 using plugin::Node;
 using plugin::UserError;
 
-/// Channels per task: fixed, so the split never depends on the thread count.
-constexpr int64_t kChannelsPerTask = 16;
-/// Steps per block: Δ, Δ·u and the Bm/Cm lanes of a block stay in L1.
-constexpr int64_t kBlockSteps = 128;
+HWY_EXPORT(run_selective_scan);
 
 void infer(const Node& node, plugin::Outputs& outs) {
   expect_rank(node, "u", 3, "(B, D, L)");
@@ -44,116 +189,8 @@ void infer(const Node& node, plugin::Outputs& outs) {
   outs.add({batch, channels, states}, "final");
 }
 
-template <typename T> struct ScanInputs {
-  int64_t batch, channels, states, length;
-  const T *u, *delta, *a, *bm, *cm, *dskip, *z, *delta_bias;  // the optional ones may be null
-  bool softplus;
-};
-
-/// One task: channels [d0, d1) of batch item b, all steps.
-template <typename T>
-void scan_channels(const Node& node, const ScanInputs<T>& in, int64_t b, int64_t d0, int64_t d1,
-                   T* y, T* final) {
-  using S = Simd<T>;
-  using V = typename S::V;
-  const int64_t N = in.states, L = in.length, nv = (N + S::kWidth - 1) / S::kWidth;
-  const int64_t group = d1 - d0;
-  // Padding lanes: A = 0, Bm = Cm = 0, so their states stay 0 and add nothing to y.
-  std::vector<V> a(static_cast<size_t>(group * nv), V{}), h(static_cast<size_t>(group * nv), V{});
-  for (int64_t d = d0; d < d1; ++d)
-    for (int64_t n = 0; n < N; ++n) a[(d - d0) * nv + n / S::kWidth][n % S::kWidth] = in.a[d * N + n];
-  std::vector<V> bt(static_cast<size_t>(kBlockSteps * nv), V{}), ct(bt.size(), V{});
-  // Each step's ⟨state, Cm⟩ lanes, summed kWidth steps at a time after the block.
-  std::vector<V> products(static_cast<size_t>(kBlockSteps + S::kWidth), V{});
-  T dt[kBlockSteps], du[kBlockSteps], gate[kBlockSteps];
-
-  for (int64_t t0 = 0; t0 < L; t0 += kBlockSteps) {
-    const int64_t steps = std::min(kBlockSteps, L - t0);
-    for (int64_t n = 0; n < N; ++n) {  // Bm, Cm (B, N, L) -> lanes of (step, state)
-      const T* bn = in.bm + (b * N + n) * L + t0;
-      const T* cn = in.cm + (b * N + n) * L + t0;
-      for (int64_t j = 0; j < steps; ++j) {
-        bt[j * nv + n / S::kWidth][n % S::kWidth] = bn[j];
-        ct[j * nv + n / S::kWidth][n % S::kWidth] = cn[j];
-      }
-    }
-    for (int64_t d = d0; d < d1; ++d) {
-      const int64_t row = (b * in.channels + d) * L + t0;
-      const T* u = in.u + row;
-      const T* delta = in.delta + row;
-      if (in.delta_bias) {
-        const T bias = in.delta_bias[d];
-        for (int64_t j = 0; j < steps; ++j) dt[j] = delta[j] + bias;
-      } else {
-        std::copy(delta, delta + steps, dt);
-      }
-      if (in.softplus) map_lanes(dt, steps, [](V v) { return softplus_lanes(v); });
-      for (int64_t j = 0; j < steps; ++j) du[j] = dt[j] * u[j];
-
-      const V* ad = a.data() + (d - d0) * nv;
-      V* hd = h.data() + (d - d0) * nv;
-      T* yd = y + row;
-      // ⟨state, Cm⟩ adds the runs in order, each run's lanes in order: one fixed sequence.
-      for_state_runs(nv, [&]<int K>(int64_t first) {
-        V hr[K], ar[K];
-        for (int k = 0; k < K; ++k) {
-          hr[k] = hd[first + k];
-          ar[k] = ad[first + k];
-        }
-        for (int64_t j = 0; j < steps; ++j) {
-          const V* bj = bt.data() + j * nv + first;
-          const V* cj = ct.data() + j * nv + first;
-          V acc = first == 0 ? V{} : products[j];
-          for (int k = 0; k < K; ++k) {
-            hr[k] = exp_lanes(ar[k] * dt[j]) * hr[k] + bj[k] * du[j];
-            acc = acc + hr[k] * cj[k];
-          }
-          products[j] = acc;
-        }
-        for (int k = 0; k < K; ++k) hd[first + k] = hr[k];
-      });
-      store_lane_sums(products.data(), steps, yd);
-      if (in.dskip) {
-        const T ds = in.dskip[d];
-        for (int64_t j = 0; j < steps; ++j) yd[j] = yd[j] + ds * u[j];
-      }
-      if (in.z) {
-        map_lanes(in.z + row, steps, gate, [](V v) { return silu_lanes(v); });
-        for (int64_t j = 0; j < steps; ++j) yd[j] = yd[j] * gate[j];
-      }
-      node.apply_epilogue(yd, steps);
-    }
-  }
-  for (int64_t d = d0; d < d1; ++d)
-    for (int64_t n = 0; n < N; ++n)
-      final[(b * in.channels + d) * N + n] = h[(d - d0) * nv + n / S::kWidth][n % S::kWidth];
-}
-
 void run(const Node& node, std::span<plugin::OutTensor> outs) {
-  const plugin::Tensor u = node.input("u");
-  plugin::dispatch(node.dtype(), [&]<typename T>() {
-    auto optional = [&](const char* port) {
-      const plugin::Tensor t = node.input(port);
-      return t.valid() ? t.data<T>() : nullptr;
-    };
-    const ScanInputs<T> in{u.dim(0), u.dim(1), node.input("A").dim(1), u.dim(2),
-                           u.data<T>(), node.input("delta").data<T>(), node.input("A").data<T>(),
-                           node.input("Bm").data<T>(), node.input("Cm").data<T>(),
-                           optional("Dskip"), optional("z"), optional("delta_bias"),
-                           node.attr_bool("delta_softplus")};
-    const int64_t groups = (in.channels + kChannelsPerTask - 1) / kChannelsPerTask;
-    const int64_t task_steps = kChannelsPerTask * std::max<int64_t>(in.length, 1) *
-                               std::max<int64_t>(1, (in.states + Simd<T>::kWidth - 1) / Simd<T>::kWidth);
-    const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 14) / task_steps);
-    T* y = outs[0].data<T>();
-    T* final = outs[1].data<T>();
-    node.parallel_for(in.batch * groups, grain, [&](int64_t begin, int64_t end) {
-      for (int64_t task = begin; task < end; ++task) {
-        const int64_t b = task / groups, d0 = task % groups * kChannelsPerTask;
-        scan_channels(node, in, b, d0, std::min(in.channels, d0 + kChannelsPerTask), y, final);
-      }
-    });
-  });
+  HWY_DYNAMIC_DISPATCH(run_selective_scan)(node, outs);
 }
 
 }  // namespace
@@ -182,3 +219,4 @@ plugin::OpDef selective_scan_op() {
 }
 
 }  // namespace graphrun::sequence
+#endif  // HWY_ONCE

@@ -1,10 +1,19 @@
 // ssm: a diagonal continuous state space model per channel, discretized (zoh, bilinear,
-// euler) and run as a recurrence or as a causal convolution with its kernel.
-#include "port_checks.h"
-#include "sequence_ops.h"
-#include "ssm_convolution.h"
-#include "ssm_recurrent.h"
+// euler) and run as a recurrence or as a causal convolution with its kernel, compiled for
+// every SIMD target.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "sequence/ssm.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
 
+#include <hwy/highway.h>
+
+#include "sequence/lane_block.h"
+#include "sequence/port_checks.h"
+#include "sequence/sequence_ops.h"
+#include "sequence/ssm_convolution-inl.h"
+#include "sequence/ssm_recurrent-inl.h"
+
+#if HWY_ONCE
 namespace graphrun::sequence {
 namespace {
 
@@ -35,8 +44,9 @@ void infer(const Node& node, plugin::Outputs& outs) {
   outs.add({u.dim(0), channels, states}, "final");
 }
 
-/// mode auto: the mode with the smaller estimate, counted in f32 vector operations and
-/// weighted as they measured on an AVX-512 core. The recurrence does ~3 per step and state
+/// mode auto: the mode with the smaller estimate, counted in vector operations of one lane
+/// block (the same estimate on every CPU, so the same mode and bits) and weighted as they
+/// measured on an AVX-512 core. The recurrence does ~3 per step and state
 /// vector plus ~8 per step (lane sum, skip term). The convolution makes K and final from
 /// the powers of Ā in double (3 + 2·batch per power vector, each worth ~2 float ones) and then
 /// convolves each row (directly, L²/2 multiply-adds, or by three FFTs). As final needs work
@@ -51,7 +61,7 @@ bool choose_convolution(const Node& node, int64_t batch, int64_t channels, int64
   const double recurrent = rows * steps * (3.0 * vectors + 8.0);
   double per_row;
   if (convolve_by_fft(length)) {
-    const double size = static_cast<double>(fast_fft_size(2 * length - 1));
+    const double size = static_cast<double>(fft::fast_fft_size(2 * length - 1));
     per_row = 3.0 * size * std::log2(size) / width * 4.0;
   } else {
     per_row = steps * (steps + 1.0) / 2.0 / width * 2.0;
@@ -59,6 +69,33 @@ bool choose_convolution(const Node& node, int64_t batch, int64_t channels, int64
   const double kernel = static_cast<double>(channels) * steps * double_vectors * (3.0 + 2.0 * batch) * 2.0;
   return kernel + rows * per_row < recurrent;
 }
+
+}  // namespace
+}  // namespace graphrun::sequence
+#endif  // HWY_ONCE
+
+HWY_BEFORE_NAMESPACE();
+namespace graphrun::sequence::HWY_NAMESPACE {
+
+/// Runs the discretized problem in the mode chosen (mode auto decided by choose_convolution).
+void run_ssm_f32(const plugin::Node& node, const SsmProblem<float>& p, bool convolution) {
+  if (convolution) ssm_convolution(node, p);
+  else ssm_recurrent(node, p);
+}
+void run_ssm_f64(const plugin::Node& node, const SsmProblem<double>& p, bool convolution) {
+  if (convolution) ssm_convolution(node, p);
+  else ssm_recurrent(node, p);
+}
+
+}  // namespace graphrun::sequence::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace graphrun::sequence {
+namespace {
+
+HWY_EXPORT(run_ssm_f32);
+HWY_EXPORT(run_ssm_f64);
 
 void run(const Node& node, std::span<plugin::OutTensor> outs) {
   const plugin::Tensor u = node.input("u"), dt = node.input("dt");
@@ -73,10 +110,10 @@ void run(const Node& node, std::span<plugin::OutTensor> outs) {
     const SsmProblem<T> p{u.dim(0), u.dim(1), sys.states, u.dim(2), u.data<T>(),
                           dskip.valid() ? dskip.data<T>() : nullptr, &sys, outs[0].data<T>(),
                           outs[1].data<T>()};
-    if (choose_convolution(node, p.batch, p.channels, p.states, p.length, Simd<T>::kWidth))
-      ssm_convolution(node, p);
-    else
-      ssm_recurrent(node, p);
+    const bool convolution = choose_convolution(node, p.batch, p.channels, p.states, p.length,
+                                                static_cast<int>(kBlockLanes<T>));
+    if constexpr (sizeof(T) == sizeof(float)) HWY_DYNAMIC_DISPATCH(run_ssm_f32)(node, p, convolution);
+    else HWY_DYNAMIC_DISPATCH(run_ssm_f64)(node, p, convolution);
   });
 }
 
@@ -110,3 +147,4 @@ plugin::OpDef ssm_op() {
 }
 
 }  // namespace graphrun::sequence
+#endif  // HWY_ONCE

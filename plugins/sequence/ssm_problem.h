@@ -1,11 +1,13 @@
 // What the two modes of the ssm op compute, and the pieces both use.
 #pragma once
 
-#include "lane_math.h"
-#include "ssm_discretize.h"
+#include "common/real_fft.h"
+#include "sequence/ssm_discretize.h"
 
 #include <graphrun/plugin.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 namespace graphrun::sequence {
@@ -31,6 +33,13 @@ void finish_ssm_row(const plugin::Node& node, const SsmProblem<T>& p, int64_t ro
     for (int64_t t = 0; t < p.length; ++t) y[t] = y[t] + ds * u[t];
   }
   node.apply_epilogue(y, p.length);
+}
+
+/// Whether a causal convolution of length L is cheaper through the FFT than directly
+/// (L(L+1)/2 multiply-adds against three transforms of the padded size).
+inline bool convolve_by_fft(int64_t length) {
+  const int64_t size = fft::fast_fft_size(2 * length - 1);
+  return length * (length + 1) / 2 > 6 * size * static_cast<int64_t>(std::log2(static_cast<double>(size)) + 1);
 }
 
 /// Steps of work per parallel task.

@@ -1,10 +1,20 @@
 // conv1d's depthwise path (one input channel per output channel, stride 1), Mamba's
-// causal conv: where every tap falls inside the input, a lane of outputs is bias + taps
-// accumulated in registers, then silu, then stored once. The few outputs near the edges
-// take a bounds-checked scalar loop. Each output sums bias, then taps in order.
-#include "conv_kernels.h"
+// causal conv, compiled for every SIMD target: where every tap falls inside the input, a
+// vector of outputs is bias + taps accumulated in registers, then silu, then stored once.
+// The few outputs near the edges take a bounds-checked scalar loop. Each output sums bias,
+// then taps in order, and silu is the same function on both sides, so an output's bits do
+// not depend on where the vectors fall.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "signal/conv_depthwise.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
 
-namespace graphrun::signal {
+#include <hwy/highway.h>
+
+#include "signal/activation-inl.h"
+#include "signal/conv_kernels.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace graphrun::signal::HWY_NAMESPACE {
 namespace {
 
 /// One output near an edge: the taps that fall inside [0, length), in order.
@@ -18,26 +28,26 @@ T edge_output(const T* x, const T* w, T bias, int64_t t, const ConvGeometry& g) 
   return acc;
 }
 
-/// Lanes of outputs [lo, hi) (hi - lo a multiple of the lane width), all taps inside x.
+/// Vectors of outputs [lo, hi) (hi - lo a multiple of the vector width), all taps inside x.
 /// kTaps is K when known at compile time, 0 for any K.
 template <typename T, int kTaps, bool kSilu>
 void interior_lanes(T* y, int64_t lo, int64_t hi, const T* x, const T* w, T bias, const ConvGeometry& g) {
-  constexpr int64_t width = kLaneWidth<T>;
+  const hn::ScalableTag<T> d;
+  using V = hn::Vec<decltype(d)>;
+  const int64_t width = static_cast<int64_t>(hn::Lanes(d));
   const int64_t taps = kTaps ? kTaps : g.kernel, dilation = g.dilation;
-  Lane<T> wk[kTaps ? kTaps : 1];
+  V wk[kTaps ? kTaps : 1];
   if constexpr (kTaps > 0)
-    for (int k = 0; k < kTaps; ++k) wk[k] = splat(w[k]);
+    for (int k = 0; k < kTaps; ++k) wk[k] = hn::Set(d, w[k]);
   for (int64_t t = lo; t < hi; t += width) {
     const T* first = x + (t - g.pad_left);
-    Lane<T> acc = splat(bias);
+    V acc = hn::Set(d, bias);
     for (int64_t k = 0; k < taps; ++k) {
-      Lane<T> wv;
-      if constexpr (kTaps > 0) wv = wk[k];
-      else wv = splat(w[k]);
-      acc = acc + wv * load_lane(first + k * dilation);
+      const V wv = kTaps > 0 ? wk[k] : hn::Set(d, w[k]);
+      acc = hn::Add(acc, hn::Mul(wv, hn::LoadU(d, first + k * dilation)));
     }
-    if constexpr (kSilu) acc = lane_silu<T>(acc);
-    store_lane(y + t, acc);
+    if constexpr (kSilu) acc = nm::Silu(d, acc);
+    hn::StoreU(acc, d, y + t);
   }
 }
 
@@ -51,10 +61,11 @@ void interior(T* y, int64_t lo, int64_t hi, const T* x, const T* w, T bias, cons
 template <typename T>
 void depthwise_chunk(const plugin::Node& node, T* y, int64_t t0, int64_t t1, const T* x, const T* w, T bias,
                      const ConvGeometry& g) {
+  const int64_t width = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<T>()));
   // Every tap of output t is inside x when pad_left <= t < length + pad_left - (span - 1).
   const int64_t lo = std::clamp(g.pad_left, t0, t1);
   const int64_t inside_end = std::clamp(g.length + g.pad_left - g.span() + 1, lo, t1);
-  const int64_t hi = lo + (inside_end - lo) / kLaneWidth<T> * kLaneWidth<T>;
+  const int64_t hi = lo + (inside_end - lo) / width * width;
   for (int64_t t = t0; t < lo; ++t) y[t] = edge_output(x, w, bias, t, g);
   switch (g.kernel) {
     case 2: interior<T, 2>(y, lo, hi, x, w, bias, g); break;
@@ -70,13 +81,11 @@ void depthwise_chunk(const plugin::Node& node, T* y, int64_t t0, int64_t t1, con
   node.apply_epilogue(y + t0, t1 - t0);
 }
 
-}  // namespace
-
 template <typename T>
-void conv_depthwise(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<T>& t) {
+void conv_depthwise_rows(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<T>& t) {
   const int64_t chunks = (g.out_length + kChunk - 1) / kChunk;
   const int64_t grain = chunk_grain(std::min(kChunk, g.out_length), g.kernel);
-  node.parallel_for(g.batch * g.out_channels * chunks, grain, [&](int64_t begin, int64_t end) {
+  node.parallel_for(g.batch * g.out_channels * chunks, grain, [&](int64_t begin, int64_t end) HWY_ATTR {
     for (int64_t item = begin; item < end; ++item) {
       const int64_t row = item / chunks, t0 = item % chunks * kChunk;
       const int64_t c = row % g.out_channels;
@@ -86,7 +95,32 @@ void conv_depthwise(const plugin::Node& node, const ConvGeometry& g, const ConvT
   });
 }
 
+}  // namespace
+
+void conv_depthwise_f32(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<float>& t) {
+  conv_depthwise_rows(node, g, t);
+}
+void conv_depthwise_f64(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<double>& t) {
+  conv_depthwise_rows(node, g, t);
+}
+
+}  // namespace graphrun::signal::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace graphrun::signal {
+
+HWY_EXPORT(conv_depthwise_f32);
+HWY_EXPORT(conv_depthwise_f64);
+
+template <typename T>
+void conv_depthwise(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<T>& t) {
+  if constexpr (sizeof(T) == sizeof(float)) HWY_DYNAMIC_DISPATCH(conv_depthwise_f32)(node, g, t);
+  else HWY_DYNAMIC_DISPATCH(conv_depthwise_f64)(node, g, t);
+}
+
 template void conv_depthwise<float>(const plugin::Node&, const ConvGeometry&, const ConvTensors<float>&);
 template void conv_depthwise<double>(const plugin::Node&, const ConvGeometry&, const ConvTensors<double>&);
 
 }  // namespace graphrun::signal
+#endif  // HWY_ONCE

@@ -1,10 +1,20 @@
 // conv1d's general direct path: for each (batch, output channel) row and chunk of outputs,
 // y = bias + Σ over the group's input channels and the taps, each output summed in the
 // same order (channel, then tap) however the work is cut. Taps are added four at a time
-// where all four fall inside the input, so y is loaded and stored once per four taps.
-#include "conv_kernels.h"
+// where all four fall inside the input, so y is loaded and stored once per four taps. The
+// loops are plain C++ compiled for every SIMD target (the compiler vectorizes them along
+// the outputs; each output's sum keeps its order), dispatched at run time.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "signal/conv_direct.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
 
-namespace graphrun::signal {
+#include <hwy/highway.h>
+
+#include "signal/activation-inl.h"
+#include "signal/conv_kernels.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace graphrun::signal::HWY_NAMESPACE {
 namespace {
 
 /// The outputs t in [lo, hi) whose tap reads input t·stride + offset inside [0, length).
@@ -65,13 +75,12 @@ void add_channel(T* y, int64_t t0, int64_t t1, const T* x, const T* w, const Con
   }
 }
 
-}  // namespace
-
-template <typename T> void conv_direct(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<T>& t) {
+template <typename T>
+void conv_direct_rows(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<T>& t) {
   const int64_t chunks = (g.out_length + kChunk - 1) / kChunk;
   const int64_t per_group = g.in_per_group();
   const int64_t grain = chunk_grain(std::min(kChunk, g.out_length), per_group * g.kernel);
-  node.parallel_for(g.batch * g.out_channels * chunks, grain, [&](int64_t begin, int64_t end) {
+  node.parallel_for(g.batch * g.out_channels * chunks, grain, [&](int64_t begin, int64_t end) HWY_ATTR {
     for (int64_t item = begin; item < end; ++item) {
       const int64_t row = item / chunks, t0 = item % chunks * kChunk;
       const int64_t t1 = std::min(g.out_length, t0 + kChunk);
@@ -86,7 +95,31 @@ template <typename T> void conv_direct(const plugin::Node& node, const ConvGeome
   });
 }
 
+}  // namespace
+
+void conv_direct_f32(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<float>& t) {
+  conv_direct_rows(node, g, t);
+}
+void conv_direct_f64(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<double>& t) {
+  conv_direct_rows(node, g, t);
+}
+
+}  // namespace graphrun::signal::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace graphrun::signal {
+
+HWY_EXPORT(conv_direct_f32);
+HWY_EXPORT(conv_direct_f64);
+
+template <typename T> void conv_direct(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<T>& t) {
+  if constexpr (sizeof(T) == sizeof(float)) HWY_DYNAMIC_DISPATCH(conv_direct_f32)(node, g, t);
+  else HWY_DYNAMIC_DISPATCH(conv_direct_f64)(node, g, t);
+}
+
 template void conv_direct<float>(const plugin::Node&, const ConvGeometry&, const ConvTensors<float>&);
 template void conv_direct<double>(const plugin::Node&, const ConvGeometry&, const ConvTensors<double>&);
 
 }  // namespace graphrun::signal
+#endif  // HWY_ONCE

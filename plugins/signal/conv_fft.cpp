@@ -2,12 +2,24 @@
 // pair is transformed once per input channel; each output channel of the group sums the
 // products with its kernel spectra, transforms back and keeps the `step` valid outputs
 // (every stride-th). The block cut depends only on the shapes, never on the thread count.
-#include "conv_kernels.h"
-#include "fft_plan.h"
+// Compiled for every SIMD target (the spectra products and the output finish), dispatched
+// at run time.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "signal/conv_fft.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+
+#include <hwy/highway.h>
+
+#include "signal/activation-inl.h"
+#include "signal/conv_kernels.h"
+#include "signal/fft_plan.h"
+
+#include "common/spectra-inl.h"
 
 #include <algorithm>
 
-namespace graphrun::signal {
+HWY_BEFORE_NAMESPACE();
+namespace graphrun::signal::HWY_NAMESPACE {
 namespace {
 
 /// conj(DFT(dilated kernel))/size for every (output channel, input channel of its group),
@@ -19,13 +31,14 @@ FftBuffer<T> kernel_spectra(const plugin::Node& node, const ConvGeometry& g, con
   const int64_t count = g.out_channels * g.in_per_group();
   FftBuffer<T> spectra = fft_buffer<T>(count * l.spectrum_stride());
   const T scale = T(1) / static_cast<T>(l.size);
-  node.parallel_for(count, std::max<int64_t>(1, (int64_t{1} << 16) / l.size), [&](int64_t begin, int64_t end) {
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 16) / l.size);
+  node.parallel_for(count, grain, [&](int64_t begin, int64_t end) HWY_ATTR {
     FftBuffer<T> real = fft_buffer<T>(l.size);
     for (int64_t p = begin; p < end; ++p) {
-      std::fill(real.get(), real.get() + l.size, T(0));
+      std::fill(real.data(), real.data() + l.size, T(0));
       for (int64_t k = 0; k < g.kernel; ++k) real[k * g.dilation] = w[p * g.kernel + k];
-      T* s = spectra.get() + p * l.spectrum_stride();
-      plan.forward(real.get(), s);
+      T* s = spectra.data() + p * l.spectrum_stride();
+      plan.forward(real.data(), s);
       for (int64_t b = 0; b < l.bins(); ++b) {
         s[2 * b] = s[2 * b] * scale;
         s[2 * b + 1] = -s[2 * b + 1] * scale;
@@ -37,18 +50,11 @@ FftBuffer<T> kernel_spectra(const plugin::Node& node, const ConvGeometry& g, con
 
 /// acc = Σ over the group's input channels of x_spectra[c]·kernel[c], in channel order.
 template <typename T>
-void sum_products(T* __restrict acc, const T* x_spectra, const T* kernel, int64_t channels, const FftLayout& l) {
+void sum_products(T* acc, const T* x_spectra, const T* kernel, int64_t channels, const FftLayout& l) {
   const int64_t bins = l.bins(), stride = l.spectrum_stride();
   std::fill(acc, acc + 2 * bins, T(0));
-  for (int64_t c = 0; c < channels; ++c) {
-    const T* __restrict a = x_spectra + c * stride;
-    const T* __restrict b = kernel + c * stride;
-    for (int64_t i = 0; i < bins; ++i) {
-      const T ar = a[2 * i], ai = a[2 * i + 1], br = b[2 * i], bi = b[2 * i + 1];
-      acc[2 * i] = acc[2 * i] + (ar * br - ai * bi);
-      acc[2 * i + 1] = acc[2 * i + 1] + (ar * bi + ai * br);
-    }
-  }
+  for (int64_t c = 0; c < channels; ++c)
+    fft::HWY_NAMESPACE::multiply_add_spectra(acc, x_spectra + c * stride, kernel + c * stride, bins);
 }
 
 /// Per-task scratch: one real block, the group's input spectra, one product spectrum.
@@ -71,15 +77,15 @@ template <typename T> class BlockConvolver {
     const int64_t first = block * l_.step;  // dense output index = padded input index of the block's start
     const int64_t per_group = g_.in_per_group();
     for (int64_t ci = 0; ci < per_group; ++ci) {
-      load_block(s.real.get(), t_.x + (n * g_.in_channels + group * per_group + ci) * g_.length, first);
-      plan_.forward(s.real.get(), s.x_spectra.get() + ci * l_.spectrum_stride());
+      load_block(s.real.data(), t_.x + (n * g_.in_channels + group * per_group + ci) * g_.length, first);
+      plan_.forward(s.real.data(), s.x_spectra.data() + ci * l_.spectrum_stride());
     }
     const int64_t dense_end = std::min(g_.dense_length(), first + l_.step);
     const int64_t t0 = (first + g_.stride - 1) / g_.stride, t1 = (dense_end + g_.stride - 1) / g_.stride;
     for (int64_t co = group * g_.out_per_group(); co < (group + 1) * g_.out_per_group(); ++co) {
-      sum_products(s.product.get(), s.x_spectra.get(), spectra_ + co * per_group * l_.spectrum_stride(), per_group, l_);
-      plan_.inverse(s.product.get(), s.real.get());
-      store_outputs(s.real.get(), t_.y + (n * g_.out_channels + co) * g_.out_length, first, t0, t1,
+      sum_products(s.product.data(), s.x_spectra.data(), spectra_ + co * per_group * l_.spectrum_stride(), per_group, l_);
+      plan_.inverse(s.product.data(), s.real.data());
+      store_outputs(s.real.data(), t_.y + (n * g_.out_channels + co) * g_.out_length, first, t0, t1,
                     t_.bias ? t_.bias[co] : T(0));
     }
   }
@@ -112,16 +118,14 @@ template <typename T> class BlockConvolver {
   const T* spectra_;
 };
 
-}  // namespace
-
 template <typename T>
-void conv_fft(const plugin::Node& node, const ConvGeometry& g, const FftPlan& plan, const ConvTensors<T>& t) {
+void conv_fft_blocks(const plugin::Node& node, const ConvGeometry& g, const FftPlan& plan, const ConvTensors<T>& t) {
   const FftLayout& l = plan.layout();
   const FftBuffer<T> spectra = kernel_spectra(node, g, plan, t.w);
-  const BlockConvolver<T> convolver(node, g, plan, t, spectra.get());
+  const BlockConvolver<T> convolver(node, g, plan, t, spectra.data());
   // Enough blocks per task that small transforms do not drown in per-task overhead.
   const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 17) / ((g.in_per_group() + g.out_per_group()) * l.size));
-  node.parallel_for(g.batch * g.groups * l.blocks, grain, [&](int64_t begin, int64_t end) {
+  node.parallel_for(g.batch * g.groups * l.blocks, grain, [&](int64_t begin, int64_t end) HWY_ATTR {
     BlockScratch<T> scratch(l, g.in_per_group());
     for (int64_t item = begin; item < end; ++item) {
       const int64_t pair = item / l.blocks;
@@ -130,7 +134,32 @@ void conv_fft(const plugin::Node& node, const ConvGeometry& g, const FftPlan& pl
   });
 }
 
+}  // namespace
+
+void conv_fft_f32(const plugin::Node& node, const ConvGeometry& g, const FftPlan& plan, const ConvTensors<float>& t) {
+  conv_fft_blocks(node, g, plan, t);
+}
+void conv_fft_f64(const plugin::Node& node, const ConvGeometry& g, const FftPlan& plan, const ConvTensors<double>& t) {
+  conv_fft_blocks(node, g, plan, t);
+}
+
+}  // namespace graphrun::signal::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace graphrun::signal {
+
+HWY_EXPORT(conv_fft_f32);
+HWY_EXPORT(conv_fft_f64);
+
+template <typename T>
+void conv_fft(const plugin::Node& node, const ConvGeometry& g, const FftPlan& plan, const ConvTensors<T>& t) {
+  if constexpr (sizeof(T) == sizeof(float)) HWY_DYNAMIC_DISPATCH(conv_fft_f32)(node, g, plan, t);
+  else HWY_DYNAMIC_DISPATCH(conv_fft_f64)(node, g, plan, t);
+}
+
 template void conv_fft<float>(const plugin::Node&, const ConvGeometry&, const FftPlan&, const ConvTensors<float>&);
 template void conv_fft<double>(const plugin::Node&, const ConvGeometry&, const FftPlan&, const ConvTensors<double>&);
 
 }  // namespace graphrun::signal
+#endif  // HWY_ONCE

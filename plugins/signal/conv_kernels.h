@@ -1,9 +1,9 @@
-// The three CPU paths of conv1d and what they share: the tensors of a run, the fixed
-// output chunking (results never depend on the thread count) and the output epilogue.
+// The three CPU paths of conv1d and what they share: the tensors of a run and the fixed
+// output chunking (results never depend on the thread count). Each path is compiled for
+// every SIMD target and dispatched at run time; activation-inl.h finishes their outputs.
 #pragma once
 
 #include "conv_geometry.h"
-#include "silu_lanes.h"
 
 #include <graphrun/plugin.hpp>
 
@@ -28,12 +28,6 @@ inline constexpr int64_t kChunk = 2048;
 /// Chunks of kChunk outputs per task, so each task does at least ~2^16 multiply-adds.
 inline int64_t chunk_grain(int64_t outputs_per_chunk, int64_t macs_per_output) {
   return std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(1, outputs_per_chunk * macs_per_output));
-}
-
-/// Applies the activation and the node's fused epilogue to n outputs just written.
-template <typename T> void finish_chunk(const plugin::Node& node, const ConvGeometry& g, T* y, int64_t n) {
-  if (g.silu) silu_in_place(y, n);
-  node.apply_epilogue(y, n);
 }
 
 /// General direct path: any stride, dilation, groups and padding, vectorized along L.

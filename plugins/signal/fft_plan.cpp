@@ -1,13 +1,9 @@
 #include "fft_plan.h"
 
-#include "common/fftw_threads.h"
-
 #include <algorithm>
 #include <bit>
 #include <cmath>
-#include <mutex>
-#include <stdexcept>
-#include <string>
+#include <complex>
 
 namespace graphrun::signal {
 namespace {
@@ -22,14 +18,6 @@ constexpr double kFftPerCall = 4000.0;
 constexpr double kSpectrumMac = 3.0;
 // The kernel spectra are kept for the whole run; past this size auto picks direct.
 constexpr double kMaxSpectraBytes = 512.0 * 1024 * 1024;
-
-std::mutex& planner_mutex() {
-  // FFTW's planner and plan destruction are not thread-safe: this plugin's plans take this
-  // lock, and the planner also locks itself against other plugins' plans.
-  fftw::make_planners_thread_safe();
-  static std::mutex m;
-  return m;
-}
 
 double transform_cost(int64_t n) {
   const double size = static_cast<double>(n);
@@ -79,44 +67,24 @@ FftLayout fft_layout(const ConvGeometry& g) {
 }
 
 FftPlan::FftPlan(const FftLayout& layout, gr_dtype dtype) : layout_(layout) {
-  if (layout.size > (int64_t{1} << 30))
-    throw std::runtime_error("FFT of size " + std::to_string(layout.size) + " is too large");
-  const int n = static_cast<int>(layout.size);
-  std::lock_guard lock(planner_mutex());
-  if (dtype == GR_F64) {
-    FftBuffer<double> real = fft_buffer<double>(layout.size), spectrum = fft_buffer<double>(2 * layout.bins());
-    auto* complex = reinterpret_cast<fftw_complex*>(spectrum.get());
-    forward_f64_ = fftw_plan_dft_r2c_1d(n, real.get(), complex, FFTW_ESTIMATE);
-    inverse_f64_ = fftw_plan_dft_c2r_1d(n, complex, real.get(), FFTW_ESTIMATE);
-  } else {
-    FftBuffer<float> real = fft_buffer<float>(layout.size), spectrum = fft_buffer<float>(2 * layout.bins());
-    auto* complex = reinterpret_cast<fftwf_complex*>(spectrum.get());
-    forward_f32_ = fftwf_plan_dft_r2c_1d(n, real.get(), complex, FFTW_ESTIMATE);
-    inverse_f32_ = fftwf_plan_dft_c2r_1d(n, complex, real.get(), FFTW_ESTIMATE);
-  }
-  if (!(forward_f64_ && inverse_f64_) && !(forward_f32_ && inverse_f32_))
-    throw std::runtime_error("FFTW could not plan a transform of size " + std::to_string(n));
+  if (dtype == GR_F64)
+    f64_ = std::make_unique<fft::RealFft<double>>(layout.size);
+  else
+    f32_ = std::make_unique<fft::RealFft<float>>(layout.size);
 }
 
-FftPlan::~FftPlan() {
-  std::lock_guard lock(planner_mutex());
-  if (forward_f64_) fftw_destroy_plan(forward_f64_);
-  if (inverse_f64_) fftw_destroy_plan(inverse_f64_);
-  if (forward_f32_) fftwf_destroy_plan(forward_f32_);
-  if (inverse_f32_) fftwf_destroy_plan(inverse_f32_);
-}
-
+// Spectra are bins() interleaved (re, im) pairs: the layout of std::complex arrays.
 void FftPlan::forward(float* real, float* spectrum) const {
-  fftwf_execute_dft_r2c(forward_f32_, real, reinterpret_cast<fftwf_complex*>(spectrum));
+  f32_->forward(real, reinterpret_cast<std::complex<float>*>(spectrum));
 }
 void FftPlan::forward(double* real, double* spectrum) const {
-  fftw_execute_dft_r2c(forward_f64_, real, reinterpret_cast<fftw_complex*>(spectrum));
+  f64_->forward(real, reinterpret_cast<std::complex<double>*>(spectrum));
 }
 void FftPlan::inverse(float* spectrum, float* real) const {
-  fftwf_execute_dft_c2r(inverse_f32_, reinterpret_cast<fftwf_complex*>(spectrum), real);
+  f32_->inverse(reinterpret_cast<std::complex<float>*>(spectrum), real);
 }
 void FftPlan::inverse(double* spectrum, double* real) const {
-  fftw_execute_dft_c2r(inverse_f64_, reinterpret_cast<fftw_complex*>(spectrum), real);
+  f64_->inverse(reinterpret_cast<std::complex<double>*>(spectrum), real);
 }
 
 }  // namespace graphrun::signal

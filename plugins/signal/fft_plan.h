@@ -1,11 +1,10 @@
 // The FFT path's plan for one conv1d node: the overlap-save block layout chosen by a cost
-// model, and FFTW real-to-complex / complex-to-real plans of that size, made once in
-// prepare() (FFTW's planner is not thread-safe; executing a plan is).
+// model, and the real FFTs of that size (common/real_fft.h), made once in prepare().
 #pragma once
 
 #include "conv_geometry.h"
 
-#include <fftw3.h>
+#include "common/real_fft.h"
 
 #include <cstdint>
 #include <memory>
@@ -33,25 +32,17 @@ bool fft_spectra_fit(const ConvGeometry& g, const FftLayout& layout);
 double fft_cost(const ConvGeometry& g, const FftLayout& layout);
 double direct_cost(const ConvGeometry& g);
 
-/// Frees what fftw_malloc gave.
-struct FftwFree {
-  void operator()(void* p) const { fftw_free(p); }
-};
-/// A SIMD-aligned array from fftw_malloc: plans run on any such array.
-template <typename T> using FftBuffer = std::unique_ptr<T[], FftwFree>;
-template <typename T> FftBuffer<T> fft_buffer(int64_t n) {
-  return FftBuffer<T>(static_cast<T*>(fftw_malloc(static_cast<size_t>(n > 0 ? n : 1) * sizeof(T))));
-}
+using fft::FftBuffer;
 
-/// Forward and inverse real FFT plans of layout().size for one dtype. Spectra are
-/// interleaved (re, im) pairs, bins() of them; the inverse is unnormalized and overwrites
-/// its input, as FFTW's c2r does.
+/// An FFT-aligned array of n values (at least one).
+template <typename T> FftBuffer<T> fft_buffer(int64_t n) { return FftBuffer<T>(static_cast<size_t>(n > 0 ? n : 1)); }
+
+/// Forward and inverse real FFTs of layout().size for one dtype. Spectra are interleaved
+/// (re, im) pairs, bins() of them; the inverse is unnormalized and overwrites its input, as
+/// FFTW's c2r does.
 class FftPlan {
  public:
   FftPlan(const FftLayout& layout, gr_dtype dtype);
-  ~FftPlan();
-  FftPlan(const FftPlan&) = delete;
-  FftPlan& operator=(const FftPlan&) = delete;
 
   const FftLayout& layout() const { return layout_; }
   void forward(float* real, float* spectrum) const;
@@ -61,8 +52,8 @@ class FftPlan {
 
  private:
   FftLayout layout_;
-  fftwf_plan forward_f32_ = nullptr, inverse_f32_ = nullptr;
-  fftw_plan forward_f64_ = nullptr, inverse_f64_ = nullptr;
+  std::unique_ptr<fft::RealFft<float>> f32_;
+  std::unique_ptr<fft::RealFft<double>> f64_;
 };
 
 }  // namespace graphrun::signal

@@ -1,9 +1,9 @@
-#include "expr/did_you_mean.h"
+#include "text/did_you_mean.h"
 
 #include <algorithm>
 #include <vector>
 
-namespace graphrun::expr {
+namespace graphrun::text {
 
 int edit_distance(std::string_view a, std::string_view b) {
   const size_t n = a.size(), m = b.size();
@@ -24,14 +24,16 @@ int edit_distance(std::string_view a, std::string_view b) {
   return prev[m];
 }
 
-std::string closest_name(std::string_view name, std::span<const std::string_view> candidates) {
-  // Short names tolerate one edit, longer ones two: beyond that a suggestion is noise.
-  const int limit = name.size() <= 3 ? 1 : 2;
+namespace {
+
+template <typename Name> std::string closest(std::string_view name, std::span<const Name> candidates) {
+  // Beyond a third of the name (at least 1, at most 3) a suggestion is noise, not a typo.
+  const int limit = static_cast<int>(std::clamp<size_t>(name.size() / 3 + 1, 1, 3));
   std::string_view best;
   int best_distance = limit + 1;
   for (std::string_view c : candidates) {
     const int d = edit_distance(name, c);
-    if (d < best_distance && d < static_cast<int>(std::max(name.size(), c.size()))) {
+    if (d < best_distance) {
       best = c;
       best_distance = d;
     }
@@ -39,4 +41,19 @@ std::string closest_name(std::string_view name, std::span<const std::string_view
   return std::string(best);
 }
 
-}  // namespace graphrun::expr
+}  // namespace
+
+std::string closest_name(std::string_view name, std::span<const std::string_view> candidates) {
+  return closest(name, candidates);
+}
+
+std::string closest_name(std::string_view name, std::span<const std::string> candidates) {
+  return closest(name, candidates);
+}
+
+std::string did_you_mean(std::string_view name, std::span<const std::string> candidates) {
+  const std::string best = closest_name(name, candidates);
+  return best.empty() ? std::string() : " (did you mean '" + best + "'?)";
+}
+
+}  // namespace graphrun::text

@@ -1,6 +1,6 @@
-// The row-major OpenBLAS products the sequence ops use, by element type. Every call is
-// single-threaded (OpenBLAS's own threads would make results depend on their number); the
-// ops run independent calls in parallel instead.
+// The row-major OpenBLAS products of the built-in plugins, their one BLAS wrapper. Every call
+// runs single-threaded (OpenBLAS's own threads would make results depend on their number):
+// the ops run independent calls in parallel instead. Link graphrun_plugin_blas.
 #pragma once
 
 #include <cblas.h>
@@ -10,9 +10,13 @@
 #include <stdexcept>
 #include <string>
 
+// OpenBLAS's own call, declared here as well since a netlib cblas.h does not declare it.
 extern "C" void openblas_set_num_threads(int num_threads);
 
-namespace graphrun::sequence {
+namespace graphrun::blas {
+
+/// Makes every later BLAS call run on its calling thread alone.
+inline void use_calling_thread_only() { openblas_set_num_threads(1); }
 
 /// C (m, n) = op(A) · op(B) + beta · C, row-major, op(X) = Xᵀ when the flag says so.
 inline void gemm(bool a_t, bool b_t, int m, int n, int k, const float* a, int lda, const float* b,
@@ -26,7 +30,7 @@ inline void gemm(bool a_t, bool b_t, int m, int n, int k, const double* a, int l
               n, k, 1.0, a, lda, b, ldb, beta, c, ldc);
 }
 
-/// v as a BLAS int; a runtime error past 2^31 - 1.
+/// v as a BLAS int; a runtime error past 2^31 - 1 (BLAS takes 32-bit sizes).
 inline int blas_size(int64_t v) {
   if (v > INT_MAX)
     throw std::runtime_error("matrix dimension " + std::to_string(v) +
@@ -34,4 +38,4 @@ inline int blas_size(int64_t v) {
   return static_cast<int>(v);
 }
 
-}  // namespace graphrun::sequence
+}  // namespace graphrun::blas

@@ -1,6 +1,4 @@
-#include "real_fft.h"
-
-#include "common/fftw_threads.h"
+#include "common/real_fft.h"
 
 #include <fftw3.h>
 
@@ -10,10 +8,19 @@
 #include <stdexcept>
 #include <string>
 
-namespace graphrun::sequence {
+namespace graphrun::fft {
 namespace {
 
-using fftw::make_planners_thread_safe;
+// FFTW's planner is global to the process and not thread-safe by default; the plugins plan
+// from worker threads, so it is made to lock itself before the first plan (needs
+// fftw3_threads and fftw3f_threads linked).
+void make_planners_thread_safe() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    fftw_make_planner_thread_safe();
+    fftwf_make_planner_thread_safe();
+  });
+}
 
 /// The FFTW API of one precision.
 template <typename T> struct Fftw;
@@ -73,13 +80,17 @@ template <typename T> RealFft<T>::RealFft(int64_t size) : size_(size) {
   const int n = static_cast<int>(size);
   auto forward = Fftw<T>::forward(n, signal.data(), spectrum.data());
   auto inverse = Fftw<T>::inverse(n, spectrum.data(), signal.data());
-  if (!forward || !inverse)
+  if (!forward || !inverse) {
+    if (forward) Fftw<T>::destroy(forward);
+    if (inverse) Fftw<T>::destroy(inverse);
     throw std::runtime_error("FFTW could not plan a transform of size " + std::to_string(size));
+  }
   forward_plan_ = forward;
   inverse_plan_ = inverse;
 }
 
 template <typename T> RealFft<T>::~RealFft() {
+  // Destroying a plan goes through the planner's lock as well.
   Fftw<T>::destroy(static_cast<typename Fftw<T>::Plan>(forward_plan_));
   Fftw<T>::destroy(static_cast<typename Fftw<T>::Plan>(inverse_plan_));
 }
@@ -108,4 +119,4 @@ template class FftBuffer<std::complex<double>>;
 template class RealFft<float>;
 template class RealFft<double>;
 
-}  // namespace graphrun::sequence
+}  // namespace graphrun::fft
