@@ -147,7 +147,7 @@ class FileParser {
       }
     }
     for (const auto& [name, text] : overrides) {
-      auto it = std::find_if(g.params.begin(), g.params.end(), [&](auto& p) { return p.first == name; });
+      auto it = std::find_if(g.params.begin(), g.params.end(), [&wanted = name](auto& p) { return p.first == wanted; });
       if (it == g.params.end()) {
         sink_.error({path_, 0, 0}, "--set " + name + ": the graph has no param '" + name + "'" +
                                        did_you_mean(name, g.param_names()));
