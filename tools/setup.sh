@@ -7,6 +7,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev
   libopenblas-dev libsleef-dev libhwy-dev libfftw3-dev
   python3-numpy python3-scipy
+  clang libclang-rt-dev  # the fuzzing stage (tools/fuzz.sh): clang++ and its libFuzzer
 )
 # Regenerating reference data and running the peer benchmarks also needs PyTorch:
 # tools/setup.sh --reference

@@ -72,7 +72,7 @@ std::map<std::string, TensorData> read_inputs(const Graph& graph,
   std::map<std::string, TensorData> inputs;
   for (const auto& [name, path] : files) {
     auto it = std::find_if(graph.input_specs.begin(), graph.input_specs.end(),
-                           [&](const auto& kv) { return graph.nodes[kv.first].id == name; });
+                           [&, &wanted = name](const auto& kv) { return graph.nodes[kv.first].id == wanted; });
     if (it == graph.input_specs.end()) {
       std::vector<std::string> names;
       for (const auto& [n, s] : graph.input_specs) names.push_back(graph.nodes[n].id);
