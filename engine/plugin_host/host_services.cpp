@@ -69,7 +69,19 @@ gr_program* program_compile(int32_t num_formulas, const char* const* formulas, i
       return nullptr;
     }
   }
-  return new gr_program{expr::Program::compile(asts, vars)};
+  // No exception may leave this C function into the plugin's frames.
+  try {
+    return new gr_program{expr::Program::compile(asts, vars)};
+  } catch (const expr::ExprError& e) {  // e.g. a variable listed twice: the graph's doing
+    status->code = GR_USER_ERROR;
+    status->offset = -1;
+    std::snprintf(status->message, sizeof status->message, "%s", e.what());
+  } catch (const std::exception& e) {
+    status->code = GR_RUNTIME_ERROR;
+    status->offset = -1;
+    std::snprintf(status->message, sizeof status->message, "cannot compile the formulas: %s", e.what());
+  }
+  return nullptr;
 }
 
 void program_eval(const gr_program* program, int32_t dtype, int64_t n, const void* const* vars,

@@ -85,7 +85,7 @@ TEST(Outputs, FlagsThatCannotBeHonouredAreUsageErrors) {
     std::string wanted;
   };
   for (const Case& c :
-       {Case{{"run", escaping, "-o", dir.path() + "/out"}, "the output '../escape' is not a plain file name"},
+       {Case{{"run", escaping, "-o", dir.path() + "/out"}, "output name '../escape' must be a plain file name"},
         Case{{"run", g, "--format", "csv"}, "--format csv is the format of the files of -o DIR, and no -o was given"},
         Case{{"run", g, "--plot", dir.path() + "/p.png"}, "plots are SVG; name the file .svg"},
         Case{{"run", g, "--trace", dir.path() + "/x.svg", "--plot", dir.path() + "/./x.svg"}, "is also the --trace file"},

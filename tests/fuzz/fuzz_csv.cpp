@@ -2,6 +2,7 @@
 // FileError naming the file and line; a decoded array must hold exactly the elements its
 // shape says, and writing it as .csv (shortest round-trip numbers) and reading that again
 // must give the same values (NaN as NaN).
+#include "encoded.h"
 #include "finding.h"
 #include "io/tensor_formats.h"
 
@@ -36,7 +37,8 @@ template <typename T> void check_round_trip(std::string_view text) {
   const int64_t n = io::detail::checked_numel("fuzz.csv", a.shape);
   if (a.shape.empty() || a.shape.size() > 2 || values<T>(a).size() != static_cast<size_t>(n))
     fuzz::finding("decoded array does not match its shape", std::to_string(values<T>(a).size()) + " values");
-  const std::string again = io::detail::encode_csv(kDtype, a.shape, a.data());
+  const std::string again =
+      fuzz::encoded("again.csv", [&](io::OutputStream& out) { io::detail::write_csv(out, kDtype, a.shape, a.data()); });
   const io::HostArray b = io::detail::decode_csv("again.csv", again, kDtype);
   // A (1, n) or (n, 1) table reads back 1-D, as any one-row or one-column file does.
   if (b.shape != a.shape) fuzz::finding("shape changed through a write and read", again.substr(0, 200));

@@ -22,7 +22,7 @@ expected=(bin/graphrun
           "$libdir/cmake/graphrun/graphrun_plugin.lds"
           share/doc/graphrun/plugins.md)
 for family_dir in "$source_dir"/plugins/*/; do
-  [ -f "$family_dir/CMakeLists.txt" ] && expected+=("$libdir/graphrun/plugins/libgraphrun_$(basename "$family_dir").so")
+  grep -q graphrun_add_builtin_plugin "$family_dir/CMakeLists.txt" 2>/dev/null && expected+=("$libdir/graphrun/plugins/libgraphrun_$(basename "$family_dir").so")
 done
 for file in $(cd "$source_dir/templates/plugin" && find . -type f | sed 's|^\./||'); do
   expected+=("share/graphrun/plugin-template/$file")
