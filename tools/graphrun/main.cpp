@@ -2,7 +2,7 @@
 #include "driver/describe.h"
 #include "driver/report.h"
 #include "driver/session.h"
-#include "expr/did_you_mean.h"
+#include "text/did_you_mean.h"
 #include "io/output_files.h"
 #include "io/tensor_file.h"
 #include "plugin_host/registry.h"
@@ -245,7 +245,7 @@ bool missing_or_unknown_command(const CLI::App& app, int argc, char** argv) {
   }
   if (std::find(names.begin(), names.end(), argv[1]) != names.end()) return false;
   std::vector<std::string_view> candidates(names.begin(), names.end());
-  std::string best = expr::closest_name(argv[1], candidates);
+  std::string best = text::closest_name(argv[1], candidates);
   std::cerr << "graphrun: unknown command '" << argv[1] << "'" << (best.empty() ? "" : " (did you mean '" + best + "'?)")
             << "; the commands are " << all << " (graphrun --help)\n";
   return true;
