@@ -3,6 +3,8 @@
 // gemm call. OpenBLAS's own threading is not used: its results change with its thread count.
 #pragma once
 
+#include "common/openblas_threads.h"
+
 #include <graphrun/plugin.hpp>
 
 #include <cblas.h>
@@ -12,9 +14,6 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
-
-// OpenBLAS's own call, declared here as well since a netlib cblas.h does not declare it.
-extern "C" void openblas_set_num_threads(int num_threads);
 
 namespace graphrun::core {
 
@@ -91,7 +90,7 @@ void parallel_gemm(const plugin::Node& node, int64_t batch, int64_t m, int64_t n
   }
   check_blas_size(n);
   check_blas_size(k);
-  openblas_set_num_threads(1);  // each tile single-threaded; the tiles run in parallel
+  // Each tile is a single-threaded call (common/openblas_threads.h); the tiles run in parallel.
   const GemmTiling tiling = gemm_tiling(m, n, k);
   const int64_t row_tiles = (m + tiling.rows - 1) / tiling.rows;
   const int64_t col_tiles = (n + tiling.cols - 1) / tiling.cols;

@@ -3,14 +3,14 @@
 // ops run independent calls in parallel instead.
 #pragma once
 
+#include "common/openblas_threads.h"
+
 #include <cblas.h>
 
 #include <climits>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
-
-extern "C" void openblas_set_num_threads(int num_threads);
 
 namespace graphrun::sequence {
 

@@ -136,7 +136,6 @@ void run(const Node& node, std::span<plugin::OutTensor> outs) {
                           h0.valid() ? h0.data<T>() : nullptr,
                           node.attr_string("activation") == "relu"};
     if (p.batch == 0 || p.hidden == 0) return;  // both outputs are empty
-    openblas_set_num_threads(1);
     std::vector<T> steps(static_cast<size_t>(p.batch * p.length * p.hidden));
     project_inputs(node, p, steps.data());
     run_steps(node, p, steps.data());
