@@ -30,19 +30,16 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain,
     return;
   }
   const RunningStep* step = current_step();  // workers report crashes as the caller's node
-  const char handed_out = 0, handed_back = 0;  // TSan tokens: caller -> chunks -> caller
-  tsan_release(&handed_out);
-  tbb::parallel_for(
-      tbb::blocked_range<int64_t>(0, chunks, 1),
-      [&](const tbb::blocked_range<int64_t>& r) {
-        tsan_acquire(&handed_out);
-        RunningStepScope scope(step);
-        for (int64_t c = r.begin(); c != r.end(); ++c)
-          body(context, begin + c * grain, std::min(end, begin + (c + 1) * grain));
-        tsan_release(&handed_back);
-      },
-      tbb::simple_partitioner());
-  tsan_acquire(&handed_back);
+  auto run_chunks = [&](const tbb::blocked_range<int64_t>& r) {
+    tsan_take_over();  // TSan annotations: scheduler/tsan_annotations.h
+    RunningStepScope scope(step);
+    for (int64_t c = r.begin(); c != r.end(); ++c)
+      body(context, begin + c * grain, std::min(end, begin + (c + 1) * grain));
+    tsan_hand_off();
+  };
+  tsan_hand_off();
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, chunks, 1), run_chunks, tbb::simple_partitioner());
+  tsan_take_over();
 }
 
 }  // namespace

@@ -25,12 +25,6 @@ void host_parallel_for(int64_t begin, int64_t end, int64_t grain, const std::fun
                                const_cast<std::function<void(int64_t, int64_t)>*>(&body));
 }
 
-// TSan hand-off tokens (see tsan_annotations.h): the caller publishes the run's inputs on
-// run_token; each step publishes its outputs on its gr_node, which its successors and, at
-// the end, the caller acquire.
-const void* run_token(const RunState& run) { return &run.data; }
-const void* step_token(const RunState& run, int step) { return &run.nodes[static_cast<size_t>(step)]; }
-
 }  // namespace
 
 struct Executor::Arena {
@@ -71,14 +65,25 @@ std::unique_ptr<Executor::Slot> Executor::take_slot() const {
   if (sequential_) return slot;
   Slot* s = slot.get();
   const auto& steps = plan_->steps();
-  arena_->arena.execute([&] {  // the flow graph runs its tasks in the arena it was built in
+  // The flow graph runs its tasks in the arena it was built in. (TSan annotations around
+  // every oneTBB hand-off: tsan_annotations.h; the lambda exists before the hand-off.)
+  auto build = [&] {
+    tsan_take_over();
     s->flow = std::make_unique<tbb::flow::graph>();
     for (size_t k = 0; k < steps.size(); ++k)
       s->nodes.push_back(std::make_unique<tbb::flow::continue_node<tbb::flow::continue_msg>>(
-          *s->flow, [this, s, k](const tbb::flow::continue_msg&) { run_step(s->state, static_cast<int>(k)); }));
+          *s->flow, [this, s, k](const tbb::flow::continue_msg&) {
+            tsan_take_over();
+            run_step(s->state, static_cast<int>(k));
+            tsan_hand_off();
+          }));
     for (size_t k = 0; k < steps.size(); ++k)
       for (int t : steps[k].successors) tbb::flow::make_edge(*s->nodes[k], *s->nodes[t]);
-  });
+    tsan_hand_off();
+  };
+  tsan_hand_off();
+  arena_->arena.execute(build);
+  tsan_take_over();
   return slot;
 }
 
@@ -110,10 +115,6 @@ void record_failure(RunState& run, const PlannedStep& step, const std::string& w
 
 void Executor::run_step(RunState& run, int index) const {
   const PlannedStep& s = plan_->steps()[index];
-#ifdef GRAPHRUN_TSAN
-  tsan_acquire(run_token(run));
-  for (int p : s.predecessors) tsan_acquire(step_token(run, p));
-#endif
   if (run.failed.load(std::memory_order_relaxed)) return;
   const auto& buffers = plan_->buffers();
   const int64_t start = run.record_steps ? (Clock::now() - run.start).count() : 0;
@@ -153,7 +154,6 @@ void Executor::run_step(RunState& run, int index) const {
     run.records[index] = {index, start, end, thread < 0 ? 0 : thread, run.usage.live.load(std::memory_order_relaxed)};
   }
   if (run.progress) run.progress->step_done(index);
-  tsan_release(step_token(run, index));
 }
 
 RunResult Executor::run(const std::map<std::string, TensorData>& inputs, const RunObserver& observer) const {
@@ -182,19 +182,22 @@ RunResult Executor::run(const std::map<std::string, TensorData>& inputs, const R
   }
   if (observer.progress) observer.progress->start(static_cast<int>(steps.size()));
   run.start = Clock::now();
-  tsan_release(run_token(run));
-  arena_->arena.execute([&] {
+  auto execute = [&] {
+    tsan_take_over();
     if (sequential_) {
       for (size_t s = 0; s < steps.size() && !run.failed.load(std::memory_order_relaxed); ++s)
         run_step(run, static_cast<int>(s));
     } else {
+      tsan_hand_off();
       for (int s : plan_->sources()) slot.nodes[s]->try_put(tbb::flow::continue_msg());
       slot.flow->wait_for_all();
+      tsan_take_over();
     }
-  });
-#ifdef GRAPHRUN_TSAN
-  for (size_t s = 0; s < steps.size(); ++s) tsan_acquire(step_token(run, static_cast<int>(s)));
-#endif
+    tsan_hand_off();
+  };
+  tsan_hand_off();
+  arena_->arena.execute(execute);
+  tsan_take_over();
   RunResult result;
   result.peak_bytes = run.usage.peak.load(std::memory_order_relaxed);
   if (run.failed.load()) {

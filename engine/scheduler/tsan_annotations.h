@@ -1,9 +1,15 @@
-// Happens-before edges ThreadSanitizer cannot see by itself. oneTBB's scheduler is a prebuilt,
-// uninstrumented library: when a task hands data to another thread (a step to its
-// successors, a parallel_for chunk to its caller), the synchronization happens inside it,
-// invisible to TSan, which then reports the hand-off as a race. The engine marks each
-// hand-off with a release on the sending side and an acquire on the receiving side, on an
-// address both agree on. Outside a TSan build these compile to nothing.
+// Happens-before edges ThreadSanitizer cannot see by itself. oneTBB is a prebuilt,
+// uninstrumented library: when it hands a task to another thread (a run to a worker, a
+// step to its successors, a parallel_for chunk out and back), the synchronization happens
+// inside it, invisible to TSan, which would then report every hand-off as a race.
+//
+// So the engine marks each hand-off itself, on one address for all of them: whoever gives
+// work to oneTBB or finishes a task calls tsan_hand_off(); whoever starts a task, or resumes
+// after waiting for oneTBB, calls tsan_take_over() before reading anything the task was
+// given (even its lambda's captures). A task then sees what every task that finished before
+// it started wrote: coarser than oneTBB's real edges, but races between tasks that run at
+// the same time (two runs sharing state, two chunks writing the same bytes) are still
+// reported. Outside a TSan build these compile to nothing.
 #pragma once
 
 #if defined(__SANITIZE_THREAD__)
@@ -20,17 +26,21 @@
 
 namespace graphrun {
 
-/// What this thread wrote so far is visible to whoever later calls tsan_acquire(token).
-inline void tsan_release([[maybe_unused]] const void* token) {
 #ifdef GRAPHRUN_TSAN
-  __tsan_release(const_cast<void*>(token));
+inline char tsan_tbb_token;
+#endif
+
+/// What this thread wrote so far is visible to whoever calls tsan_take_over() later.
+inline void tsan_hand_off() {
+#ifdef GRAPHRUN_TSAN
+  __tsan_release(&tsan_tbb_token);
 #endif
 }
 
-/// Sees everything written before every earlier tsan_release(token).
-inline void tsan_acquire([[maybe_unused]] const void* token) {
+/// Sees what was written before every earlier tsan_hand_off().
+inline void tsan_take_over() {
 #ifdef GRAPHRUN_TSAN
-  __tsan_acquire(const_cast<void*>(token));
+  __tsan_acquire(&tsan_tbb_token);
 #endif
 }
 
