@@ -98,7 +98,7 @@ void ExecutionPlan::plan() {
   }
   for (const auto& [name, ref] : graph_.outputs) buffers_[add_buffer(ref)].pinned = true;
   for (size_t s = 0; s < steps_.size(); ++s) {
-    std::vector<int>& preds = steps_[s].predecessors;
+    std::vector<int> preds;
     for (const auto& in : graph_.nodes[steps_[s].node].inputs)
       if (step_of[in.node] >= 0) preds.push_back(step_of[in.node]);
     std::sort(preds.begin(), preds.end());

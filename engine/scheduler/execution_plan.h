@@ -46,7 +46,7 @@ struct PlannedStep {
   std::vector<int> out_buffers;
   std::vector<gr_tensor> out_headers;  // shape and dtype; a run sets the data
   size_t first_input = 0, first_output = 0;  // offsets into a run's flat tensor arrays
-  std::vector<int> predecessors, successors;
+  std::vector<int> successors;  // steps reading an output of this one (each once)
   std::shared_ptr<const expr::Program> program;  // elementwise and fused steps
   void* state = nullptr;                         // what the op's prepare returned
   RunningStep running;  // node, op and plugin names for crash reports (no progress target)
