@@ -42,3 +42,10 @@ if(GRAPHRUN_FUZZ)
     -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
   target_link_options(graphrun_flags INTERFACE -fsanitize=address,undefined)
 endif()
+if(GRAPHRUN_TSAN)
+  # oneTBB is not instrumented: engine/scheduler/tsan_annotations.h marks its hand-offs, and
+  # tools/tsan.supp silences what remains inside its headers.
+  target_compile_options(graphrun_flags INTERFACE -fsanitize=thread -fno-omit-frame-pointer
+    $<$<COMPILE_LANGUAGE:CXX>:-Wno-maybe-uninitialized -Wno-tsan>)
+  target_link_options(graphrun_flags INTERFACE -fsanitize=thread)
+endif()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs dependencies (idempotent), then builds and runs every test
-# twice: a Release build with warnings as errors, and an ASan+UBSan build; then fuzzes each
-# libFuzzer harness for a bounded time (tools/fuzz.sh, GRAPHRUN_FUZZ_SECONDS each).
+# twice: a Release build with warnings as errors, and an ASan+UBSan build; then the
+# scheduler's tests (concurrent runs of one plan) a third time, under ThreadSanitizer; then
+# fuzzes each libFuzzer harness for a bounded time (tools/fuzz.sh, GRAPHRUN_FUZZ_SECONDS each).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$root/tools/setup.sh"
@@ -16,12 +17,16 @@ run_suite() {  # name, extra cmake arguments...
   ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 600
 }
 
-mkdir -p "$root/build-test-release" "$root/build-test-sanitize"
+mkdir -p "$root/build-test-release" "$root/build-test-sanitize" "$root/build-test-tsan"
 echo "== Release build, warnings as errors"
 run_suite release -DCMAKE_BUILD_TYPE=Release
 echo "== ASan + UBSan build"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:suppressions=$root/tools/ubsan.supp}
 run_suite sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGRAPHRUN_SANITIZE=ON
+echo "== TSan build (scheduler tests)"
+# history_size=7: the previous access of a race keeps its stack, which tools/tsan.supp matches.
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:history_size=7:suppressions=$root/tools/tsan.supp}
+run_suite tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGRAPHRUN_TSAN=ON
 echo "== Fuzzing: clang + libFuzzer, ${GRAPHRUN_FUZZ_SECONDS:-60} s per harness"
 bash "$root/tools/fuzz.sh"

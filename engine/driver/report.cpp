@@ -55,10 +55,10 @@ std::string format_output(const std::string& name, const TensorData& t) {
   return head + " min " + fmt_v(lo) + " max " + fmt_v(hi) + " mean " + fmt_v(sum / static_cast<double>(n));
 }
 
-void print_profile(std::ostream& os, const Executor& executor) {
+void print_profile(std::ostream& os, const Executor& executor, const RunResult& run) {
   const auto& steps = executor.steps();
   std::vector<int64_t> ns(steps.size(), 0);
-  for (const auto& r : executor.records()) ns[r.step] += r.end_ns - r.start_ns;
+  for (const auto& r : run.records) ns[r.step] += r.end_ns - r.start_ns;
   size_t width = 4;
   for (const auto& s : steps) width = std::max(width, s.label.size());
   os << fmt::format("{:<{}}  {:<16} {:<6} {:>12} {:>14} {:>10}\n", "node", width, "op", "device", "time ms",
@@ -72,8 +72,8 @@ void print_profile(std::ostream& os, const Executor& executor) {
     total += ns[i];
   }
   os << fmt::format("total {:.3f} ms over {} steps on {} threads; peak memory {} bytes ({:.1f} MiB)\n",
-                    static_cast<double>(total) / 1e6, steps.size(), executor.threads(), executor.peak_bytes(),
-                    static_cast<double>(executor.peak_bytes()) / (1024.0 * 1024.0));
+                    static_cast<double>(total) / 1e6, steps.size(), executor.threads(), run.peak_bytes,
+                    static_cast<double>(run.peak_bytes) / (1024.0 * 1024.0));
 }
 
 std::string json_escape(const std::string& s) {
@@ -92,11 +92,11 @@ std::string json_escape(const std::string& s) {
   return out;
 }
 
-std::string trace_json(const Executor& executor) {
+std::string trace_json(const Executor& executor, const RunResult& run) {
   std::string json = "{\"traceEvents\": [\n";
   const auto& steps = executor.steps();
   bool first = true;
-  for (const auto& r : executor.records()) {
+  for (const auto& r : run.records) {
     json += fmt::format("{}  {{\"name\": \"{}\", \"cat\": \"{}\", \"ph\": \"X\", \"ts\": {:.3f}, \"dur\": {:.3f}, "
                         "\"pid\": 1, \"tid\": {}, \"args\": {{\"bytes\": {}}}}}",
                         first ? "" : ",\n", json_escape(steps[r.step].label), json_escape(steps[r.step].op),
@@ -104,6 +104,11 @@ std::string trace_json(const Executor& executor) {
                         r.thread, steps[r.step].bytes_moved);
     first = false;
   }
+  // Memory held once each step was done: a counter track under the steps.
+  for (const auto& r : run.records)
+    json += fmt::format(",\n  {{\"name\": \"tensor memory\", \"ph\": \"C\", \"ts\": {:.3f}, \"pid\": 1, "
+                        "\"args\": {{\"bytes\": {}}}}}",
+                        static_cast<double>(r.end_ns) / 1e3, r.live_bytes);
   json += "\n], \"displayTimeUnit\": \"ms\"}\n";
   return json;
 }

@@ -16,11 +16,13 @@ namespace graphrun {
 /// "min … max … mean …".
 std::string format_output(const std::string& name, const TensorData& t);
 
-/// Per-step table: node, op, device, time, bytes moved, GB/s; then peak memory.
-void print_profile(std::ostream& os, const Executor& executor);
+/// Per-step table of `run` (recorded with observer.record_steps): node, op, device, time,
+/// bytes moved, GB/s; then the run's peak memory.
+void print_profile(std::ostream& os, const Executor& executor, const RunResult& run);
 
-/// The last run's step records as Chrome trace-event JSON (opens in Perfetto).
-std::string trace_json(const Executor& executor);
+/// `run`'s step records as Chrome trace-event JSON (opens in Perfetto), with the tensor
+/// memory the run held as a counter track.
+std::string trace_json(const Executor& executor, const RunResult& run);
 
 /// Each output (flattened; at most 4096 points each) as one line of an SVG chart.
 std::string plot_svg(const std::vector<std::string>& names, const std::vector<TensorData>& outputs);

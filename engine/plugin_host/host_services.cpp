@@ -5,12 +5,14 @@
 #include "plugin_host/program_handle.h"
 #include "plugin_host/registry.h"
 #include "plugin_host/running_step.h"
+#include "scheduler/tsan_annotations.h"
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/partitioner.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <string>
 #include <map>
@@ -28,14 +30,16 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain,
     return;
   }
   const RunningStep* step = current_step();  // workers report crashes as the caller's node
-  tbb::parallel_for(
-      tbb::blocked_range<int64_t>(0, chunks, 1),
-      [&](const tbb::blocked_range<int64_t>& r) {
-        RunningStepScope scope(step);
-        for (int64_t c = r.begin(); c != r.end(); ++c)
-          body(context, begin + c * grain, std::min(end, begin + (c + 1) * grain));
-      },
-      tbb::simple_partitioner());
+  auto run_chunks = [&](const tbb::blocked_range<int64_t>& r) {
+    tsan_take_over();  // TSan annotations: scheduler/tsan_annotations.h
+    RunningStepScope scope(step);
+    for (int64_t c = r.begin(); c != r.end(); ++c)
+      body(context, begin + c * grain, std::min(end, begin + (c + 1) * grain));
+    tsan_hand_off();
+  };
+  tsan_hand_off();
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, chunks, 1), run_chunks, tbb::simple_partitioner());
+  tsan_take_over();
 }
 
 }  // namespace
@@ -124,9 +128,12 @@ int declare_output(gr_outputs* outputs, const char* name, const gr_tensor* tenso
   return GR_OK;
 }
 
+// Goes to the run of the step this thread runs (the executor's workers and the chunks of
+// its parallel_for know it); from any other thread it is dropped. NaN is dropped too.
 void report_progress(const gr_node*, double fraction) {
   const RunningStep* step = current_step();
-  if (step && step->progress) step->progress(step->progress_context, step->step, std::clamp(fraction, 0.0, 1.0));
+  if (step && step->progress && !std::isnan(fraction))
+    step->progress(step->progress_context, step->step, std::clamp(fraction, 0.0, 1.0));
 }
 
 }  // namespace

@@ -6,7 +6,9 @@
 
 namespace graphrun {
 
-/// A kernel call in flight. The strings outlive the call (they belong to the plan).
+/// A kernel call in flight. Each run has its own records (the progress target is that
+/// run's); the strings belong to the plan and outlive every run, so a signal handler may
+/// read them at any time.
 struct RunningStep {
   const char* node = "";
   const char* op = "";

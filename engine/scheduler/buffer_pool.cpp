@@ -21,6 +21,17 @@ constexpr size_t kHugePage = size_t{2} << 20;
 size_t& size_of(void* block) { return *reinterpret_cast<size_t*>(static_cast<char*>(block) - kHeader); }
 size_t& offset_of(void* block) { return *reinterpret_cast<size_t*>(static_cast<char*>(block) - kHeader / 2); }
 void free_block(void* block) { std::free(static_cast<char*>(block) - offset_of(block)); }
+
+// Only ever called under the pool's lock: plain loads and stores suffice.
+void add_usage(PoolUsage* usage, size_t size) {
+  if (!usage) return;
+  const uint64_t live = usage->live.load(std::memory_order_relaxed) + size;
+  usage->live.store(live, std::memory_order_relaxed);
+  if (live > usage->peak.load(std::memory_order_relaxed)) usage->peak.store(live, std::memory_order_relaxed);
+}
+void remove_usage(PoolUsage* usage, size_t size) {
+  if (usage) usage->live.store(usage->live.load(std::memory_order_relaxed) - size, std::memory_order_relaxed);
+}
 }  // namespace
 
 OutOfMemory::OutOfMemory(size_t bytes)
@@ -28,9 +39,11 @@ OutOfMemory::OutOfMemory(size_t bytes)
       message_("out of memory: cannot allocate " + human_bytes(bytes) + " (" + std::to_string(bytes) +
                " bytes) for a tensor") {}
 
+size_t BufferPool::block_bytes(size_t bytes) { return rounded(bytes); }
+
 BufferPool::~BufferPool() { trim(); }
 
-void* BufferPool::allocate(size_t bytes) {
+void* BufferPool::allocate(size_t bytes, PoolUsage* usage) {
   // Beyond this, rounding and the header would overflow size_t; no system has that much.
   if (bytes > (size_t{1} << 62)) throw OutOfMemory(bytes);
   const size_t size = rounded(bytes);
@@ -38,6 +51,7 @@ void* BufferPool::allocate(size_t bytes) {
     std::lock_guard lock(mutex_);
     in_use_ += size;
     peak_ = std::max(peak_, in_use_);
+    add_usage(usage, size);
     if (auto it = free_.find(size); it != free_.end() && !it->second.empty()) {
       void* block = it->second.back();
       it->second.pop_back();
@@ -56,6 +70,7 @@ void* BufferPool::allocate(size_t bytes) {
   if (!raw) {
     std::lock_guard lock(mutex_);
     in_use_ -= size;
+    remove_usage(usage, size);
     throw OutOfMemory(bytes);
   }
   // The header sits just before the block; a huge block keeps its data page-aligned by
@@ -66,11 +81,12 @@ void* BufferPool::allocate(size_t bytes) {
   return block;
 }
 
-void BufferPool::release(void* block) {
+void BufferPool::release(void* block, PoolUsage* usage) {
   if (!block) return;
   const size_t size = size_of(block);
   std::lock_guard lock(mutex_);
   in_use_ -= size;
+  remove_usage(usage, size);
   if (cached_ + size > kMaxCachedBytes) {
     free_block(block);
     return;

@@ -1,7 +1,10 @@
 // Tensor memory: 64-byte aligned blocks, recycled by size across nodes and runs (so a
-// repeated run does not fault its pages in again), with current and peak use tracked.
+// repeated run does not fault its pages in again), with current and peak use tracked for
+// the whole pool and for each client (a run) that asks. Thread-safe: every call may come
+// from any thread; concurrent runs share one pool.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -25,18 +28,29 @@ class OutOfMemory : public std::bad_alloc {
   std::string message_;
 };
 
+/// The bytes one client of a pool (a run) holds now and at most. The pool updates it under
+/// its lock, so clients pay no extra atomic operations; anyone may read it at any time.
+/// A usage goes with one pool only.
+struct PoolUsage {
+  std::atomic<uint64_t> live{0};
+  std::atomic<uint64_t> peak{0};
+};
+
 class BufferPool {
  public:
+  /// The bytes a block for `bytes` takes (what in_use() and PoolUsage count).
+  static size_t block_bytes(size_t bytes);
+
   BufferPool() = default;
   BufferPool(const BufferPool&) = delete;
   BufferPool& operator=(const BufferPool&) = delete;
   ~BufferPool();
 
-  /// A block of at least `bytes` (never null; 0 bytes gives a valid unique block).
-  /// OutOfMemory when the system refuses it.
-  void* allocate(size_t bytes);
-  /// Returns a block from allocate() for reuse.
-  void release(void* block);
+  /// A block of at least `bytes` (never null; 0 bytes gives a valid unique block), counted
+  /// in `usage` too when given. OutOfMemory when the system refuses it.
+  void* allocate(size_t bytes, PoolUsage* usage = nullptr);
+  /// Returns a block from allocate() for reuse; `usage` as given to allocate().
+  void release(void* block, PoolUsage* usage = nullptr);
   /// Bytes handed out and not yet released.
   uint64_t in_use() const;
   /// Highest in_use() since construction or reset_peak().

@@ -1,16 +1,24 @@
-// The execution plan and the oneTBB executor. The plan is built once (steps in topological
-// order, buffers with their consumer counts, per-node state); a run allocates each buffer
-// when its producer starts and frees it after its last consumer. Independent branches run
-// concurrently through a tbb::flow::graph; large ops run in parallel inside.
+// The oneTBB executor. An ExecutionPlan is built once from the graph and never changes; each
+// run has its own RunState (its buffers, counters, gr_node views, records), so one Executor
+// may run from many threads at once, with different inputs, each run giving what it would
+// alone. A run allocates each buffer when its producer starts and frees it after its last
+// consumer; independent branches run concurrently through a tbb::flow::graph, and large ops
+// run in parallel inside. Every run shares the executor's arena (its thread count) and its
+// buffer pool.
+//
+// Plugins, note: kernels of different nodes, and of the same node in different runs, run
+// concurrently. A kernel may read its node's prepared state but must not change it.
 #pragma once
 
 #include "ir/graph.h"
 #include "scheduler/buffer_pool.h"
+#include "scheduler/execution_plan.h"
+#include "scheduler/run_progress.h"
+#include "scheduler/run_state.h"
 
-#include <chrono>
-#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -23,51 +31,63 @@ struct TensorData {
   std::shared_ptr<void> data;  // owner of the bytes
 };
 
-/// Time and traffic of one step in one run (for --profile and --trace).
-struct StepRecord {
-  int step = -1;
-  int64_t start_ns = 0, end_ns = 0;  // since the run started
-  int thread = 0;
+/// How a run is observed. Both are per run: concurrent runs observe themselves apart.
+struct RunObserver {
+  /// Keep each step's time, worker and memory in RunResult::records.
+  bool record_steps = false;
+  /// Updated by the run's workers as steps finish and kernels report progress; read it from
+  /// any thread (a display polls it from its own). Must outlive the run.
+  RunProgress* progress = nullptr;
 };
 
-/// How a run is observed.
-struct RunObserver {
-  bool record_steps = false;
-  /// Called after each step finishes (from worker threads): done, total.
-  std::function<void(int, int)> on_progress;
+/// What one run gives.
+struct RunResult {
+  std::vector<TensorData> outputs;  // the graph outputs, in order
+  /// Steps that ran, by step index (empty unless observer.record_steps).
+  std::vector<StepRecord> records;
+  /// Peak bytes of tensor memory this run held (inputs excluded; other runs not counted).
+  uint64_t peak_bytes = 0;
 };
 
 class Executor {
  public:
-  /// Plans `graph` (shapes inferred, passes run). threads <= 0: all cores.
+  using StepInfo = graphrun::StepInfo;
+
+  /// Plans `graph` (shapes inferred, passes run), which must outlive the executor.
+  /// threads <= 0: all cores.
   Executor(const Graph& graph, int threads);
   ~Executor();
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
 
-  /// Runs once; `inputs` by graph-input name. Returns the graph outputs in order.
-  /// Throws RunError naming the node on a kernel failure.
-  std::vector<TensorData> run(const std::map<std::string, TensorData>& inputs, const RunObserver& observer = {});
+  /// Runs once; `inputs` by graph-input name. Safe to call from several threads at once.
+  /// Throws RunError naming the node on a kernel failure (the run's buffers are released).
+  RunResult run(const std::map<std::string, TensorData>& inputs, const RunObserver& observer = {}) const;
 
-  /// What the last run recorded (when observer.record_steps).
-  const std::vector<StepRecord>& records() const { return records_; }
-  /// For each step: node index, label, bytes read + written.
-  struct StepInfo {
-    int node;
-    std::string label;  // node id, or the fused group's id
-    std::string op;
-    uint64_t bytes_moved;
-  };
-  const std::vector<StepInfo>& steps() const;
-  /// Peak bytes of tensor memory held during the last run (inputs excluded).
-  uint64_t peak_bytes() const { return peak_bytes_; }
+  /// For each step: node index, label, op, bytes read + written.
+  const std::vector<StepInfo>& steps() const { return plan_->infos(); }
+  const ExecutionPlan& plan() const { return *plan_; }
+  /// The pool every run allocates from (in_use() counts every run's buffers and the outputs
+  /// callers still hold).
+  const BufferPool& pool() const { return *pool_; }
   int threads() const;
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-  std::vector<StepRecord> records_;
-  uint64_t peak_bytes_ = 0;
+  struct Arena;
+  struct Slot;
+  std::unique_ptr<Slot> take_slot() const;
+  void give_back(std::unique_ptr<Slot> slot) const;
+  void run_step(RunState& run, int index) const;
+  void release_buffer(RunState& run, int buffer) const;
+
+  std::unique_ptr<ExecutionPlan> plan_;
+  std::shared_ptr<BufferPool> pool_ = std::make_shared<BufferPool>();
+  std::unique_ptr<Arena> arena_;
+  bool sequential_ = false;  // steps run in plan order on the caller's thread
+  // Run states (with their flow graphs) no run is using, kept for the next runs: building
+  // them is not free, and a plan is run many times. Only this list is shared, under a lock.
+  mutable std::mutex idle_mutex_;
+  mutable std::vector<std::unique_ptr<Slot>> idle_;
 };
 
 }  // namespace graphrun

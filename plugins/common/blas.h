@@ -3,6 +3,8 @@
 // the ops run independent calls in parallel instead. Link graphrun_plugin_blas.
 #pragma once
 
+#include "common/openblas_threads.h"
+
 #include <cblas.h>
 
 #include <climits>
@@ -10,13 +12,7 @@
 #include <stdexcept>
 #include <string>
 
-// OpenBLAS's own call, declared here as well since a netlib cblas.h does not declare it.
-extern "C" void openblas_set_num_threads(int num_threads);
-
 namespace graphrun::blas {
-
-/// Makes every later BLAS call run on its calling thread alone.
-inline void use_calling_thread_only() { openblas_set_num_threads(1); }
 
 /// C (m, n) = op(A) · op(B) + beta · C, row-major, op(X) = Xᵀ when the flag says so.
 inline void gemm(bool a_t, bool b_t, int m, int n, int k, const float* a, int lda, const float* b,

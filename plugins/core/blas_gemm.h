@@ -67,7 +67,7 @@ void parallel_gemm(const plugin::Node& node, int64_t batch, int64_t m, int64_t n
   // Sizes checked before any tile runs (tile rows stay below 2^29).
   blas::blas_size(n);
   blas::blas_size(k);
-  blas::use_calling_thread_only();  // each tile single-threaded; the tiles run in parallel
+  // Each tile is a single-threaded call (common/openblas_threads.h); the tiles run in parallel.
   const GemmTiling tiling = gemm_tiling(m, n, k);
   const int64_t row_tiles = (m + tiling.rows - 1) / tiling.rows;
   const int64_t col_tiles = (n + tiling.cols - 1) / tiling.cols;

@@ -131,7 +131,6 @@ void run_rnn(const Node& node, std::span<plugin::OutTensor> outs) {
                           h0.valid() ? h0.data<T>() : nullptr,
                           node.attr_string("activation") == "relu"};
     if (p.batch == 0 || p.hidden == 0) return;  // both outputs are empty
-    blas::use_calling_thread_only();
     std::vector<T> steps(static_cast<size_t>(p.batch * p.length * p.hidden));
     project_inputs(node, p, steps.data());
     run_steps(node, p, steps.data());

@@ -17,9 +17,12 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <iostream>
 #include <limits>
+#include <mutex>
+#include <thread>
 
 namespace {
 
@@ -134,7 +137,7 @@ void check_memory(const Graph& graph, const std::map<std::string, TensorData>& i
 // temporary files first, then renamed together. Lists them on stderr unless --quiet.
 void write_output_files(const RunArgs& a, const std::vector<std::string>& tensor_files, const Graph& graph,
                         const std::vector<std::string>& names, const std::vector<TensorData>& outputs,
-                        const Executor& executor) {
+                        const Executor& executor, const RunResult& run) {
   io::OutputFiles files;
   try {
     if (!a.out_dir.empty()) {
@@ -142,7 +145,7 @@ void write_output_files(const RunArgs& a, const std::vector<std::string>& tensor
       for (size_t k = 0; k < outputs.size(); ++k)
         io::write_tensor(files, tensor_files[k], graph.dtype, outputs[k].shape, outputs[k].data.get());
     }
-    if (!a.trace.empty()) files.write(a.trace, trace_json(executor));
+    if (!a.trace.empty()) files.write(a.trace, trace_json(executor, run));
     if (!a.plot.empty()) files.write(a.plot, plot_svg(names, outputs));
     files.commit();
   } catch (const io::FileError& e) {
@@ -152,26 +155,61 @@ void write_output_files(const RunArgs& a, const std::vector<std::string>& tensor
     for (const auto& path : files.paths()) std::cerr << "wrote " << path << "\n";
 }
 
-// A progress bar on stderr for runs longer than a second, when stderr is a terminal.
+// A progress bar on stderr for runs longer than a second, when stderr is a terminal. The
+// executor's workers only update the RunProgress (atomics); this bar's own thread reads it
+// every 100 ms and is the only one that draws. It is gone (line cleared, thread joined)
+// once the object is, before anything else is printed.
 class ProgressBar {
  public:
-  explicit ProgressBar(bool enabled) : enabled_(enabled && ::isatty(2)), start_(std::chrono::steady_clock::now()) {}
+  ProgressBar(bool enabled, const std::vector<StepInfo>& steps) : steps_(steps) {
+    if (enabled && ::isatty(2)) thread_ = std::thread([this] { draw_until_stopped(); });
+  }
   ~ProgressBar() {
-    if (drawn_) std::cerr << "\r\033[K" << std::flush;
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
   }
-  void update(int done, int total) {
-    if (!enabled_) return;
-    auto now = std::chrono::steady_clock::now();
-    if (now - start_ < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(100)) return;
-    last_ = now;
-    drawn_ = true;
-    int filled = total ? 30 * done / total : 30;
-    std::cerr << fmt::format("\r[{:<30}] {}/{} nodes", std::string(static_cast<size_t>(filled), '#'), done, total) << std::flush;
-  }
+  ProgressBar(const ProgressBar&) = delete;
+  ProgressBar& operator=(const ProgressBar&) = delete;
+
+  /// What a run should update, or null when no bar is shown.
+  RunProgress* progress() { return thread_.joinable() ? &progress_ : nullptr; }
 
  private:
-  bool enabled_, drawn_ = false;
-  std::chrono::steady_clock::time_point start_, last_;
+  void draw_until_stopped() {
+    std::unique_lock lock(mutex_);
+    bool drawn = false;
+    if (!wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
+      do {
+        draw(progress_.snapshot());
+        drawn = true;
+      } while (!wake_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stop_; }));
+    }
+    if (drawn) std::cerr << "\r\033[K" << std::flush;
+  }
+
+  // "[#####        ] 12/40 nodes, ode 37%": finished steps, plus the fraction a running
+  // step reported.
+  void draw(const RunProgress::Snapshot& s) const {
+    const double done = s.done + (s.step >= 0 ? s.fraction : 0.0);
+    const int filled = s.total ? static_cast<int>(30 * done / s.total) : 0;
+    std::string line = fmt::format("\r[{:<30}] {}/{} nodes", std::string(static_cast<size_t>(std::clamp(filled, 0, 30)), '#'),
+                                   s.done, s.total);
+    if (s.step >= 0 && static_cast<size_t>(s.step) < steps_.size())
+      line += fmt::format(", {} {:.0f}%", steps_[s.step].label, 100 * s.fraction);
+    std::cerr << line << "\033[K" << std::flush;
+  }
+
+  const std::vector<StepInfo>& steps_;
+  RunProgress progress_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
 };
 
 std::string device_choice(const std::string& device) {
@@ -198,18 +236,23 @@ int run_command(const RunArgs& a) {
   run_passes(graph, inputs, !a.no_fuse);
   check_memory(graph, inputs, a);
   Executor executor(graph, a.threads);
-  ProgressBar progress(!a.quiet);
   RunObserver observer;
   observer.record_steps = a.profile || !a.trace.empty();
-  observer.on_progress = [&](int done, int total) { progress.update(done, total); };
-  std::vector<TensorData> outputs = executor.run(inputs, a.repeat > 0 ? RunObserver{} : observer);
-  if (a.repeat > 0) {
-    std::vector<double> ms;
+  RunResult observed;  // the run --profile and --trace show: the only one, or the last repeat
+  std::vector<double> ms;
+  {
+    ProgressBar progress(!a.quiet, executor.steps());
+    observer.progress = progress.progress();
+    observed = executor.run(inputs, a.repeat > 0 ? RunObserver{} : observer);
     for (int r = 0; r < a.repeat; ++r) {
       auto t0 = std::chrono::steady_clock::now();
-      outputs = executor.run(inputs, r + 1 == a.repeat ? observer : RunObserver{});
+      RunResult result = executor.run(inputs, r + 1 == a.repeat ? observer : RunObserver{});
       ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      if (r + 1 == a.repeat) observed = std::move(result);
     }
+  }
+  std::vector<TensorData>& outputs = observed.outputs;
+  if (a.repeat > 0) {
     std::vector<double> sorted = ms;
     std::sort(sorted.begin(), sorted.end());
     size_t n = sorted.size();
@@ -218,9 +261,9 @@ int run_command(const RunArgs& a) {
   }
   if (a.out_dir.empty() && !a.quiet)
     for (size_t k = 0; k < outputs.size(); ++k) std::cout << format_output(names[k], outputs[k]) << "\n";
-  if (a.profile) print_profile(std::cerr, executor);
+  if (a.profile) print_profile(std::cerr, executor, observed);
   if (!a.out_dir.empty() || !a.trace.empty() || !a.plot.empty())
-    write_output_files(a, tensor_files, graph, names, outputs, executor);
+    write_output_files(a, tensor_files, graph, names, outputs, executor, observed);
   return kOk;
 }
 
