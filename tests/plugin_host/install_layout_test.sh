@@ -14,8 +14,7 @@ libdir=$(dirname "$(find . -name libgraphrun_testing.so)")
 libdir=${libdir#./}
 [ -n "$libdir" ] || fail "no libgraphrun_testing.so installed"
 
-expected=(bin/graphrun
-          include/graphrun/plugin_api.h include/graphrun/plugin.hpp include/graphrun/testing.hpp
+expected=(bin/graphrun include/graphrun/testing.hpp
           "$libdir/libgraphrun_testing.so"
           "$libdir/cmake/graphrun/graphrunConfig.cmake" "$libdir/cmake/graphrun/graphrunConfigVersion.cmake"
           "$libdir/cmake/graphrun/graphrunTargets.cmake" "$libdir/cmake/graphrun/GraphrunPluginPackage.cmake"
@@ -24,6 +23,8 @@ expected=(bin/graphrun
 for family_dir in "$source_dir"/plugins/*/; do
   grep -q graphrun_add_builtin_plugin "$family_dir/CMakeLists.txt" 2>/dev/null && expected+=("$libdir/graphrun/plugins/libgraphrun_$(basename "$family_dir").so")
 done
+# Every public header (the C API, the C++ layer, the numerics layer), and the testing header.
+for file in $(cd "$source_dir/engine/include" && find graphrun -type f); do expected+=("include/$file"); done
 for file in $(cd "$source_dir/templates/plugin" && find . -type f | sed 's|^\./||'); do
   expected+=("share/graphrun/plugin-template/$file")
 done
