@@ -17,16 +17,22 @@ namespace {
 
 using namespace graphrun;
 
-template <typename T> const std::vector<T>& values(const io::HostArray& a) {
-  if constexpr (sizeof(T) == 8) return a.f64; else return a.f32;
+template <typename T>
+const std::vector<T>& values(const io::HostArray& a) {
+  if constexpr (sizeof(T) == 8)
+    return a.f64;
+  else
+    return a.f32;
 }
 
-template <typename T> bool same_bits(T a, T b) {
+template <typename T>
+bool same_bits(T a, T b) {
   if (std::isnan(a) && std::isnan(b)) return true;  // CSV writes every NaN as "nan"
   return std::memcmp(&a, &b, sizeof(T)) == 0;
 }
 
-template <typename T> void check_round_trip(std::string_view text) {
+template <typename T>
+void check_round_trip(std::string_view text) {
   constexpr gr_dtype kDtype = sizeof(T) == 8 ? GR_F64 : GR_F32;
   io::HostArray a;
   try {

@@ -40,13 +40,14 @@ const std::map<std::string, double>& params() {
 /// Values where the functions have edges: zeros, signs, overflow, denormals, inf, nan.
 double special_value(int64_t i) {
   constexpr double kInf = std::numeric_limits<double>::infinity();
-  static const double values[] = {0.0,   -0.0,   1.0,   -1.0,  0.5,   2.0,    -2.5,  3.0,
-                                  20.0,  -20.0,  21.0,  88.0,  -88.0, 710.0,  -745.0, 1e-310,
-                                  1e-40, 1e300,  -1e300, kInf, -kInf, std::nan(""), 1e-8, 0.1};
+  static const double values[] = {0.0,   -0.0,  1.0,    -1.0, 0.5,   2.0,          -2.5,   3.0,
+                                  20.0,  -20.0, 21.0,   88.0, -88.0, 710.0,        -745.0, 1e-310,
+                                  1e-40, 1e300, -1e300, kInf, -kInf, std::nan(""), 1e-8,   0.1};
   return values[static_cast<size_t>(i) % std::size(values)];
 }
 
-template <typename T> bool same_bits(T a, T b) {
+template <typename T>
+bool same_bits(T a, T b) {
   if (std::isnan(a) && std::isnan(b)) return true;  // payloads and signs of NaN are free
   return std::memcmp(&a, &b, sizeof(T)) == 0;
 }
@@ -88,7 +89,8 @@ void check_programs(const Program& together, const std::vector<std::shared_ptr<c
 }
 
 /// eval_tensors with numpy broadcasting: variables take shapes (3,1), (5,) and () in turn.
-template <typename T> void eval_broadcast(const Program& program, size_t num_vars) {
+template <typename T>
+void eval_broadcast(const Program& program, size_t num_vars) {
   constexpr gr_dtype kDtype = sizeof(T) == 8 ? GR_F64 : GR_F32;
   const std::vector<int64_t> kShapes[] = {{3, 1}, {5}, {}};
   std::vector<std::vector<T>> data(num_vars);
@@ -100,7 +102,8 @@ template <typename T> void eval_broadcast(const Program& program, size_t num_var
     int64_t n = 1;
     for (int64_t d : shape) n *= d;
     data[v].resize(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) data[v][static_cast<size_t>(i)] = static_cast<T>(special_value(i + static_cast<int64_t>(v)));
+    for (int64_t i = 0; i < n; ++i)
+      data[v][static_cast<size_t>(i)] = static_cast<T>(special_value(i + static_cast<int64_t>(v)));
     gr_tensor& t = inputs[v];
     t.data = data[v].data();
     t.dtype = kDtype;
@@ -109,7 +112,8 @@ template <typename T> void eval_broadcast(const Program& program, size_t num_var
   }
   int64_t n = 1;
   for (int64_t d : common) n *= d;
-  std::vector<std::vector<T>> outs(static_cast<size_t>(program.num_outputs()), std::vector<T>(static_cast<size_t>(n)));
+  std::vector<std::vector<T>> outs(static_cast<size_t>(program.num_outputs()),
+                                   std::vector<T>(static_cast<size_t>(n)));
   std::vector<gr_tensor> outputs(outs.size());
   for (size_t k = 0; k < outs.size(); ++k) {
     outputs[k].data = outs[k].data();
@@ -119,7 +123,8 @@ template <typename T> void eval_broadcast(const Program& program, size_t num_var
   }
   const ParallelFor serial = [](int64_t begin, int64_t end, int64_t grain,
                                 const std::function<void(int64_t, int64_t)>& body) {
-    for (int64_t b = begin; b < end; b += std::max<int64_t>(grain, 1)) body(b, std::min(end, b + std::max<int64_t>(grain, 1)));
+    for (int64_t b = begin; b < end; b += std::max<int64_t>(grain, 1))
+      body(b, std::min(end, b + std::max<int64_t>(grain, 1)));
   };
   eval_tensors(program, kDtype, inputs, outputs, serial);
 }
@@ -142,12 +147,14 @@ void run(std::string_view text) {
 
   // Fusion: the last formula's first variable computed by the first formula.
   std::vector<std::string> last_vars = variables(asts.back());
-  if (asts.size() > 1 && !last_vars.empty()) asts.push_back(substitute(asts.back(), {{last_vars.front(), asts.front()}}));
+  if (asts.size() > 1 && !last_vars.empty())
+    asts.push_back(substitute(asts.back(), {{last_vars.front(), asts.front()}}));
 
   const auto together = Program::compile(asts, vars);
   std::vector<std::shared_ptr<const Program>> alone;
   for (const AstPtr& ast : asts) alone.push_back(Program::compile(std::span<const AstPtr>(&ast, 1), vars));
-  if (together->num_outputs() != static_cast<int>(asts.size()) || together->num_vars() != static_cast<int>(vars.size()))
+  if (together->num_outputs() != static_cast<int>(asts.size()) ||
+      together->num_vars() != static_cast<int>(vars.size()))
     fuzz::finding("compiled program has the wrong arity", "");
 
   for (uint32_t mask : {0u, 0x55555555u, 0xaaaaaaaau}) {  // no, every other, the others scalar

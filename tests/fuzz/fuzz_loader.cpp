@@ -2,39 +2,31 @@
 // `graphrun check` / `explain` must end in success or a GraphError (file:line:col messages,
 // exit code 2). Any other exception is what the user sees as "internal error": a finding.
 // Crashes, sanitizer reports, hangs and runaway memory are findings through libFuzzer.
+// Leading lines "#set name=value" (YAML comments) are passed as --set name=value too.
 #include "driver/describe.h"
 #include "driver/session.h"
 #include "finding.h"
 #include "graph/diagnostics.h"
 #include "plugin_host/registry.h"
 
+#include <unistd.h>
+
 #include <cstdint>
 #include <cstdio>
-#include <filesystem>
 #include <string>
-#include <system_error>
+#include <string_view>
 #include <typeinfo>
+#include <utility>
+#include <vector>
 
 namespace {
 
-/// A private folder holding the file each input is written to (the loader reads paths:
-/// relative `read` and `subgraph` paths then resolve inside it), removed at exit.
+/// The file each input is written to, one per process, in the folder CMake lays out like
+/// the repository (tests/fuzz/CMakeLists.txt) so that the data files and subgraphs the seed
+/// graphs name are there: `read` then succeeds and shapes reach the nodes after it.
 struct InputFile {
-  std::filesystem::path dir;
-  std::string path;
-  InputFile() {
-    std::error_code ec;
-    std::filesystem::path base = std::filesystem::temp_directory_path(ec);
-    if (ec) base = "/tmp";
-    std::string pattern = (base / "graphrun-fuzz-loader-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) graphrun::fuzz::finding("setup", "cannot create " + pattern);
-    dir = pattern;
-    path = (dir / "graph.yaml").string();
-  }
-  ~InputFile() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
+  std::string path = std::string(GRAPHRUN_FUZZ_LOADER_DIR) + "/graph-" + std::to_string(getpid()) + ".yaml";
+  ~InputFile() { std::remove(path.c_str()); }
 };
 
 const InputFile& input_file() {
@@ -48,6 +40,20 @@ void write_input(const uint8_t* data, size_t size) {
     graphrun::fuzz::finding("setup", "cannot write " + input_file().path);
 }
 
+/// The --set pairs of the leading "#set name=value" lines.
+std::vector<std::pair<std::string, std::string>> leading_sets(std::string_view text) {
+  constexpr std::string_view kPrefix = "#set ";
+  std::vector<std::pair<std::string, std::string>> sets;
+  while (text.substr(0, kPrefix.size()) == kPrefix) {
+    std::string_view line = text.substr(kPrefix.size(), text.find('\n') - kPrefix.size());
+    size_t eq = line.find('=');
+    if (eq != std::string_view::npos) sets.emplace_back(line.substr(0, eq), line.substr(eq + 1));
+    if (text.find('\n') == std::string_view::npos) break;
+    text.remove_prefix(text.find('\n') + 1);
+  }
+  return sets;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -55,7 +61,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   registry.load_defaults();
   // Without the built-in plugins every node is an unknown op and the checker is never reached.
   if (!registry.find("constant") || !registry.find("ode"))
-    graphrun::fuzz::finding("setup", "the built-in plugins did not load (build the plugins next to the harness)");
+    graphrun::fuzz::finding("setup",
+                            "the built-in plugins did not load (build the plugins next to the harness)");
   input_file();
   return 0;
 }
@@ -65,7 +72,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   write_input(data, size);
   try {
     // What `graphrun explain GRAPH` does without --input: load and check, then the passes.
-    Graph graph = load_graph(input_file().path, {});
+    LoadOptions options;
+    options.sets = leading_sets(std::string_view(reinterpret_cast<const char*>(data), size));
+    Graph graph = load_graph(input_file().path, options);
     auto inputs = read_inputs(graph, {});
     run_passes(graph, inputs, /*fuse=*/true);
     std::string text = explain_text(graph) + graph.to_dot();

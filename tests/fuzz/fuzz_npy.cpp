@@ -16,11 +16,16 @@ namespace {
 
 using namespace graphrun;
 
-template <typename T> const std::vector<T>& values(const io::HostArray& a) {
-  if constexpr (sizeof(T) == 8) return a.f64; else return a.f32;
+template <typename T>
+const std::vector<T>& values(const io::HostArray& a) {
+  if constexpr (sizeof(T) == 8)
+    return a.f64;
+  else
+    return a.f32;
 }
 
-template <typename T> void check_round_trip(std::string_view bytes) {
+template <typename T>
+void check_round_trip(std::string_view bytes) {
   constexpr gr_dtype kDtype = sizeof(T) == 8 ? GR_F64 : GR_F32;
   io::HostArray a;
   try {

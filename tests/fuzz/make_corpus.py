@@ -2,7 +2,8 @@
 """Seed corpora and libFuzzer dictionaries of the fuzz harnesses, made from the repository's
 own files so they follow the code: OUT/seeds/<harness>/ and OUT/<harness>.dict.
 
-  loader  graphs/**/*.yaml and tests/**/*.yaml; dictionary: graph-file keys, YAML syntax, and
+  loader  graphs/**/*.yaml and tests/**/*.yaml (with a "#set param=2" line too when the file has
+          params); dictionary: graph-file keys, YAML syntax, and
           every identifier-like string of plugins/ (op, port, attribute and choice names)
   expr    formulas of `expr` and `rhs` attributes in those files, of tests/data/expr/*.txt and
           of string literals in tests/expr/*.cpp; dictionary: engine/expr/functions.cpp's names
@@ -113,6 +114,9 @@ def main(root: Path, out: Path):
     for path in yaml_files:
         text = path.read_bytes()
         corpora["loader"].add(text)
+        param = re.search(rb"^params:\s*(?:\{\s*|\n\s+)(\w+):", text, re.M)
+        if param:  # the harness passes leading "#set name=value" lines as --set
+            corpora["loader"].add(b"#set " + param.group(1) + b"=2\n" + text)
         found = [f for f in formulas_of_yaml(text.decode("utf-8", "replace")) if f]
         for f in found:
             corpora["expr"].add(f.encode())
@@ -135,7 +139,7 @@ def main(root: Path, out: Path):
         corpora["csv"].add(text.encode())
 
     graph_keys = ["format", "graph", "doc", "dtype", "params", "inputs", "plugins", "nodes", "outputs",
-                  "id", "op", "in", "shape", "shard", "file", "f32", "f64", "subgraph"]
+                  "id", "op", "in", "shape", "shard", "file", "f32", "f64", "subgraph", "#set "]
     yaml_syntax = ["- ", ": ", "{", "}", "[", "]", ", ", "&a ", "*a", "<<: ", "!!str ", "!!int ", "!!map",
                    "!!seq", "!", "|\n", ">\n", "---\n", "...\n", "? ", "~", "null", "true", "false", ".inf",
                    "-.inf", ".nan", "'", '"', "#", "\n  - ", "\n    ", "$", "${", "}", "1e30", "-1", "0",

@@ -26,7 +26,8 @@ std::string pending_reason(const std::string& pending_list, const std::string& i
     std::istringstream fields(line);
     std::string name;
     fields >> name;
-    const bool matches = input.size() > name.size() && input.compare(input.size() - name.size(), name.size(), name) == 0 &&
+    const bool matches = input.size() > name.size() &&
+                         input.compare(input.size() - name.size(), name.size(), name) == 0 &&
                          input[input.size() - name.size() - 1] == '/';
     if (!matches) continue;
     std::string reason;
