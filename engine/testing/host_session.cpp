@@ -1,5 +1,6 @@
 #include "host_session.h"
 
+#include "driver/error_report.h"
 #include "graph/diagnostics.h"
 #include "plugin_host/registry.h"
 #include "plugin_host/running_step.h"
@@ -98,34 +99,17 @@ GraphTextFile::~GraphTextFile() {
 }
 
 Failure current_failure(const GraphTextFile* file) {
-  // Exit codes and prefixes as tools/graphrun/main.cpp reports each kind of exception.
-  int code = 1;
-  std::string message;
+  ErrorReport report;  // what the command prints, and its exit code
   try {
     throw;
   } catch (const Failure& f) {
     return f;
-  } catch (const GraphError& e) {
-    code = 2;
-    for (const auto& d : e.diagnostics()) message += (message.empty() ? "" : "\n") + d.str();
-  } catch (const UsageError& e) {
-    code = 2;
-    message = std::string("graphrun: ") + e.what();
-  } catch (const PluginError& e) {
-    code = 2;
-    message = std::string("graphrun: ") + e.what();
-  } catch (const DeviceUnavailable& e) {
-    code = 3;
-    message = std::string("graphrun: ") + e.what();
-  } catch (const RunError& e) {
-    message = std::string("graphrun: ") + e.what();
-  } catch (const std::bad_alloc&) {
-    message = "graphrun: out of memory";
-  } catch (const std::exception& e) {
-    message = std::string("graphrun: internal error: ") + e.what();
+  } catch (...) {
+    report = report_current_exception();
   }
+  std::string& message = report.message;
   if (file) replace_all(message, file->path(), "test.yaml");
-  return Failure(code, message);
+  return Failure(report.exit_code, message);
 }
 
 }  // namespace graphrun::testing

@@ -1,5 +1,6 @@
 // graphrun: parses the command line (SPEC §3) and calls the engine library.
 #include "driver/describe.h"
+#include "driver/error_report.h"
 #include "driver/report.h"
 #include "driver/session.h"
 #include "text/did_you_mean.h"
@@ -28,7 +29,6 @@ namespace {
 
 using namespace graphrun;
 
-enum ExitCode { kOk = 0, kRunFailure = 1, kInvalid = 2, kNoDevice = 3 };
 
 // More is a typo: oneTBB itself fails beyond 65536 workers.
 constexpr int kMaxThreads = 4096;
@@ -404,29 +404,9 @@ int main(int argc, char** argv) {
     if (ops_cmd->parsed()) std::cout << ops_text(registry, op_name);
     if (schema_cmd->parsed()) std::cout << schema_json(registry);
     return kOk;
-  } catch (const GraphError& e) {
-    for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
-    return kInvalid;
-  } catch (const UsageError& e) {
-    std::cerr << "graphrun: " << e.what() << "\n";
-    return kInvalid;
-  } catch (const PluginError& e) {
-    std::cerr << "graphrun: " << e.what() << "\n";
-    return kInvalid;
-  } catch (const DeviceUnavailable& e) {
-    std::cerr << "graphrun: " << e.what() << "\n";
-    return kNoDevice;
-  } catch (const RunError& e) {
-    std::cerr << "graphrun: " << e.what() << "\n";
-    return kRunFailure;
-  } catch (const OutOfMemory& e) {
-    std::cerr << "graphrun: " << e.what() << "\n";
-    return kRunFailure;
-  } catch (const std::bad_alloc&) {
-    std::cerr << "graphrun: out of memory\n";
-    return kRunFailure;
-  } catch (const std::exception& e) {
-    std::cerr << "graphrun: internal error: " << e.what() << "\n";
-    return kRunFailure;
+  } catch (...) {
+    const ErrorReport report = report_current_exception();
+    std::cerr << report.message << "\n";
+    return report.exit_code;
   }
 }
