@@ -139,7 +139,8 @@ class StructureChecker : public YAML::EventHandler {
       if (!node.scalar) {
         error(mark, std::string("a map key must be a plain name, not ") + node.kind);
       } else if (auto [it, inserted] = parent.key_lines.emplace(node.text, mark.line + 1); !inserted) {
-        error(mark, "duplicate key '" + node.text + "' (first given at line " + std::to_string(it->second) + ")");
+        error(mark, "duplicate key '" + node.text + "': map keys must be unique (first given at line " +
+                        std::to_string(it->second) + ")");
       }
     }
     parent.expect_key = !parent.expect_key;

@@ -8,7 +8,7 @@
 #include <graphrun/plugin_api.h>
 
 #include <cstdint>
-#include <deque>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -52,9 +52,11 @@ class AttrSet {
   int index(std::string_view name) const;
 
  private:
-  std::deque<std::string> strings_;
-  std::deque<std::vector<gr_value>> items_;
-  std::deque<std::vector<const char*>> keys_;
+  // Lists: elements never move (values point into them), and an empty one allocates
+  // nothing (an empty std::deque takes ~600 bytes: 1.7 KiB per node for three).
+  std::list<std::string> strings_;
+  std::list<std::vector<gr_value>> items_;
+  std::list<std::vector<const char*>> keys_;
 };
 
 enum class NodeKind { kOp, kInput, kFused };
