@@ -83,7 +83,8 @@ template <typename T> class BlockConvolver {
     const int64_t dense_end = std::min(g_.dense_length(), first + l_.step);
     const int64_t t0 = (first + g_.stride - 1) / g_.stride, t1 = (dense_end + g_.stride - 1) / g_.stride;
     for (int64_t co = group * g_.out_per_group(); co < (group + 1) * g_.out_per_group(); ++co) {
-      sum_products(s.product.data(), s.x_spectra.data(), spectra_ + co * per_group * l_.spectrum_stride(), per_group, l_);
+      const T* kernel = spectra_ + co * per_group * l_.spectrum_stride();
+      sum_products(s.product.data(), s.x_spectra.data(), kernel, per_group, l_);
       plan_.inverse(s.product.data(), s.real.data());
       store_outputs(s.real.data(), t_.y + (n * g_.out_channels + co) * g_.out_length, first, t0, t1,
                     t_.bias ? t_.bias[co] : T(0));

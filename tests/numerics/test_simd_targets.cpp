@@ -103,7 +103,8 @@ TEST_P(SimdTargets, ResultsDoNotDependOnTheTarget) {
       if (!got.count(a) || !got.count(b)) return;
       for (size_t k = 0; k < c.outputs.size(); ++k) {
         if (exact)
-          EXPECT_TRUE(tensors_identical(got[a][k], got[b][k])) << dtype << " " << c.outputs[k] << ": " << a << " vs " << b;
+          EXPECT_TRUE(tensors_identical(got[a][k], got[b][k]))
+              << dtype << " " << c.outputs[k] << ": " << a << " vs " << b;
         else
           EXPECT_TRUE(tensors_close(got[a][k], got[b][k], dt == GR_F64 ? 1e-12 : 1e-5, dt == GR_F64 ? 1e-14 : 1e-6))
               << dtype << " " << c.outputs[k] << ": " << a << " vs " << b;
