@@ -160,7 +160,8 @@ template <int kMax, typename F> HWY_INLINE void call_run(int64_t n, int64_t firs
 /// on a lane block, so state vector first + k is vector k % kPerBlock of its block.
 template <typename T, typename F> HWY_INLINE void for_state_runs(int64_t count, F&& f) {
   constexpr int kRun = Lanes<T>::kPerBlock > 4 ? Lanes<T>::kPerBlock : 4;
-  for (int64_t first = 0; first < count; first += kRun) call_run<kRun>(std::min<int64_t>(kRun, count - first), first, f);
+  for (int64_t first = 0; first < count; first += kRun)
+    call_run<kRun>(std::min<int64_t>(kRun, count - first), first, f);
 }
 
 }  // namespace graphrun::sequence::HWY_NAMESPACE

@@ -1,17 +1,54 @@
 // conv1d: torch.nn.functional.conv1d (cross-correlation) with fused bias and silu, by a
-// general direct path, a depthwise fast path, or an overlap-save FFT path for long kernels.
-#include "conv_kernels.h"
-#include "fft_plan.h"
-#include "signal_ops.h"
+// general direct path, a depthwise fast path, or an overlap-save FFT path for long kernels,
+// each compiled for every SIMD target and dispatched at run time.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "signal/conv1d.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+
+#include <hwy/highway.h>
+
+#include "signal/conv_depthwise-inl.h"
+#include "signal/conv_direct-inl.h"
+#include "signal/conv_fft-inl.h"
+#include "signal/conv_kernels.h"
+#include "signal/fft_plan.h"
+#include "signal/signal_ops.h"
 
 #include <memory>
 
+HWY_BEFORE_NAMESPACE();
+namespace graphrun::signal::HWY_NAMESPACE {
+
+/// Runs the path chosen for the node (fft: the plan prepared for it).
+template <typename T>
+void convolve(const plugin::Node& node, const ConvGeometry& g, ConvPath path, const FftPlan* fft,
+              const ConvTensors<T>& t) {
+  switch (path) {
+    case ConvPath::kDirect: conv_direct(node, g, t); break;
+    case ConvPath::kDepthwise: conv_depthwise(node, g, t); break;
+    case ConvPath::kFft: conv_fft(node, g, *fft, t); break;
+  }
+}
+void convolve_f32(const plugin::Node& node, const ConvGeometry& g, ConvPath path, const FftPlan* fft,
+                  const ConvTensors<float>& t) {
+  convolve(node, g, path, fft, t);
+}
+void convolve_f64(const plugin::Node& node, const ConvGeometry& g, ConvPath path, const FftPlan* fft,
+                  const ConvTensors<double>& t) {
+  convolve(node, g, path, fft, t);
+}
+
+}  // namespace graphrun::signal::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
 namespace graphrun::signal {
 namespace {
 
 using plugin::Node;
 
-enum class ConvPath { kDirect, kDepthwise, kFft };
+HWY_EXPORT(convolve_f32);
+HWY_EXPORT(convolve_f64);
 
 /// What prepare() settles once per node: the geometry, the path, and FFT plans if needed.
 struct ConvPlan {
@@ -50,11 +87,10 @@ void run(const Node& node, std::span<plugin::OutTensor> outs) {
   plugin::dispatch(node.dtype(), [&]<typename T>() {
     const ConvTensors<T> t{node.input("x").data<T>(), node.input("w").data<T>(),
                            bias.valid() ? bias.data<T>() : nullptr, outs[0].data<T>()};
-    switch (plan->path) {
-      case ConvPath::kDirect: conv_direct(node, plan->geometry, t); break;
-      case ConvPath::kDepthwise: conv_depthwise(node, plan->geometry, t); break;
-      case ConvPath::kFft: conv_fft(node, plan->geometry, *plan->fft, t); break;
-    }
+    if constexpr (sizeof(T) == sizeof(float))
+      HWY_DYNAMIC_DISPATCH(convolve_f32)(node, plan->geometry, plan->path, plan->fft.get(), t);
+    else
+      HWY_DYNAMIC_DISPATCH(convolve_f64)(node, plan->geometry, plan->path, plan->fft.get(), t);
   });
 }
 
@@ -98,3 +134,4 @@ plugin::OpDef conv1d_op() {
 }
 
 }  // namespace graphrun::signal
+#endif  // HWY_ONCE

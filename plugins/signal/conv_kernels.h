@@ -1,6 +1,6 @@
-// The three CPU paths of conv1d and what they share: the tensors of a run and the fixed
-// output chunking (results never depend on the thread count). Each path is compiled for
-// every SIMD target and dispatched at run time; activation-inl.h finishes their outputs.
+// What the three CPU paths of conv1d share: the tensors of a run and the fixed output
+// chunking (results never depend on the thread count). The paths themselves are per-target
+// code (conv_*-inl.h), compiled for every SIMD target in conv1d.cpp.
 #pragma once
 
 #include "conv_geometry.h"
@@ -11,8 +11,6 @@
 #include <cstdint>
 
 namespace graphrun::signal {
-
-class FftPlan;
 
 /// The data of one conv1d run, rows as in ConvGeometry: x row n·C_in + c, y row n·C_out + c.
 template <typename T> struct ConvTensors {
@@ -30,14 +28,9 @@ inline int64_t chunk_grain(int64_t outputs_per_chunk, int64_t macs_per_output) {
   return std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(1, outputs_per_chunk * macs_per_output));
 }
 
-/// General direct path: any stride, dilation, groups and padding, vectorized along L.
-template <typename T> void conv_direct(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<T>& t);
-
-/// Depthwise stride-1 path (Mamba's causal conv): taps, bias and silu in registers.
-template <typename T> void conv_depthwise(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<T>& t);
-
-/// Overlap-save FFT path with the node's prepared plan.
-template <typename T>
-void conv_fft(const plugin::Node& node, const ConvGeometry& g, const FftPlan& plan, const ConvTensors<T>& t);
+/// The three paths: general direct (any stride, dilation, groups and padding, vectorized
+/// along L), depthwise stride-1 (Mamba's causal conv: taps, bias and silu in registers),
+/// overlap-save FFT.
+enum class ConvPath { kDirect, kDepthwise, kFft };
 
 }  // namespace graphrun::signal

@@ -40,7 +40,9 @@ const Formula kFormulas[] = {
     {"minimum", "minimum(a, b)", true, false},
 };
 
-template <typename T> bool same(T a, T b) { return std::memcmp(&a, &b, sizeof(T)) == 0 || (std::isnan(a) && std::isnan(b)); }
+template <typename T> bool same(T a, T b) {
+  return std::memcmp(&a, &b, sizeof(T)) == 0 || (std::isnan(a) && std::isnan(b));
+}
 
 template <typename T> double ulps(T a, T b) {
   if (same(a, b) || a == b) return 0;
@@ -59,7 +61,9 @@ template <typename T> std::vector<std::vector<T>> evaluate_all() {
     for (const std::string& prefix : {kind, std::string(f.binary ? "special_binary_" : "special_")}) {
       const std::string file = prefix + f.name + "_" + suffix<T>() + ".npy";
       const io::HostArray data = load_data<T>(file);
-      const auto program = compile_one(f.text, f.binary ? std::vector<std::string>{"a", "b"} : std::vector<std::string>{"x"});
+      const std::vector<std::string> names =
+          f.binary ? std::vector<std::string>{"a", "b"} : std::vector<std::string>{"x"};
+      const auto program = compile_one(f.text, names);
       std::vector<std::vector<T>> vars = {row<T>(data, 0)};
       if (f.binary) vars.push_back(row<T>(data, 1));
       const std::vector<T> y = eval_vectors<T>(*program, vars);
@@ -71,13 +75,15 @@ template <typename T> std::vector<std::vector<T>> evaluate_all() {
 }
 
 template <typename T>
-void expect_agree(const std::vector<std::vector<T>>& a, const std::vector<std::vector<T>>& b, bool exact, const char* what) {
+void expect_agree(const std::vector<std::vector<T>>& a, const std::vector<std::vector<T>>& b, bool exact,
+                  const char* what) {
   for (size_t f = 0; f < a.size(); ++f)
     for (size_t i = 0; i < a[f].size(); ++i) {
+      const std::string where = std::string(what) + ": " + kFormulas[f].text + " value " + std::to_string(i);
       if (exact || !kFormulas[f].transcendental)
-        EXPECT_TRUE(same(a[f][i], b[f][i])) << what << ": " << kFormulas[f].text << " value " << i << ": " << a[f][i] << " vs " << b[f][i];
+        EXPECT_TRUE(same(a[f][i], b[f][i])) << where << ": " << a[f][i] << " vs " << b[f][i];
       else
-        EXPECT_LE(ulps(a[f][i], b[f][i]), 4) << what << ": " << kFormulas[f].text << " value " << i << ": " << a[f][i] << " vs " << b[f][i];
+        EXPECT_LE(ulps(a[f][i], b[f][i]), 4) << where << ": " << a[f][i] << " vs " << b[f][i];
     }
 }
 
@@ -90,9 +96,11 @@ template <typename T> void check_targets() {
   hwy::SetSupportedTargetsForTest(0);
   ASSERT_TRUE(results.count(HWY_STATIC_TARGET)) << "the fallback is always compiled";
   ASSERT_GE(results.size(), 2u) << "this CPU supports no SIMD target, so nothing is compared";
-  if (results.count(HWY_AVX3) && results.count(HWY_AVX2)) expect_agree(results[HWY_AVX3], results[HWY_AVX2], true, "AVX-512 vs AVX2");
-  if (results.count(HWY_SSE4)) expect_agree(results[HWY_SSE4], results[HWY_STATIC_TARGET], true, "SSE4 vs the fallback");
-  if (results.count(HWY_AVX2)) expect_agree(results[HWY_AVX2], results[HWY_STATIC_TARGET], false, "AVX2 vs the fallback");
+  auto& fallback = results[HWY_STATIC_TARGET];
+  if (results.count(HWY_AVX3) && results.count(HWY_AVX2))
+    expect_agree(results[HWY_AVX3], results[HWY_AVX2], true, "AVX-512 vs AVX2");
+  if (results.count(HWY_SSE4)) expect_agree(results[HWY_SSE4], fallback, true, "SSE4 vs the fallback");
+  if (results.count(HWY_AVX2)) expect_agree(results[HWY_AVX2], fallback, false, "AVX2 vs the fallback");
 }
 
 TEST(ExprTargets, EveryTargetGivesTheSameResults) {

@@ -67,10 +67,10 @@ template <typename T> bool scalar_form(int function, const T* in, int64_t n, T* 
 
 }  // namespace
 
-void vector_f32(int function, const float* in, int64_t n, float* out) { vector_form(function, in, n, out); }
-void vector_f64(int function, const double* in, int64_t n, double* out) { vector_form(function, in, n, out); }
-bool scalar_f32(int function, const float* in, int64_t n, float* out) { return scalar_form(function, in, n, out); }
-bool scalar_f64(int function, const double* in, int64_t n, double* out) { return scalar_form(function, in, n, out); }
+void vector_f32(int f, const float* in, int64_t n, float* out) { vector_form(f, in, n, out); }
+void vector_f64(int f, const double* in, int64_t n, double* out) { vector_form(f, in, n, out); }
+bool scalar_f32(int f, const float* in, int64_t n, float* out) { return scalar_form(f, in, n, out); }
+bool scalar_f64(int f, const double* in, int64_t n, double* out) { return scalar_form(f, in, n, out); }
 
 /// Inputs [begin, begin + n) as float bit patterns: the inline exp and SLEEF's library exp.
 void exp_against_library(uint32_t begin, int64_t n, float* inline_exp, float* library_exp) {
@@ -78,7 +78,8 @@ void exp_against_library(uint32_t begin, int64_t n, float* inline_exp, float* li
   const hn::RebindToUnsigned<decltype(d)> du;
   const int64_t w = static_cast<int64_t>(hn::Lanes(d));
   for (int64_t i = 0; i + w <= n; i += w) {
-    const hn::Vec<decltype(d)> x = hn::BitCast(d, hn::Add(hn::Iota(du, begin), hn::Set(du, static_cast<uint32_t>(i))));
+    const auto bits = hn::Add(hn::Iota(du, begin), hn::Set(du, static_cast<uint32_t>(i)));
+    const hn::Vec<decltype(d)> x = hn::BitCast(d, bits);
     hn::StoreU(Exp(d, x), d, inline_exp + i);
     hn::StoreU(sleef::from_raw(d, sleef::exp(sleef::to_raw(x))), d, library_exp + i);
   }
@@ -143,8 +144,9 @@ template <typename T> double ulps(T a, T b) {
 
 template <typename T> std::vector<T> vector_results(int function, const std::vector<T>& x) {
   std::vector<T> y(x.size());
-  if constexpr (sizeof(T) == 4) HWY_DYNAMIC_DISPATCH(vector_f32)(function, x.data(), static_cast<int64_t>(x.size()), y.data());
-  else HWY_DYNAMIC_DISPATCH(vector_f64)(function, x.data(), static_cast<int64_t>(x.size()), y.data());
+  const int64_t n = static_cast<int64_t>(x.size());
+  if constexpr (sizeof(T) == 4) HWY_DYNAMIC_DISPATCH(vector_f32)(function, x.data(), n, y.data());
+  else HWY_DYNAMIC_DISPATCH(vector_f64)(function, x.data(), n, y.data());
   return y;
 }
 
@@ -154,12 +156,14 @@ template <typename T> void check_scalar_forms() {
     for (int f = 0; f < kFunctions; ++f) {
       std::vector<T> scalar(x.size());
       bool has = false;
-      if constexpr (sizeof(T) == 4) has = HWY_DYNAMIC_DISPATCH(scalar_f32)(f, x.data(), static_cast<int64_t>(x.size()), scalar.data());
-      else has = HWY_DYNAMIC_DISPATCH(scalar_f64)(f, x.data(), static_cast<int64_t>(x.size()), scalar.data());
+      const int64_t n = static_cast<int64_t>(x.size());
+      if constexpr (sizeof(T) == 4) has = HWY_DYNAMIC_DISPATCH(scalar_f32)(f, x.data(), n, scalar.data());
+      else has = HWY_DYNAMIC_DISPATCH(scalar_f64)(f, x.data(), n, scalar.data());
       if (!has) continue;
       const std::vector<T> vec = vector_results(f, x);
       for (size_t i = 0; i < x.size(); ++i)
-        ASSERT_TRUE(same_bits(vec[i], scalar[i])) << kNames[f] << "(" << x[i] << "): vector " << vec[i] << ", scalar " << scalar[i];
+        ASSERT_TRUE(same_bits(vec[i], scalar[i]))
+            << kNames[f] << "(" << x[i] << "): vector " << vec[i] << ", scalar " << scalar[i];
     }
   });
 }
@@ -236,7 +240,8 @@ template <typename T> void check_special_values() {
       if (std::string(kNames[f]) == name) return y[f];
     return std::vector<T>();
   };
-  const std::vector<T> e = at("exp"), sp = at("softplus"), th = at("tanh"), si = at("silu"), sg = at("sigmoid"), re = at("relu");
+  const std::vector<T> e = at("exp"), sp = at("softplus"), th = at("tanh");
+  const std::vector<T> si = at("silu"), sg = at("sigmoid"), re = at("relu");
   for (const auto& r : {e, sp, th, si, sg, re}) EXPECT_TRUE(std::isnan(r[0]));
   EXPECT_EQ(e[1], inf);
   EXPECT_EQ(e[2], T(0));

@@ -9,8 +9,6 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <fstream>
 #include <map>
 #include <ostream>
 
@@ -25,11 +23,6 @@ struct TargetCase {
 };
 
 void PrintTo(const TargetCase& c, std::ostream* os) { *os << c.name; }
-
-std::string file_of(std::string reference) {
-  std::replace(reference.begin(), reference.end(), ':', '_');
-  return reference + ".npy";
-}
 
 const TargetCase kCases[] = {
     {"expr",
@@ -87,23 +80,20 @@ TEST_P(SimdTargets, ResultsDoNotDependOnTheTarget) {
   TempDir dir;
   for (const char* dtype : {"f32", "f64"}) {
     const gr_dtype dt = std::string(dtype) == "f64" ? GR_F64 : GR_F32;
-    std::string outputs;
-    for (const auto& o : c.outputs) outputs += (outputs.empty() ? "\"" : ", \"") + o + "\"";
-    const std::string graph = dir.path() + "/" + c.name + "_" + dtype + ".yaml";
-    std::ofstream(graph) << "format: 1\ngraph: " << c.name << "\ndtype: " << dtype << "\nnodes:\n"
-                         << c.nodes << "outputs: [" << outputs << "]\n";
+    const std::string graph = write_graph(dir.path(), c.name, dtype, c.nodes, c.outputs);
     std::map<std::string, std::vector<io::HostArray>> got;
     for (const std::string& target : targets) {
       const std::string out = dir.path() + "/" + dtype + "_" + target;
       const CommandResult r = run_graphrun_on(target, {"run", graph, "-o", out, "--quiet"});
       ASSERT_EQ(r.exit_code, 0) << r.err;
-      for (const auto& o : c.outputs) got[target].push_back(io::read_tensor(out + "/" + file_of(o), dt));
+      for (const auto& o : c.outputs) got[target].push_back(io::read_tensor(out + "/" + output_file(o), dt));
     }
     auto compare = [&](const std::string& a, const std::string& b, bool exact) {
       if (!got.count(a) || !got.count(b)) return;
       for (size_t k = 0; k < c.outputs.size(); ++k) {
         if (exact)
-          EXPECT_TRUE(tensors_identical(got[a][k], got[b][k])) << dtype << " " << c.outputs[k] << ": " << a << " vs " << b;
+          EXPECT_TRUE(tensors_identical(got[a][k], got[b][k]))
+              << dtype << " " << c.outputs[k] << ": " << a << " vs " << b;
         else
           EXPECT_TRUE(tensors_close(got[a][k], got[b][k], dt == GR_F64 ? 1e-12 : 1e-5, dt == GR_F64 ? 1e-14 : 1e-6))
               << dtype << " " << c.outputs[k] << ": " << a << " vs " << b;

@@ -87,7 +87,8 @@ template <typename T> void check_block_sums(void (*sums)(const T*, int64_t, T*))
     std::vector<T> blocks(static_cast<size_t>(n * kBlockLanes<T>)), y(static_cast<size_t>(n));
     for (T& v : blocks) v = static_cast<T>(normal(gen));
     sums(blocks.data(), n, y.data());
-    for (int64_t j = 0; j < n; ++j) EXPECT_EQ(y[j], tree_sum(blocks.data() + j * kBlockLanes<T>)) << "n " << n << " block " << j;
+    for (int64_t j = 0; j < n; ++j)
+      EXPECT_EQ(y[j], tree_sum(blocks.data() + j * kBlockLanes<T>)) << "n " << n << " block " << j;
   }
 }
 

@@ -7,8 +7,6 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <fstream>
 #include <ostream>
 
 namespace graphrun::testing {
@@ -22,11 +20,6 @@ struct ThreadCase {
 
 // gtest prints a parameter through this (instead of its bytes).
 void PrintTo(const ThreadCase& c, std::ostream* os) { *os << c.name; }
-
-std::string file_of(std::string reference) {
-  std::replace(reference.begin(), reference.end(), ':', '_');
-  return reference + ".npy";
-}
 
 const ThreadCase kCases[] = {
     {"recurrence_one_long_row",
@@ -66,18 +59,14 @@ TEST_P(ThreadCount, OutputsAreBitIdentical) {
   const ThreadCase& c = GetParam();
   TempDir dir;
   for (const char* dtype : {"f32", "f64"}) {
-    std::string outputs;
-    for (const auto& o : c.outputs) outputs += (outputs.empty() ? "\"" : ", \"") + o + "\"";
-    const std::string graph = dir.path() + "/" + c.name + "_" + dtype + ".yaml";
-    std::ofstream(graph) << "format: 1\ngraph: " << c.name << "\ndtype: " << dtype << "\nnodes:\n"
-                         << c.nodes << "outputs: [" << outputs << "]\n";
+    const std::string graph = write_graph(dir.path(), c.name, dtype, c.nodes, c.outputs);
     std::vector<io::HostArray> first;
     for (const char* threads : {"1", "2", "3", "8"}) {
       const std::string out = dir.path() + "/" + dtype + "_" + threads;
       CommandResult r = run_graphrun({"run", graph, "-o", out, "--quiet", "--threads", threads});
       ASSERT_EQ(r.exit_code, 0) << r.err;
       for (size_t k = 0; k < c.outputs.size(); ++k) {
-        io::HostArray got = io::read_tensor(out + "/" + file_of(c.outputs[k]),
+        io::HostArray got = io::read_tensor(out + "/" + output_file(c.outputs[k]),
                                             std::string(dtype) == "f64" ? GR_F64 : GR_F32);
         if (first.size() <= k)
           first.push_back(got);

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +17,21 @@ std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 }  // namespace
+
+std::string write_graph(const std::string& dir, const std::string& name, const std::string& dtype,
+                        const std::string& nodes, const std::vector<std::string>& outputs) {
+  std::string list;
+  for (const auto& o : outputs) list += (list.empty() ? "\"" : ", \"") + o + "\"";
+  const std::string path = dir + "/" + name + "_" + dtype + ".yaml";
+  std::ofstream(path) << "format: 1\ngraph: " << name << "\ndtype: " << dtype << "\nnodes:\n"
+                      << nodes << "outputs: [" << list << "]\n";
+  return path;
+}
+
+std::string output_file(std::string reference) {
+  std::replace(reference.begin(), reference.end(), ':', '_');
+  return reference + ".npy";
+}
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -28,6 +28,14 @@ class TempDir {
   std::string path_;
 };
 
+/// Writes dir/NAME_DTYPE.yaml: a graph of that name and dtype with `nodes` (YAML list lines)
+/// and `outputs` (references such as "s:y"); returns its path.
+std::string write_graph(const std::string& dir, const std::string& name, const std::string& dtype,
+                        const std::string& nodes, const std::vector<std::string>& outputs);
+
+/// The file `graphrun run -o` writes for an output reference: "n:p" -> "n_p.npy".
+std::string output_file(std::string reference);
+
 /// Text of a file ("" when missing).
 std::string read_text(const std::string& path);
 

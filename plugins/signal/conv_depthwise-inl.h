@@ -3,10 +3,16 @@
 // vector of outputs is bias + taps accumulated in registers, then silu, then stored once.
 // The few outputs near the edges take a bounds-checked scalar loop. Each output sums bias,
 // then taps in order, and silu is the same function on both sides, so an output's bits do
-// not depend on where the vectors fall.
-#undef HWY_TARGET_INCLUDE
-#define HWY_TARGET_INCLUDE "signal/conv_depthwise.cpp"
-#include <hwy/foreach_target.h>  // IWYU pragma: keep
+// not depend on where the vectors fall. A Highway "-inl" header: conv1d.cpp includes it per
+// target.
+
+// Per-target include guard (Highway's toggle idiom).
+#if defined(GRAPHRUN_SIGNAL_CONV_DEPTHWISE_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef GRAPHRUN_SIGNAL_CONV_DEPTHWISE_INL_H_
+#undef GRAPHRUN_SIGNAL_CONV_DEPTHWISE_INL_H_
+#else
+#define GRAPHRUN_SIGNAL_CONV_DEPTHWISE_INL_H_
+#endif
 
 #include <hwy/highway.h>
 
@@ -15,7 +21,6 @@
 
 HWY_BEFORE_NAMESPACE();
 namespace graphrun::signal::HWY_NAMESPACE {
-namespace {
 
 /// One output near an edge: the taps that fall inside [0, length), in order.
 template <typename T>
@@ -82,7 +87,7 @@ void depthwise_chunk(const plugin::Node& node, T* y, int64_t t0, int64_t t1, con
 }
 
 template <typename T>
-void conv_depthwise_rows(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<T>& t) {
+void conv_depthwise(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<T>& t) {
   const int64_t chunks = (g.out_length + kChunk - 1) / kChunk;
   const int64_t grain = chunk_grain(std::min(kChunk, g.out_length), g.kernel);
   node.parallel_for(g.batch * g.out_channels * chunks, grain, [&](int64_t begin, int64_t end) HWY_ATTR {
@@ -95,32 +100,7 @@ void conv_depthwise_rows(const plugin::Node& node, const ConvGeometry& g, const 
   });
 }
 
-}  // namespace
-
-void conv_depthwise_f32(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<float>& t) {
-  conv_depthwise_rows(node, g, t);
-}
-void conv_depthwise_f64(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<double>& t) {
-  conv_depthwise_rows(node, g, t);
-}
-
 }  // namespace graphrun::signal::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
-#if HWY_ONCE
-namespace graphrun::signal {
-
-HWY_EXPORT(conv_depthwise_f32);
-HWY_EXPORT(conv_depthwise_f64);
-
-template <typename T>
-void conv_depthwise(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<T>& t) {
-  if constexpr (sizeof(T) == sizeof(float)) HWY_DYNAMIC_DISPATCH(conv_depthwise_f32)(node, g, t);
-  else HWY_DYNAMIC_DISPATCH(conv_depthwise_f64)(node, g, t);
-}
-
-template void conv_depthwise<float>(const plugin::Node&, const ConvGeometry&, const ConvTensors<float>&);
-template void conv_depthwise<double>(const plugin::Node&, const ConvGeometry&, const ConvTensors<double>&);
-
-}  // namespace graphrun::signal
-#endif  // HWY_ONCE
+#endif  // GRAPHRUN_SIGNAL_CONV_DEPTHWISE_INL_H_

@@ -2,11 +2,16 @@
 // pair is transformed once per input channel; each output channel of the group sums the
 // products with its kernel spectra, transforms back and keeps the `step` valid outputs
 // (every stride-th). The block cut depends only on the shapes, never on the thread count.
-// Compiled for every SIMD target (the spectra products and the output finish), dispatched
-// at run time.
-#undef HWY_TARGET_INCLUDE
-#define HWY_TARGET_INCLUDE "signal/conv_fft.cpp"
-#include <hwy/foreach_target.h>  // IWYU pragma: keep
+// A Highway "-inl" header (the spectra products and the output finish are SIMD code):
+// conv1d.cpp includes it per target.
+
+// Per-target include guard (Highway's toggle idiom).
+#if defined(GRAPHRUN_SIGNAL_CONV_FFT_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef GRAPHRUN_SIGNAL_CONV_FFT_INL_H_
+#undef GRAPHRUN_SIGNAL_CONV_FFT_INL_H_
+#else
+#define GRAPHRUN_SIGNAL_CONV_FFT_INL_H_
+#endif
 
 #include <hwy/highway.h>
 
@@ -20,7 +25,6 @@
 
 HWY_BEFORE_NAMESPACE();
 namespace graphrun::signal::HWY_NAMESPACE {
-namespace {
 
 /// conj(DFT(dilated kernel))/size for every (output channel, input channel of its group),
 /// spectrum_stride() apart: the product with an input spectrum then gives the
@@ -83,7 +87,8 @@ template <typename T> class BlockConvolver {
     const int64_t dense_end = std::min(g_.dense_length(), first + l_.step);
     const int64_t t0 = (first + g_.stride - 1) / g_.stride, t1 = (dense_end + g_.stride - 1) / g_.stride;
     for (int64_t co = group * g_.out_per_group(); co < (group + 1) * g_.out_per_group(); ++co) {
-      sum_products(s.product.data(), s.x_spectra.data(), spectra_ + co * per_group * l_.spectrum_stride(), per_group, l_);
+      const T* kernel = spectra_ + co * per_group * l_.spectrum_stride();
+      sum_products(s.product.data(), s.x_spectra.data(), kernel, per_group, l_);
       plan_.inverse(s.product.data(), s.real.data());
       store_outputs(s.real.data(), t_.y + (n * g_.out_channels + co) * g_.out_length, first, t0, t1,
                     t_.bias ? t_.bias[co] : T(0));
@@ -119,7 +124,7 @@ template <typename T> class BlockConvolver {
 };
 
 template <typename T>
-void conv_fft_blocks(const plugin::Node& node, const ConvGeometry& g, const FftPlan& plan, const ConvTensors<T>& t) {
+void conv_fft(const plugin::Node& node, const ConvGeometry& g, const FftPlan& plan, const ConvTensors<T>& t) {
   const FftLayout& l = plan.layout();
   const FftBuffer<T> spectra = kernel_spectra(node, g, plan, t.w);
   const BlockConvolver<T> convolver(node, g, plan, t, spectra.data());
@@ -134,32 +139,7 @@ void conv_fft_blocks(const plugin::Node& node, const ConvGeometry& g, const FftP
   });
 }
 
-}  // namespace
-
-void conv_fft_f32(const plugin::Node& node, const ConvGeometry& g, const FftPlan& plan, const ConvTensors<float>& t) {
-  conv_fft_blocks(node, g, plan, t);
-}
-void conv_fft_f64(const plugin::Node& node, const ConvGeometry& g, const FftPlan& plan, const ConvTensors<double>& t) {
-  conv_fft_blocks(node, g, plan, t);
-}
-
 }  // namespace graphrun::signal::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
-#if HWY_ONCE
-namespace graphrun::signal {
-
-HWY_EXPORT(conv_fft_f32);
-HWY_EXPORT(conv_fft_f64);
-
-template <typename T>
-void conv_fft(const plugin::Node& node, const ConvGeometry& g, const FftPlan& plan, const ConvTensors<T>& t) {
-  if constexpr (sizeof(T) == sizeof(float)) HWY_DYNAMIC_DISPATCH(conv_fft_f32)(node, g, plan, t);
-  else HWY_DYNAMIC_DISPATCH(conv_fft_f64)(node, g, plan, t);
-}
-
-template void conv_fft<float>(const plugin::Node&, const ConvGeometry&, const FftPlan&, const ConvTensors<float>&);
-template void conv_fft<double>(const plugin::Node&, const ConvGeometry&, const FftPlan&, const ConvTensors<double>&);
-
-}  // namespace graphrun::signal
-#endif  // HWY_ONCE
+#endif  // GRAPHRUN_SIGNAL_CONV_FFT_INL_H_

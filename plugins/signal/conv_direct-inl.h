@@ -3,10 +3,16 @@
 // same order (channel, then tap) however the work is cut. Taps are added four at a time
 // where all four fall inside the input, so y is loaded and stored once per four taps. The
 // loops are plain C++ compiled for every SIMD target (the compiler vectorizes them along
-// the outputs; each output's sum keeps its order), dispatched at run time.
-#undef HWY_TARGET_INCLUDE
-#define HWY_TARGET_INCLUDE "signal/conv_direct.cpp"
-#include <hwy/foreach_target.h>  // IWYU pragma: keep
+// the outputs; each output's sum keeps its order). A Highway "-inl" header: conv1d.cpp
+// includes it per target.
+
+// Per-target include guard (Highway's toggle idiom).
+#if defined(GRAPHRUN_SIGNAL_CONV_DIRECT_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef GRAPHRUN_SIGNAL_CONV_DIRECT_INL_H_
+#undef GRAPHRUN_SIGNAL_CONV_DIRECT_INL_H_
+#else
+#define GRAPHRUN_SIGNAL_CONV_DIRECT_INL_H_
+#endif
 
 #include <hwy/highway.h>
 
@@ -15,7 +21,6 @@
 
 HWY_BEFORE_NAMESPACE();
 namespace graphrun::signal::HWY_NAMESPACE {
-namespace {
 
 /// The outputs t in [lo, hi) whose tap reads input t·stride + offset inside [0, length).
 struct TapRange {
@@ -76,7 +81,7 @@ void add_channel(T* y, int64_t t0, int64_t t1, const T* x, const T* w, const Con
 }
 
 template <typename T>
-void conv_direct_rows(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<T>& t) {
+void conv_direct(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<T>& t) {
   const int64_t chunks = (g.out_length + kChunk - 1) / kChunk;
   const int64_t per_group = g.in_per_group();
   const int64_t grain = chunk_grain(std::min(kChunk, g.out_length), per_group * g.kernel);
@@ -95,31 +100,7 @@ void conv_direct_rows(const plugin::Node& node, const ConvGeometry& g, const Con
   });
 }
 
-}  // namespace
-
-void conv_direct_f32(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<float>& t) {
-  conv_direct_rows(node, g, t);
-}
-void conv_direct_f64(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<double>& t) {
-  conv_direct_rows(node, g, t);
-}
-
 }  // namespace graphrun::signal::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
-#if HWY_ONCE
-namespace graphrun::signal {
-
-HWY_EXPORT(conv_direct_f32);
-HWY_EXPORT(conv_direct_f64);
-
-template <typename T> void conv_direct(const plugin::Node& node, const ConvGeometry& g, const ConvTensors<T>& t) {
-  if constexpr (sizeof(T) == sizeof(float)) HWY_DYNAMIC_DISPATCH(conv_direct_f32)(node, g, t);
-  else HWY_DYNAMIC_DISPATCH(conv_direct_f64)(node, g, t);
-}
-
-template void conv_direct<float>(const plugin::Node&, const ConvGeometry&, const ConvTensors<float>&);
-template void conv_direct<double>(const plugin::Node&, const ConvGeometry&, const ConvTensors<double>&);
-
-}  // namespace graphrun::signal
-#endif  // HWY_ONCE
+#endif  // GRAPHRUN_SIGNAL_CONV_DIRECT_INL_H_
