@@ -3,11 +3,13 @@
 #pragma once
 
 #include "io/output_files.h"
+#include "io/tensor_file.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <string>
+#include <vector>
 
 namespace graphrun::fuzz {
 
@@ -27,6 +29,11 @@ template <typename Write> std::string encoded(const char* name, Write&& write) {
   for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) bytes.append(buffer, static_cast<size_t>(n));
   ::close(fd);
   return bytes;
+}
+
+/// The decoded values of `a` in element type T.
+template <typename T> const std::vector<T>& values(const io::HostArray& a) {
+  if constexpr (sizeof(T) == 8) return a.f64; else return a.f32;
 }
 
 }  // namespace graphrun::fuzz

@@ -16,14 +16,7 @@
 namespace {
 
 using namespace graphrun;
-
-template <typename T>
-const std::vector<T>& values(const io::HostArray& a) {
-  if constexpr (sizeof(T) == 8)
-    return a.f64;
-  else
-    return a.f32;
-}
+using fuzz::values;
 
 template <typename T>
 bool same_bits(T a, T b) {
