@@ -10,6 +10,7 @@
 #include "scheduler/buffer_pool.h"
 #include "text/did_you_mean.h"
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 
@@ -132,11 +133,17 @@ void run_passes(Graph& graph, const std::map<std::string, TensorData>& inputs, b
 #include "passes/passes.def"
 #undef GRAPHRUN_PASS
   };
+  // An input declared with a -1 axis and not given (explain without data) leaves the nodes
+  // after it uninferred: the graph then stays at the loaded stage for the verifier.
+  const bool inputs_known = std::all_of(graph.input_specs.begin(), graph.input_specs.end(), [&](const auto& spec) {
+    return context.input_shapes.count(spec.first) ||
+           std::none_of(spec.second.begin(), spec.second.end(), [](int64_t d) { return d < 0; });
+  });
   bool inferred = false;
   for (size_t i = 0; i < pass_list().size(); ++i) {
     const PassInfo& pass = pass_list()[i];
     functions[i](graph, context);
-    inferred = inferred || pass.name == std::string_view("infer_shapes");
+    inferred = inferred || (inputs_known && pass.name == std::string_view("infer_shapes"));
     verify(graph, "pass '" + std::string(pass.name) + "'", inferred ? VerifyStage::kInferred : VerifyStage::kLoaded);
     if (after_pass) after_pass(pass, graph);
   }

@@ -43,7 +43,13 @@ class StructureChecker : public YAML::EventHandler {
   bool fatal() const { return fatal_; }
 
   void OnDocumentStart(const YAML::Mark& mark) override {
-    if (++documents_ == 2)
+    if (++documents_ < 2) return;
+    // Reading stops here: yaml-cpp 0.7 never ends some broken streams (one starting with ','
+    // gives empty documents without end), and a graph file has one document anyway.
+    fatal_ = true;
+    if (mark.pos <= furthest_pos_)
+      error(mark, "YAML syntax error: the text from here on is not YAML");
+    else
       error(mark, "a graph file is one YAML document; a second one starts here (remove the '---')");
   }
   void OnDocumentEnd() override {}
@@ -113,6 +119,7 @@ class StructureChecker : public YAML::EventHandler {
   }
 
   void open(bool map, const YAML::Mark& mark, YAML::anchor_t anchor) {
+    furthest_pos_ = std::max(furthest_pos_, mark.pos);
     name_anchor(anchor);
     OpenNode node;
     node.map = map;
@@ -130,6 +137,7 @@ class StructureChecker : public YAML::EventHandler {
 
   // A node is complete: remember it under its anchor and account for it in its parent.
   void finish(const YAML::Mark& mark, YAML::anchor_t anchor, const NodeSummary& node) {
+    furthest_pos_ = std::max(furthest_pos_, mark.pos);
     if (anchor) anchors_[anchor] = node;
     if (open_.empty()) return;
     OpenNode& parent = open_.back();
@@ -155,6 +163,7 @@ class StructureChecker : public YAML::EventHandler {
   uint64_t expansion_ = 0;
   int documents_ = 0;
   bool fatal_ = false;
+  int furthest_pos_ = -1;  // of the node events read so far
 };
 
 // yaml-cpp's message for a tab in indentation ("illegal block entry", "end of map not

@@ -77,6 +77,11 @@ namespace sleef {
   HWY_INLINE RawF pow(RawF x, RawF y) { return Sleef_powf##fw##_u10##isa(x, y); }               \
   HWY_INLINE RawD pow(RawD x, RawD y) { return Sleef_powd##dw##_u10##isa(x, y); }
 
+// clang decides how vectors are passed by the file's -m flags alone (see engine/CMakeLists.txt).
+#if defined(__clang__) && ((HWY_TARGET <= HWY_AVX3 && !defined(__AVX512F__)) || \
+                           (HWY_TARGET <= HWY_AVX2 && !defined(__AVX2__)))
+#error "graphrun numerics: with clang, compile only Highway's static target (HWY_COMPILE_ONLY_STATIC)"
+#endif
 #if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
 GRAPHRUN_SLEEF_DECLARE(__m512, __m512d, 16, 8, avx512f)
 #elif HWY_TARGET == HWY_AVX2
