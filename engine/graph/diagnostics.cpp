@@ -1,7 +1,6 @@
 #include "graph/diagnostics.h"
 
 #include <algorithm>
-#include <numeric>
 #include <tuple>
 
 namespace graphrun {
@@ -44,35 +43,6 @@ void DiagnosticSink::throw_if_any() const {
            std::tie(b.loc.file, b.loc.line, b.loc.col, b.message);
   });
   throw GraphError(std::move(sorted));
-}
-
-namespace {
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  std::iota(row.begin(), row.end(), 0);
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1] ? 1u : 0u)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-}  // namespace
-
-std::string did_you_mean(std::string_view name, std::span<const std::string> candidates) {
-  const std::string* best = nullptr;
-  size_t best_distance = 0;
-  for (const auto& c : candidates) {
-    size_t d = edit_distance(name, c);
-    if (!best || d < best_distance) best = &c, best_distance = d;
-  }
-  size_t limit = std::max<size_t>(1, std::min<size_t>(3, name.size() / 3 + 1));
-  if (!best || best_distance > limit) return {};
-  return " (did you mean '" + *best + "'?)";
 }
 
 }  // namespace graphrun

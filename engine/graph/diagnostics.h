@@ -2,6 +2,8 @@
 // expected. A user error (bad graph, bad usage) is different from a runtime failure.
 #pragma once
 
+#include "text/did_you_mean.h"
+
 #include <set>
 #include <span>
 #include <stdexcept>
@@ -70,7 +72,8 @@ class DiagnosticSink {
   std::set<std::string> seen_;  // str() of each diagnostic: one report per position and text
 };
 
-/// " (did you mean 'x'?)" when a candidate is within a small edit distance, else "".
-std::string did_you_mean(std::string_view name, std::span<const std::string> candidates);
+/// " (did you mean 'x'?)" when a candidate is within a small edit distance, else "": the
+/// engine's one implementation (text/did_you_mean.h).
+using text::did_you_mean;
 
 }  // namespace graphrun

@@ -271,9 +271,7 @@ class FileParser {
     for (const auto& p : plugins) {
       std::string path;
       if (!scalar_string(p, "a plugin path", path)) continue;
-      std::filesystem::path fp(path);
-      if (fp.is_relative()) fp = std::filesystem::path(g.dir) / fp;
-      g.plugins.push_back(fp.lexically_normal().string());
+      g.plugins.push_back(path_in_graph_dir(g.dir, path));
       g.plugin_locs.push_back(loc(p));
     }
   }
@@ -429,6 +427,12 @@ GraphFile parse_graph_file(const std::string& path, const std::vector<ParamOverr
   }
   FileParser parser(path, sink);
   return parser.parse(root, overrides);
+}
+
+std::string path_in_graph_dir(const std::string& dir, const std::string& path) {
+  std::filesystem::path p(path);
+  if (p.is_relative() && !dir.empty()) p = std::filesystem::path(dir) / p;
+  return p.lexically_normal().string();
 }
 
 }  // namespace graphrun

@@ -65,6 +65,10 @@ struct ParamOverride {
   SourceLoc loc;
 };
 
+/// A path written in a graph file (plugins, a subgraph's file, a path attribute): relative to
+/// the file's folder `dir` unless absolute, normalized.
+std::string path_in_graph_dir(const std::string& dir, const std::string& path);
+
 /// A parsed graph file.
 struct GraphFile {
   std::string path;  // as given

@@ -93,9 +93,7 @@ class Inliner {
       sink_.error(spec.loc, where + "op 'subgraph' needs attribute 'file' (a graph file, relative to this one)");
       return;
     }
-    std::filesystem::path path(file_attr.Scalar());
-    if (path.is_relative()) path = std::filesystem::path(scope.dir) / path;
-    path = path.lexically_normal();
+    const std::filesystem::path path = path_in_graph_dir(scope.dir, file_attr.Scalar());
     std::error_code ec;
     std::string canonical = std::filesystem::weakly_canonical(path, ec).string();
     SourceLoc file_loc = loc_of(scope.path, attr_of(spec, "file"));

@@ -315,11 +315,7 @@ class AttrResolver {
     return true;
   }
 
-  std::string resolve_path(const std::string& s) const {
-    std::filesystem::path p(s);
-    if (p.is_relative() && !file_.dir.empty()) p = std::filesystem::path(file_.dir) / p;
-    return p.lexically_normal().string();
-  }
+  std::string resolve_path(const std::string& s) const { return path_in_graph_dir(file_.dir, s); }
 
   const GraphFile& file_;
   const NodeSpec& spec_;

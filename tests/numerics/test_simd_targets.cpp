@@ -105,6 +105,14 @@ TEST_P(SimdTargets, ResultsDoNotDependOnTheTarget) {
   }
 }
 
+TEST(SimdTargetsEnvironment, AnUnknownTargetIsAUsageError) {
+  TempDir dir;
+  const std::string graph = write_graph(dir.path(), "one", "f32", "  - {id: x, op: constant, value: 1}\n", {"x"});
+  const CommandResult r = run_graphrun_on("avx9", {"run", graph, "--quiet"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("GRAPHRUN_SIMD=avx9: expected avx512, avx2, sse4 or scalar"), std::string::npos) << r.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Ops, SimdTargets, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<TargetCase>& p) { return std::string(p.param.name); });
 

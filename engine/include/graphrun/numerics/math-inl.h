@@ -10,16 +10,17 @@
 //
 // Transcendental functions are SLEEF's, called by target. AVX2 and AVX-512 use its FMA
 // variants, which give the same bits at every width (SLEEF's "finz" deterministic set), so
-// results agree between those two targets. SSE4 and the SSE2 baseline have no FMA and use
-// the variants without it ("cinz"), which agree with each other but may differ from the FMA
-// ones in the last bit. f32 exp, the one function inside sequence kernels' inner loops, is
-// SLEEF's algorithm written out inline (no call, no spilled registers): it gives the bits of
-// that target's SLEEF function for every float. Accuracy: 1 ulp, except tanh at 3.5 ulp
-// (three times faster, far inside the 1e-5 / 1e-12 tolerances of f32 / f64). No a*b+c is
-// contracted into an FMA behind the code's back (graphrun builds with -ffp-contract=off);
-// MulAdd appears only where SLEEF fuses too, so the arithmetic rounds as SLEEF's does.
+// results agree between those two targets. SSE4 and the scalar fallback have no FMA and
+// use the variants without it ("cinz", SSE2 code), which agree with each other but may
+// differ from the FMA ones in the last bit. The f32 functions inside the sequence kernels'
+// inner loops are inline (no call, no spilled registers): exp is SLEEF's algorithm written
+// out, the bits of that target's SLEEF function for every float, and softplus a short
+// series on it. Accuracy: 1 ulp, except tanh at 3.5 ulp (three times faster, far inside the
+// 1e-5 / 1e-12 tolerances of f32 / f64) and f32 softplus at 3. No a*b+c is contracted into
+// an FMA behind the code's back (graphrun builds with -ffp-contract=off); MulAdd appears
+// only where SLEEF fuses too, so the arithmetic rounds as SLEEF's does.
 //
-// Needs SLEEF (libsleef) linked and Highway's headers; see graphrun::numerics in CMake.
+// Needs Highway's headers and SLEEF linked: the CMake target graphrun_numerics.
 
 // Per-target include guard (Highway's toggle idiom): this body is compiled once per target.
 #if defined(GRAPHRUN_NUMERICS_MATH_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -247,10 +248,27 @@ template <class D> HWY_INLINE hn::Vec<D> Silu(D d, hn::Vec<D> x) {
   const hn::Vec<D> e = numerics::HWY_NAMESPACE::ExpMinusAbs(d, x), one = hn::Set(d, 1);
   return hn::Div(hn::Mul(x, hn::IfThenElse(hn::Ge(x, hn::Zero(d)), one, e)), hn::Add(one, e));
 }
-/// torch.nn.functional.softplus (beta 1, threshold 20): x above 20, else log1p(e^x).
+/// torch.nn.functional.softplus (beta 1, threshold 20): x above 20, else log(1 + e^x).
+/// f64: SLEEF's log1p(e^x). f32, inline since it runs per step in selective_scan:
+/// max(x, 0) + log1p(y) with y = e^-|x| <= 1 and log1p(y) = 2·atanh(s), s = y/(2 + y) <= 1/3,
+/// summed as its series to s^15 (truncation below 2e-9 relative; within 3 ulp overall).
 template <class D> HWY_INLINE hn::Vec<D> Softplus(D d, hn::Vec<D> x) {
   namespace self = numerics::HWY_NAMESPACE;
-  return hn::IfThenElse(hn::Gt(x, hn::Set(d, 20)), x, self::Log1p(d, self::Exp(d, x)));
+  using V = hn::Vec<D>;
+  const auto above = hn::Gt(x, hn::Set(d, 20));
+  if constexpr (sizeof(hn::TFromD<D>) == sizeof(double)) {
+    return hn::IfThenElse(above, x, self::Log1p(d, self::Exp(d, x)));
+  } else {
+    const V y = self::ExpMinusAbs(d, x);
+    const V s = hn::Div(y, hn::Add(hn::Set(d, 2.0f), y));
+    const V s2 = hn::Mul(s, s);
+    V q = hn::Add(hn::Mul(s2, hn::Set(d, 1.0f / 15)), hn::Set(d, 1.0f / 13));
+    for (const float c : {1.0f / 11, 1.0f / 9, 1.0f / 7, 1.0f / 5, 1.0f / 3, 1.0f})
+      q = hn::Add(hn::Mul(q, s2), hn::Set(d, c));
+    const V log1p_y = hn::Mul(hn::Mul(hn::Set(d, 2.0f), s), q);
+    const V positive = hn::IfThenElse(hn::Gt(x, hn::Zero(d)), x, hn::Zero(d));
+    return hn::IfThenElse(above, x, hn::Add(positive, log1p_y));
+  }
 }
 
 // ---- The same functions on one value -------------------------------------------------
