@@ -1,4 +1,5 @@
 // graphrun: parses the command line (SPEC §3) and calls the engine library.
+#include "backends/cuda/device.h"
 #include "driver/describe.h"
 #include "driver/error_report.h"
 #include "driver/report.h"
@@ -213,7 +214,13 @@ class ProgressBar {
 };
 
 std::string device_choice(const std::string& device) {
-  if (device == "cuda") throw DeviceUnavailable("--device cuda: no CUDA device is available to this graphrun");
+  if (device == "cuda") {
+    const cuda::DeviceProbe& probe = cuda::probe_device();
+    if (!probe.device) throw DeviceUnavailable("no CUDA device: " + probe.reason);
+    // Until the CUDA executor lands, a present device is refused as well, never ignored.
+    throw DeviceUnavailable("--device cuda: " + probe.device->name +
+                            " found, but this graphrun cannot run graphs on CUDA devices yet");
+  }
   return "cpu";  // auto falls back to the CPU when no device is present
 }
 
