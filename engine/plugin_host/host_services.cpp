@@ -136,11 +136,42 @@ void report_progress(const gr_node*, double fraction) {
     step->progress(step->progress_context, step->step, std::clamp(fraction, 0.0, 1.0));
 }
 
+// The device services read the CUDA call this thread runs, if any (running_step.h).
+const DeviceCall* current_device_call() {
+  const RunningStep* step = current_step();
+  return step ? step->device : nullptr;
+}
+
+void* cuda_stream(const gr_node*) {
+  const DeviceCall* call = current_device_call();
+  return call ? call->stream : nullptr;
+}
+
+void* device_scratch(const gr_node*, size_t bytes, gr_status* status) {
+  auto fail = [&](const std::string& message) -> void* {
+    if (status) {
+      status->code = GR_RUNTIME_ERROR;
+      std::snprintf(status->message, sizeof status->message, "%s", message.c_str());
+    }
+    return nullptr;
+  };
+  const DeviceCall* call = current_device_call();
+  if (!call || !call->scratch) return fail("device_scratch: called outside a CUDA kernel call");
+  if (void* p = call->scratch(call->scratch_context, bytes)) return p;
+  return fail("device_scratch: the device has no " + std::to_string(bytes) + " bytes free for scratch memory");
+}
+
+int32_t device_compute_capability(const gr_node*) {
+  const DeviceCall* call = current_device_call();
+  return call ? call->compute_capability : 0;
+}
+
 }  // namespace
 
 const gr_host& host_services() {
-  static const gr_host host = {sizeof(gr_host), GRAPHRUN_API_VERSION, &parallel_for, &program_compile,
-                               &program_eval,    &program_free,        &declare_output, &report_progress};
+  static const gr_host host = {sizeof(gr_host),  GRAPHRUN_API_VERSION, &parallel_for,    &program_compile,
+                               &program_eval,     &program_free,        &declare_output,  &report_progress,
+                               &cuda_stream,      &device_scratch,      &device_compute_capability};
   return host;
 }
 

@@ -4,7 +4,19 @@
 // and a kernel's progress reports reach the run that asked for them.
 #pragma once
 
+#include <cstddef>
+
 namespace graphrun {
+
+/// What a CUDA kernel call is given through gr_host's device services (API 2.2): set by the
+/// CUDA executor around each cuda_kernel call; absent for CPU kernels.
+struct DeviceCall {
+  void* stream = nullptr;       // the cudaStream_t the kernel launches on
+  int compute_capability = 0;   // major * 10 + minor
+  /// Stream-ordered device memory for this call, freed after it; null when the device is full.
+  void* (*scratch)(void* context, size_t bytes) = nullptr;
+  void* scratch_context = nullptr;
+};
 
 /// A kernel call in flight. Each run has its own records (the progress target is that
 /// run's); the strings belong to the plan and outlive every run, so a signal handler may
@@ -17,6 +29,7 @@ struct RunningStep {
   void (*progress)(void* context, int step, double fraction) = nullptr;
   void* progress_context = nullptr;
   int step = -1;
+  const DeviceCall* device = nullptr;  // for a cuda_kernel call only
 };
 
 /// What this thread runs now, or null.

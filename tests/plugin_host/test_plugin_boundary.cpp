@@ -51,6 +51,17 @@ TEST(PluginAbi, APluginBuiltAgainstTheOlderMinorHeaderLoadsAndRuns) {
   EXPECT_TRUE(has(ops.out, "built for plugin API 2.0")) << ops.out;
 }
 
+TEST(PluginAbi, DeviceServicesAskedFromACpuKernelGiveNothingAndScratchFailsNamingTheNode) {
+  TempDir dir;
+  CommandResult r = run_graphrun({"run", misbehaving(dir, "device_services_on_cpu")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "n: f64 (3,) = [0.0, 0.0, -1.0]")) << r.out;  // no stream, capability 0
+  CommandResult s = run_graphrun({"run", misbehaving(dir, "device_scratch_on_cpu")});
+  EXPECT_EQ(s.exit_code, 1) << s.err;
+  EXPECT_TRUE(has(s.err, "node 'n'")) << s.err;
+  EXPECT_TRUE(has(s.err, "device_scratch: called outside a CUDA kernel call")) << s.err;
+}
+
 TEST(PluginAbi, TheHostRefusesEachBrokenDescriptorNamingPluginAndOp) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"null_name", "an op without a name"},

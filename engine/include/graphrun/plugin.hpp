@@ -214,6 +214,30 @@ class Node {
       n_->host->report_progress(n_, fraction);
   }
 
+  /// In a cuda_kernel: the cudaStream_t (as void*) to launch all work on; the host orders it
+  /// after the inputs and before the consumers. Null in a CPU kernel or on a host older than 2.2.
+  void* cuda_stream() const {
+    return GR_HAS_FIELD(n_->host, gr_host, cuda_stream) && n_->host->cuda_stream ? n_->host->cuda_stream(n_)
+                                                                                   : nullptr;
+  }
+  /// In a cuda_kernel: stream-ordered device memory of `bytes` for this call (freed by the
+  /// host after it). Throws std::runtime_error when the device is full or outside a CUDA call.
+  void* device_scratch(size_t bytes) const {
+    if (!GR_HAS_FIELD(n_->host, gr_host, device_scratch) || !n_->host->device_scratch)
+      throw std::runtime_error("device_scratch: this graphrun is older than plugin API 2.2");
+    gr_status status{};
+    void* p = n_->host->device_scratch(n_, bytes, &status);
+    if (!p) throw std::runtime_error(std::string(status.message, strnlen(status.message, sizeof status.message)));
+    return p;
+  }
+  /// In a cuda_kernel: the device's compute capability as major * 10 + minor (90 on Hopper);
+  /// 0 in a CPU kernel or on a host older than 2.2.
+  int compute_capability() const {
+    return GR_HAS_FIELD(n_->host, gr_host, device_compute_capability) && n_->host->device_compute_capability
+               ? n_->host->device_compute_capability(n_)
+               : 0;
+  }
+
  private:
   static const char* kind_name(int32_t kind) {
     static const char* const names[] = {"absent", "a bool", "an int", "a float", "a string", "a list", "a map"};

@@ -1,4 +1,4 @@
-/* graphrun plugin API, C boundary (version 2.1).
+/* graphrun plugin API, C boundary (version 2.2).
  *
  * A plugin is a shared library exporting one symbol, graphrun_plugin_init, which registers
  * its ops. Only C types cross this boundary; the header-only C++ layer in plugin.hpp turns
@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 #define GRAPHRUN_API_MAJOR 2u
-#define GRAPHRUN_API_MINOR 1u
+#define GRAPHRUN_API_MINOR 2u
 /* major << 16 | minor: what gr_op_desc.api_version and gr_registrar.api_version carry. */
 #define GRAPHRUN_API_VERSION ((GRAPHRUN_API_MAJOR << 16) | GRAPHRUN_API_MINOR)
 #define GR_API_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -243,6 +243,18 @@ typedef struct gr_host {
   /* From a kernel: the fraction (0..1) of the node's work done, for the progress display.
    * Cheap; call it every few milliseconds at most. */
   void (*report_progress)(const gr_node* node, double fraction);
+  /* since 2.2: device services, for a cuda_kernel. Called from anything else (a CPU kernel,
+   * a thread the host did not start) they give NULL or 0. */
+  /* The stream (a cudaStream_t) the node's CUDA kernel launches all its work on. The host
+   * orders it after the node's inputs and before its consumers: the kernel neither
+   * synchronizes it nor waits on the device. */
+  void* (*cuda_stream)(const gr_node* node);
+  /* Device memory of at least `bytes`, 256-byte aligned, for this kernel call: usable by
+   * work queued on cuda_stream until the kernel returns (stream-ordered; the host frees
+   * it). NULL with status filled (GR_RUNTIME_ERROR, the size) when the device is full. */
+  void* (*device_scratch)(const gr_node* node, size_t bytes, gr_status* status);
+  /* The compute capability of the node's device as major * 10 + minor: 90 on Hopper. */
+  int32_t (*device_compute_capability)(const gr_node* node);
 } gr_host;
 
 /* Handed to graphrun_plugin_init. */

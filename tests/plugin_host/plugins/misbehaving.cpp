@@ -55,6 +55,17 @@ GRAPHRUN_PLUGIN(reg) {
                     .output("out", "output")
                     .infer([](const Node&, Outputs& outs) { outs.add({-3}); })
                     .cpu([](const Node&, std::span<OutTensor>) {}));
+  // The CUDA device services (API 2.2) asked from a CPU kernel: no stream, capability 0.
+  ops.push_back(unary("device_services_on_cpu", "out = [has a stream, compute capability, -1]",
+                      [](const Node& node, std::span<OutTensor> outs) {
+                        graphrun::plugin::dispatch(node.dtype(), [&]<typename T>() {
+                          outs[0].data<T>()[0] = node.cuda_stream() ? T(1) : T(0);
+                          outs[0].data<T>()[1] = static_cast<T>(node.compute_capability());
+                          outs[0].data<T>()[2] = T(-1);  // the kernel ran to its end
+                        });
+                      }));
+  ops.push_back(unary("device_scratch_on_cpu", "asks for device scratch memory from a CPU kernel",
+                      [](const Node& node, std::span<OutTensor>) { node.device_scratch(256); }));
   // Allocates a state in prepare: a sanitizer build reports it if the host never releases it.
   ops.push_back(unary("prepared", "has a state from prepare", [](const Node& node, std::span<OutTensor> outs) {
                   fill(node, outs[0], *static_cast<double*>(node.state()));
