@@ -8,8 +8,9 @@
 #     the library exports graphrun_plugin_init and nothing else, so the private symbols of
 #     two plugins loaded into one process never interpose;
 #   - the compile options of the section below.
-# Everything else is an ordinary CMake target: link more libraries, add include folders or
-# set OUTPUT_NAME as usual.
+# A project that enables CUDA may list .cu files among the sources (compiled as C++20 by nvcc,
+# with the same floating-point rules). Everything else is an ordinary CMake target: link more
+# libraries, add include folders or set OUTPUT_NAME as usual.
 
 # A global property, not a variable: the function must find the script from any directory
 # of the project, whichever one called find_package(graphrun).
@@ -19,6 +20,9 @@ function(graphrun_add_plugin name)
   add_library(${name} MODULE ${ARGN})
   target_link_libraries(${name} PRIVATE graphrun::plugin_api)
   target_compile_features(${name} PRIVATE cxx_std_20)
+  # .cu sources include the same C++20 headers. (CMake 3.25 knows no C++ standards of
+  # CUDA 13's nvcc, whose default is C++17: the flag is given directly.)
+  target_compile_options(${name} PRIVATE "$<$<COMPILE_LANGUAGE:CUDA>:-std=c++20>")
   set_target_properties(${name} PROPERTIES
     C_VISIBILITY_PRESET hidden
     CXX_VISIBILITY_PRESET hidden

@@ -22,6 +22,8 @@ target_link_libraries(graphrun_flags INTERFACE graphrun_fp_rules)
 add_library(graphrun_fp_rules INTERFACE)
 set_target_properties(graphrun_fp_rules PROPERTIES EXPORT_NAME fp_rules)
 target_compile_options(graphrun_fp_rules INTERFACE "$<$<COMPILE_LANGUAGE:C,CXX>:-ffp-contract=off;-fno-fast-math>")
+# nvcc: no contraction of a*b+c into one FMA either, so CUDA kernels round as the CPU ones do.
+target_compile_options(graphrun_fp_rules INTERFACE "$<$<COMPILE_LANGUAGE:CUDA>:--fmad=false>")
 if(GRAPHRUN_SANITIZE)
   # GCC 12's -Wmaybe-uninitialized misfires inside libstdc++ (std::regex, std::function)
   # when the sanitizers instrument them.

@@ -146,7 +146,13 @@ std::string ops_text(const Registry& registry, const std::string& only) {
       os << fmt::format("    {:<12} {}{}, {}: {}\n", a.name, attr_type_name(a.type), choices, def, a.doc ? a.doc : "");
     }
     if (d.num_attrs == 0) os << "    (none)\n";
-    if (op.elementwise()) os << "  elementwise: fuses with its neighbours\n";
+    if (op.elementwise()) {
+      os << "  elementwise: fuses with its neighbours\n";
+    } else {
+      std::string kernels = d.cpu_kernel ? "cpu" : "";
+      if (d.cuda_kernel) kernels += kernels.empty() ? "cuda" : ", cuda";
+      os << "  kernels: " << kernels << "\n";
+    }
   }
   return os.str();
 }
