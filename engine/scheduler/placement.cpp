@@ -194,8 +194,12 @@ Placement place(const PlacementProblem& problem, Device target) {
 std::optional<std::string> device_memory_refusal(const Placement& placement, uint64_t device_memory,
                                                  const std::string& device) {
   if (!placement.sizes_known || placement.device_peak <= device_memory) return std::nullopt;
-  return "this graph needs " + human_bytes(placement.device_peak) + " of device memory at its peak, more than the " +
-         human_bytes(device_memory) + " of " + device;
+  std::string need = human_bytes(placement.device_peak), have = human_bytes(device_memory);
+  if (need == have) {  // close enough to round alike: the bytes tell them apart
+    need += " (" + std::to_string(placement.device_peak) + " bytes)";
+    have += " (" + std::to_string(device_memory) + " bytes)";
+  }
+  return "this graph needs " + need + " of device memory at its peak, more than the " + have + " of " + device;
 }
 
 }  // namespace graphrun

@@ -2,6 +2,7 @@
 // transfers (which buffer, which way, how many bytes, before which step), where buffers
 // live, device and host peaks by liveness, refusal by device memory, and the device
 // predicate following the op's descriptor.
+#include "driver/explain_placement.h"
 #include "driver/session.h"
 #include "scheduler/buffer_type.h"
 #include "scheduler/device_support.h"
@@ -287,6 +288,37 @@ TEST(Placement, RefusedWhenThePeakExceedsTheDeviceMemory) {
   EXPECT_NE(refusal->find(human_bytes(p.device_peak)), std::string::npos) << *refusal;
   EXPECT_NE(refusal->find(human_bytes(p.device_peak - 1)), std::string::npos) << *refusal;
   EXPECT_NE(refusal->find("Test GPU"), std::string::npos) << *refusal;
+}
+
+TEST(PlacementText, NamesTheDeviceAndRefusesAGraphLargerThanItsMemory) {
+  auto g = load(kDiamond);
+  const std::string fits = placement_text(*g, {Device::kCuda, "Test GPU", 3 * kBlock, ""});
+  EXPECT_NE(fits.find("placement on cuda: Test GPU, 12.0 KiB of memory"), std::string::npos) << fits;
+  EXPECT_NE(fits.find("memory: device peak 12.0 KiB, host peak 4.0 KiB"), std::string::npos) << fits;
+  EXPECT_EQ(fits.find("refused"), std::string::npos) << fits;
+  const std::string small = placement_text(*g, {Device::kCuda, "Test GPU", 3 * kBlock - 1, ""});
+  EXPECT_NE(small.find("  refused: this graph needs 12.0 KiB (12288 bytes) of device memory at its peak, more than "
+                       "the 12.0 KiB (12287 bytes) of Test GPU"),
+            std::string::npos)
+      << small;
+  const std::string absent = placement_text(*g, {Device::kCuda, "", 0, "no driver"});
+  EXPECT_NE(absent.find("placement on cuda: no CUDA device here: no driver; the plan is what a device would run"),
+            std::string::npos)
+      << absent;
+}
+
+TEST(PlacementText, PrintsEachFusedKernelThroughTheHook) {
+  auto g = load(kChainFromInput, /*fuse=*/true);
+  const std::string without = placement_text(*g, {Device::kCuda, "", 0, "none"});
+  EXPECT_EQ(without.find("kernel of"), std::string::npos) << without;
+  int calls = 0;
+  const std::string with = placement_text(*g, {Device::kCuda, "", 0, "none"}, [&](const Graph&, const Node& node) {
+    ++calls;
+    EXPECT_EQ(node.kind, NodeKind::kFused);
+    return "__global__ void k_" + node.id + "() {}";
+  });
+  EXPECT_EQ(calls, 1);
+  EXPECT_NE(with.find("kernel of c:\n__global__ void k_c() {}\n"), std::string::npos) << with;
 }
 
 TEST(DeviceSupport, FollowsTheOpDescriptor) {

@@ -58,6 +58,7 @@ class DevicePool final : public BufferType {
   /// Bytes handed out and not yet released, and the most at once.
   uint64_t in_use() const;
   uint64_t peak() const;
+  int device() const { return device_; }
   void* stream() const { return stream_; }
 
  private:

@@ -18,8 +18,14 @@ DevicePool::DevicePool(int device, void* stream) : device_(device), stream_(stre
 DevicePool::~DevicePool() = default;
 void* DevicePool::allocate(size_t, PoolUsage*) { unavailable(); }
 void DevicePool::release(void*, PoolUsage*) { unavailable(); }
-uint64_t DevicePool::in_use() const { return 0; }
-uint64_t DevicePool::peak() const { return 0; }
+uint64_t DevicePool::in_use() const {
+  std::lock_guard lock(mutex_);
+  return in_use_;
+}
+uint64_t DevicePool::peak() const {
+  std::lock_guard lock(mutex_);
+  return peak_;
+}
 
 PinnedHostBufferType::~PinnedHostBufferType() = default;
 void* PinnedHostBufferType::allocate(size_t, PoolUsage*) { unavailable(); }
