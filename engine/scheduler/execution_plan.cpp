@@ -7,13 +7,16 @@
 
 namespace graphrun {
 
-ExecutionPlan::ExecutionPlan(const Graph& graph) : graph_(graph) {
+ExecutionPlan::ExecutionPlan(const Graph& graph, Device device) : graph_(graph) {
   try {
     plan();
   } catch (...) {
     release_states();  // the states prepared before the failing one
     throw;
   }
+  placement_ = place(placement_problem(*this), device);
+  for (size_t b = 0; b < buffers_.size(); ++b)
+    buffers_[b].memory = placement_.buffers[b].home == Device::kCuda ? GR_MEMORY_DEVICE : GR_MEMORY_HOST;
 }
 
 ExecutionPlan::~ExecutionPlan() { release_states(); }

@@ -8,6 +8,7 @@
 #include "ir/graph.h"
 #include "ir/node_call.h"
 #include "plugin_host/running_step.h"
+#include "scheduler/placement.h"
 
 #include <cstdint>
 #include <map>
@@ -24,6 +25,9 @@ struct PlannedBuffer {
   int consumers = 0;    // steps reading it (each once, however many of its ports do)
   bool pinned = false;  // a graph output: handed to the caller, never released by the run
   int input_node = -1;  // a graph input: supplied by the caller
+  /// Where its producer writes it (graph inputs: the host); placement() says whether a copy
+  /// lives on the other side too.
+  gr_memory memory = GR_MEMORY_HOST;
 };
 
 /// What the profile and the trace say of a step.
@@ -56,8 +60,9 @@ class ExecutionPlan {
  public:
   /// Plans `graph` (shapes inferred, passes run), which must outlive the plan; prepares
   /// every op that has state. A failing prepare releases the states already prepared and
-  /// throws GraphError (the node's fault) or RunError (the plugin's).
-  explicit ExecutionPlan(const Graph& graph);
+  /// throws GraphError (the node's fault) or RunError (the plugin's). Steps are placed for
+  /// `device` (placement.h): with cuda, each buffer's memory is where its producer runs.
+  explicit ExecutionPlan(const Graph& graph, Device device = Device::kCpu);
   /// Releases the prepared states.
   ~ExecutionPlan();
   ExecutionPlan(const ExecutionPlan&) = delete;
@@ -80,6 +85,8 @@ class ExecutionPlan {
   /// run one at a time in plan order, as with one thread: each output allocated when its
   /// step starts, each buffer released after its last consumer, graph outputs kept.
   uint64_t sequential_peak_bytes() const;
+  /// Where each step runs, where each buffer lives, the transfers, the device peak.
+  const Placement& placement() const { return placement_; }
 
  private:
   int add_buffer(ValueRef ref);
@@ -93,6 +100,7 @@ class ExecutionPlan {
   std::vector<StepInfo> infos_;
   std::vector<int> sources_;
   bool chain_ = false;
+  Placement placement_;
   size_t total_inputs_ = 0, total_outputs_ = 0;
 };
 

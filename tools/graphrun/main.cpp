@@ -2,6 +2,7 @@
 #include "backends/cuda/device.h"
 #include "driver/describe.h"
 #include "driver/error_report.h"
+#include "driver/explain_placement.h"
 #include "driver/report.h"
 #include "driver/session.h"
 #include "text/did_you_mean.h"
@@ -217,15 +218,43 @@ std::string device_choice(const std::string& device) {
   if (device == "cuda") {
     const cuda::DeviceProbe& probe = cuda::probe_device();
     if (!probe.device) throw DeviceUnavailable("no CUDA device: " + probe.reason);
-    // Until the CUDA executor lands, a present device is refused as well, never ignored.
-    throw DeviceUnavailable("--device cuda: " + probe.device->name +
-                            " found, but this graphrun cannot run graphs on CUDA devices yet");
+    return "cuda";
   }
   return "cpu";  // auto falls back to the CPU when no device is present
 }
 
+// The device `explain --device` plans for: the one found, or why there is none.
+ExplainDevice explain_device(const std::string& device) {
+  ExplainDevice d;
+  d.device = device == "cuda" ? Device::kCuda : Device::kCpu;
+  const cuda::DeviceProbe& probe = cuda::probe_device();
+  if (probe.device) {
+    d.name = probe.device->name;
+    d.memory = probe.device->total_memory;
+  } else {
+    d.absent = probe.reason;
+  }
+  return d;
+}
+
+// HOOK for the lead: each fused group's CUDA source in `explain --device cuda`. Return the
+// source emitter of engine/expr/cuda_source here (a function of the graph and the fused node);
+// while none is returned, explain leaves the kernel sources out.
+KernelSourceFn cuda_kernel_source() { return {}; }
+
+// Refuses, before anything runs, a graph whose device peak does not fit in the device's
+// memory (exit code 3, naming both sizes); then, until the CUDA executor lands, any graph:
+// a present device is refused, never ignored.
+void check_cuda_run(const Graph& graph) {
+  const cuda::DeviceInfo& device = *cuda::probe_device().device;
+  const Placement placement = place(placement_problem(graph), Device::kCuda);
+  if (auto refusal = device_memory_refusal(placement, device.total_memory, device.name))
+    throw DeviceUnavailable("--device cuda: " + *refusal);
+  throw DeviceUnavailable("--device cuda: " + device.name + " found, but this graphrun cannot run graphs on CUDA devices yet");
+}
+
 int run_command(const RunArgs& a) {
-  device_choice(a.device);
+  const std::string device = device_choice(a.device);
   if (!a.max_memory.empty() && !parse_byte_size(a.max_memory))
     throw UsageError("--max-memory " + a.max_memory + ": expected a size such as 24G, 512M or 1.5T");
   check_output_flags(a);
@@ -241,6 +270,7 @@ int run_command(const RunArgs& a) {
       throw UsageError("graph input '" + graph.nodes[node].id + "' was not given (use --input " + graph.nodes[node].id +
                        "=FILE)");
   run_passes(graph, inputs, !a.no_fuse);
+  if (device == "cuda") check_cuda_run(graph);
   check_memory(graph, inputs, a);
   Executor executor(graph, a.threads);
   RunObserver observer;
@@ -355,6 +385,9 @@ int main(int argc, char** argv) {
   add_graph_options(explain_cmd);
   add_repeatable(explain_cmd, "--input", inputs, "a graph input from a file, for its shape: name=FILE");
   explain_cmd->add_flag("--no-fuse", no_fuse, "show the plan without fusion");
+  std::string explain_device_name = "cpu";
+  explain_cmd->add_option("--device", explain_device_name, "cpu, or cuda: where each node runs, transfers, device peak")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
   bool each_pass = false;
   explain_cmd->add_flag("--each-pass", each_pass, "print the graph after each pass, not only the final plan");
   auto* dot_cmd = app.add_subcommand("dot", "Graphviz DOT of the graph, fusion groups as clusters");
@@ -403,6 +436,8 @@ int main(int argc, char** argv) {
         };
       run_passes(graph, tensors, !no_fuse, show_pass);
       if (!each_pass || dot_cmd->parsed()) std::cout << (dot_cmd->parsed() ? graph.to_dot() : explain_text(graph));
+      if (explain_cmd->parsed() && explain_device_name != "cpu")
+        std::cout << placement_text(graph, explain_device(explain_device_name), cuda_kernel_source());
       return kOk;
     }
     Registry& registry = Registry::global();
