@@ -213,19 +213,28 @@ class ProgressBar {
   std::thread thread_;
 };
 
-std::string device_choice(const std::string& device) {
+// Where a run goes; for `--device auto` on the CPU, why (--profile says it).
+struct DeviceChoice {
+  std::string device;
+  std::string fallback_reason;
+};
+
+DeviceChoice device_choice(const std::string& device) {
+  if (device == "cpu") return {"cpu", ""};
+  const cuda::DeviceProbe& probe = cuda::probe_device();
   if (device == "cuda") {
-    const cuda::DeviceProbe& probe = cuda::probe_device();
     if (!probe.device) throw DeviceUnavailable("no CUDA device: " + probe.reason);
     // Until the CUDA executor lands, a present device is refused as well, never ignored.
     throw DeviceUnavailable("--device cuda: " + probe.device->name +
                             " found, but this graphrun cannot run graphs on CUDA devices yet");
   }
-  return "cpu";  // auto falls back to the CPU when no device is present
+  // auto falls back to the CPU when no device is present
+  return {"cpu", probe.device ? probe.device->name + " found, but this graphrun cannot run graphs on CUDA devices yet"
+                              : "no CUDA device: " + probe.reason};
 }
 
 int run_command(const RunArgs& a) {
-  device_choice(a.device);
+  const DeviceChoice device = device_choice(a.device);
   if (!a.max_memory.empty() && !parse_byte_size(a.max_memory))
     throw UsageError("--max-memory " + a.max_memory + ": expected a size such as 24G, 512M or 1.5T");
   check_output_flags(a);
@@ -268,6 +277,8 @@ int run_command(const RunArgs& a) {
   }
   if (a.out_dir.empty() && !a.quiet)
     for (size_t k = 0; k < outputs.size(); ++k) std::cout << format_output(names[k], outputs[k]) << "\n";
+  if (a.profile && !device.fallback_reason.empty())
+    std::cerr << "device: " << device.device << " (--device auto: " << device.fallback_reason << ")\n";
   if (a.profile) print_profile(std::cerr, executor, observed);
   if (!a.out_dir.empty() || !a.trace.empty() || !a.plot.empty())
     write_output_files(a, tensor_files, graph, names, outputs, executor, observed);
