@@ -89,11 +89,14 @@ def run_peer(script, args, timeout, out_dir):
     return results
 
 
-def cell(r):
+def cell(r, notes):
+    """A table cell; a reason for skipping becomes a numbered note under the table."""
     if r is None:
         return "—"
     if "skipped" in r:
-        return "skipped: " + r["skipped"].replace("|", "/")
+        reason = r["skipped"].replace("|", "/")
+        notes.setdefault(reason, len(notes) + 1)
+        return f"skipped [{notes[reason]}]"
     err = r.get("rel_error", float("nan"))
     flag = "" if err < 1e-3 else " **WRONG**"
     return f"{r['ms_median']:.3f} ({r['ms_min']:.3f}), err {err:.1e}{flag}"
@@ -131,11 +134,17 @@ def main():
     lines = [f"Median (min) ms of {args.repeat} runs after a warm-up; err = relative L2 error against a float64 "
              f"reference; peers on {args.device}.", "",
              "| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    notes = {}
     for w in ws:
         row = [w.title]
         for results in columns.values():
-            row.append(cell(results.get(w.name, results.get("*"))))
+            row.append(cell(results.get(w.name, results.get("*")), notes))
         lines.append("| " + " | ".join(row) + " |")
+    lines.append("")
+    lines += [f"[{n}] {reason}  " for reason, n in notes.items()]
+    ceiling = columns.get("torch eager", {}).get("ceiling")
+    if ceiling:
+        lines.append(f"\nDevice-to-device copy through torch (bytes read + written): {ceiling['copy_gbs']:.0f} GB/s.")
     text = "\n".join(lines) + "\n"
     with open(os.path.join(args.out, "bench.md"), "w") as f:
         f.write(text)

@@ -47,22 +47,30 @@ def main():
         skip_all(peer, f"torch not importable: {e}")
     if args.device == "cuda" and not torch.cuda.is_available():
         skip_all(peer, "torch sees no CUDA device")
+    if mode == "compile" and not hasattr(torch, "compile"):
+        skip_all(peer, f"torch {torch.__version__} has no torch.compile")
     # The same work as graphrun's float32: no TF32 in matrix products or convolutions.
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     device = torch.device(args.device)
     sync = (lambda _: torch.cuda.synchronize()) if args.device == "cuda" else (lambda _: None)
     fns = functions(torch, F)
+    if mode == "eager" and args.device == "cuda":  # the memory ceiling, as METHOD.md measures it
+        a = torch.empty(1 << 28, dtype=torch.float32, device=device).uniform_()
+        b = torch.empty_like(a)
+        _, median, _, _ = time_calls(lambda: b.copy_(a), sync, args.repeat)
+        emit(peer, "ceiling", copy_gbs=2 * a.numel() * 4 / (median / 1e3) / 1e9)
+        del a, b
     for w in workloads.make(args.size):
         if args.only and w.name not in args.only:
             continue
         fn = fns[w.name]
-        if mode == "compile":
-            if w.name == "selective_scan":
-                emit(peer, w.name, skipped="a Python loop over L steps: torch.compile unrolls it (minutes)")
-                continue
-            fn = torch.compile(fn)
+        if mode == "compile" and w.name == "selective_scan":
+            emit(peer, w.name, skipped="a Python loop over L steps: torch.compile unrolls it (minutes)")
+            continue
         try:
+            if mode == "compile":
+                fn = torch.compile(fn)
             tensors = {k: torch.from_numpy(v).to(device) for k, v in w.inputs.items()}
             with torch.no_grad():
                 first, median, low, out = time_calls(lambda: fn(**tensors), sync, args.repeat)
