@@ -49,12 +49,19 @@ write_report() {
 }
 finish() { write_report; exit "$1"; }
 
-# CUDA 13 libraries of the machine (libnvrtc, libcublas: too large to carry), for the bundle.
+# CUDA 13 libraries of the machine (libnvrtc, libcublas: too large to carry), for the bundle:
+# the toolkit's folder, and wherever else a library the bundle needs is found.
 cuda_libs=""
-for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib \
-  "$(python3 -c 'import nvidia, os; print(os.path.dirname(nvidia.__path__[0]))' 2>/dev/null)"/nvidia/cu13/lib; do
+for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib; do
   [ -d "$d" ] && cuda_libs+="${cuda_libs:+:}$d"
 done
+if [ -x "$bundle/tree/graphrun" ]; then
+  for name in $(LD_LIBRARY_PATH="$bundle/syslib:$cuda_libs" ldd "$bundle/tree/graphrun" "$bundle"/tree/plugins/*.so 2>/dev/null |
+    awk '/not found/ && $1 ~ /^lib(nvrtc|cublas|cudart)/ {print $1}' | sort -u); do
+    found=$(timeout 20 find /usr/local /opt /usr/lib -name "$name" -print -quit 2>/dev/null)
+    [ -n "$found" ] && cuda_libs+="${cuda_libs:+:}$(dirname "$found")"
+  done
+fi
 export GPU_CHECK_CUDA_LIBS=$cuda_libs
 
 # ---- 1. the bundle
