@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything GPU-related in one go, on the GPU machine (an H200 with CUDA 13, torch, JAX),
-# from the repository root with gpu-bundle/ carried (tools/make-gpu-bundle.sh makes it here):
+# from the repository root with gpu-bundle.tar.xz (or gpu-bundle/) carried; tools/make-gpu-bundle.sh
+# makes both here:
 #   1. the bundle starts (else: which library is missing, and the fallback: a source build)
 #   2. the device (nvidia-smi, and what graphrun's own probe says); none: exit 3 within seconds
 #   3. the GPU tests (ctest label `gpu`: the bundled test executables with their filters)
@@ -49,6 +50,13 @@ write_report() {
 }
 finish() { write_report; exit "$1"; }
 
+# A packed bundle (what make-gpu-bundle.sh makes to be carried) is unpacked first.
+if [ ! -d "$bundle" ] && [ -f "$root/gpu-bundle.tar.xz" ]; then
+  tar -C "$root" -xJf "$root/gpu-bundle.tar.xz" 2>>"$out/gpu-check.log" ||
+    python3 -c "import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" "$root/gpu-bundle.tar.xz" "$root" ||
+    say "cannot unpack gpu-bundle.tar.xz"
+fi
+
 # CUDA 13 libraries of the machine (libnvrtc, libcublas: too large to carry), for the bundle:
 # the toolkit's folder, and wherever else a library the bundle needs is found.
 cuda_libs=""
@@ -90,7 +98,7 @@ if [ -x "$bundle/run" ] && [ -f "$bundle/manifest.txt" ]; then
   fi
   rm -f "$out/bundle.err"
 else
-  say "no gpu-bundle/ here: make it with tools/make-gpu-bundle.sh and carry it (carry: [\"gpu-bundle\"])"
+  say "no gpu-bundle/ here: make it with tools/make-gpu-bundle.sh and carry it (carry: [\"gpu-bundle.tar.xz\"])"
   row "bundle" "missing" $((SECONDS - t))
 fi
 
