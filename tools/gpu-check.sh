@@ -76,10 +76,11 @@ export GPU_CHECK_CUDA_LIBS=$cuda_libs
 t=$SECONDS
 graphrun=""
 if [ -x "$bundle/run" ] && [ -f "$bundle/manifest.txt" ]; then
-  # Tests hold the absolute paths of the tree they were built in: put links there.
+  # Tests hold the absolute paths of the tree they were built in: put links there. The source
+  # folder first: the build folder is usually inside it (its link then lands in this checkout).
   build_dir=$(sed -n 's/^BUILD_DIR=//p' "$bundle/manifest.txt")
   source_dir=$(sed -n 's/^SOURCE_DIR=//p' "$bundle/manifest.txt")
-  for pair in "$build_dir=$bundle/tree" "$source_dir=$root"; do
+  for pair in "$source_dir=$root" "$build_dir=$bundle/tree"; do
     link=${pair%%=*} target=${pair#*=}
     if [ ! -e "$link" ]; then mkdir -p "$(dirname "$link")" && ln -s "$target" "$link" 2>/dev/null ||
       say "cannot link $link -> $target: tests that use absolute paths may fail"; fi
