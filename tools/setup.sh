@@ -6,6 +6,7 @@ packages=(
   libyaml-cpp-dev libboost-graph-dev libboost-dev libtbb-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev
   libopenblas-dev libsleef-dev libhwy-dev libfftw3-dev
+  libxxhash-dev  # XXH3, the kernel cache's file names and checksums
   python3-numpy python3-scipy
   clang libclang-rt-dev  # the fuzzing stage (tools/fuzz.sh): clang++ and its libFuzzer
 )

@@ -203,6 +203,22 @@ TEST(Cli, DeviceChoices) {
   EXPECT_EQ(run_graphrun({"run", g, "--device", "auto", "--quiet"}).exit_code, 0);
 }
 
+TEST(Cli, DeviceAutoOnTheCpuSaysWhyUnderProfile) {
+  TempDir dir;
+  std::string g = write_graph(dir, kSmall);
+  const std::string cuda_err = run_graphrun({"run", g, "--device", "cuda"}).err;
+  const size_t at = cuda_err.find("no CUDA device: ");
+  ASSERT_NE(at, std::string::npos) << cuda_err;
+  const std::string reason = cuda_err.substr(at, cuda_err.find('\n', at) - at);  // the probe's reason
+  CommandResult r = run_graphrun({"run", g, "--device", "auto", "--profile", "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("device: cpu (--device auto: " + reason + ")\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("total "), std::string::npos) << r.err;  // the profile itself follows
+  // Without --profile, or with the CPU asked for, nothing is said.
+  EXPECT_EQ(run_graphrun({"run", g, "--device", "auto", "--quiet"}).err.find("--device auto"), std::string::npos);
+  EXPECT_EQ(run_graphrun({"run", g, "--profile", "--quiet"}).err.find("--device auto"), std::string::npos);
+}
+
 TEST(Cli, UsageErrorsExitWithTwo) {
   EXPECT_EQ(run_graphrun({}).exit_code, 2);
   EXPECT_EQ(run_graphrun({"frobnicate"}).exit_code, 2);

@@ -214,13 +214,22 @@ class ProgressBar {
   std::thread thread_;
 };
 
-std::string device_choice(const std::string& device) {
+// Where a run goes; for `--device auto` on the CPU, why (--profile says it).
+struct DeviceChoice {
+  std::string device;
+  std::string fallback_reason;
+};
+
+DeviceChoice device_choice(const std::string& device) {
+  if (device == "cpu") return {"cpu", ""};
+  const cuda::DeviceProbe& probe = cuda::probe_device();
   if (device == "cuda") {
-    const cuda::DeviceProbe& probe = cuda::probe_device();
     if (!probe.device) throw DeviceUnavailable("no CUDA device: " + probe.reason);
-    return "cuda";
+    return {"cuda", ""};
   }
-  return "cpu";  // auto falls back to the CPU when no device is present
+  // auto falls back to the CPU when no device is present
+  return {"cpu", probe.device ? probe.device->name + " found, but this graphrun cannot run graphs on CUDA devices yet"
+                              : "no CUDA device: " + probe.reason};
 }
 
 // The device `explain --device` plans for: the one found, or why there is none.
@@ -254,7 +263,7 @@ void check_cuda_run(const Graph& graph) {
 }
 
 int run_command(const RunArgs& a) {
-  const std::string device = device_choice(a.device);
+  const DeviceChoice device = device_choice(a.device);
   if (!a.max_memory.empty() && !parse_byte_size(a.max_memory))
     throw UsageError("--max-memory " + a.max_memory + ": expected a size such as 24G, 512M or 1.5T");
   check_output_flags(a);
@@ -270,7 +279,7 @@ int run_command(const RunArgs& a) {
       throw UsageError("graph input '" + graph.nodes[node].id + "' was not given (use --input " + graph.nodes[node].id +
                        "=FILE)");
   run_passes(graph, inputs, !a.no_fuse);
-  if (device == "cuda") check_cuda_run(graph);
+  if (device.device == "cuda") check_cuda_run(graph);
   check_memory(graph, inputs, a);
   Executor executor(graph, a.threads);
   RunObserver observer;
@@ -298,6 +307,8 @@ int run_command(const RunArgs& a) {
   }
   if (a.out_dir.empty() && !a.quiet)
     for (size_t k = 0; k < outputs.size(); ++k) std::cout << format_output(names[k], outputs[k]) << "\n";
+  if (a.profile && !device.fallback_reason.empty())
+    std::cerr << "device: " << device.device << " (--device auto: " << device.fallback_reason << ")\n";
   if (a.profile) print_profile(std::cerr, executor, observed);
   if (!a.out_dir.empty() || !a.trace.empty() || !a.plot.empty())
     write_output_files(a, tensor_files, graph, names, outputs, executor, observed);

@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""The GPU benchmarks side by side: each workload of workloads.py through `graphrun run
+--repeat` (on CUDA, and on the CPU for reference) and through torch eager, torch.compile and
+JAX, in one run on one machine. Every result is checked against a float64 reference (the
+rel. error column), so that a fast wrong answer shows. Writes DIR/bench.md (one Markdown
+table), DIR/bench.json and DIR/bench.log; stays within --budget seconds.
+
+Usage: python3 bench/peers/gpu_bench.py --graphrun CMD --out DIR [--size gpu|small]
+                                        [--device cuda|cpu] [--budget 270] [--repeat 10]
+CMD is the graphrun executable or a launcher (gpu-bundle/run graphrun); --device cpu runs
+the peers on the CPU, only to try the scripts on a machine without a GPU.
+"""
+import argparse
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import workloads  # noqa: E402
+
+PEERS = [("torch eager", ["torch_peer.py", "--mode", "eager"]), ("torch compile", ["torch_peer.py", "--mode", "compile"]),
+         ("JAX jit", ["jax_peer.py"])]
+
+
+class Clock:
+    """Seconds left of the budget; each step gets at most its cap and what is left."""
+
+    def __init__(self, budget):
+        self.end = time.monotonic() + budget
+
+    def left(self, cap):
+        return max(0.0, min(cap, self.end - time.monotonic()))
+
+
+def log(out_dir, text):
+    with open(os.path.join(out_dir, "bench.log"), "a") as f:
+        f.write(text.rstrip("\n") + "\n")
+
+
+def run_graphrun(cmd, w, data, device, repeat, timeout, out_dir):
+    """One workload through graphrun on `device`: a result dict like the peers' lines."""
+    if timeout < 5:
+        return dict(skipped="out of time")
+    result_dir = tempfile.mkdtemp(dir=data)
+    argv = shlex.split(cmd) + ["run", os.path.join(data, w.name + ".yaml"), "--device", device, "--quiet", "--repeat",
+                               str(repeat), "-o", result_dir]
+    for name in w.inputs:
+        argv += ["--input", f"{name}={os.path.join(data, w.name + '_' + name + '.npy')}"]
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return dict(skipped=f"timed out after {timeout:.0f} s")
+    log(out_dir, f"$ {shlex.join(argv)}\n{p.stderr}")
+    if p.returncode != 0:
+        first = (p.stderr.strip().splitlines() or ["(no message)"])[-1]
+        return dict(skipped=f"exit {p.returncode}: {first[:160]}")
+    m = re.search(r"time: median ([\d.]+) ms, min ([\d.]+) ms", p.stderr)
+    out = np.load(os.path.join(result_dir, w.output + ".npy"))
+    return dict(ms_median=float(m.group(1)), ms_min=float(m.group(2)), rel_error=w.check(out))
+
+
+def run_peer(script, args, timeout, out_dir):
+    """The JSON lines of one peer process, by workload ({"*": ...} when it skipped all)."""
+    if timeout < 10:
+        return {"*": dict(skipped="out of time")}
+    argv = [sys.executable, os.path.join(HERE, script[0])] + script[1:] + args
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+        stdout, stderr, note = p.stdout, p.stderr, "" if p.returncode == 0 else f"exit {p.returncode}"
+    except subprocess.TimeoutExpired as e:
+        stdout = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+        stderr, note = "", f"timed out after {timeout:.0f} s"
+    log(out_dir, f"$ {shlex.join(argv)}\n{stdout}{stderr[-4000:]}")
+    results = {}
+    for line in stdout.splitlines():
+        if line.startswith("{"):
+            r = json.loads(line)
+            results[r.pop("workload")] = r
+    if note:
+        results.setdefault("*", dict(skipped=note))
+    return results
+
+
+def cell(r, notes):
+    """A table cell; a reason for skipping becomes a numbered note under the table."""
+    if r is None:
+        return "—"
+    if "skipped" in r:
+        reason = r["skipped"].replace("|", "/")
+        notes.setdefault(reason, len(notes) + 1)
+        return f"skipped [{notes[reason]}]"
+    err = r.get("rel_error", float("nan"))
+    flag = "" if err < 1e-3 else " **WRONG**"
+    return f"{r['ms_median']:.3f} ({r['ms_min']:.3f}), err {err:.1e}{flag}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--graphrun", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--size", default="gpu", choices=["gpu", "small"])
+    ap.add_argument("--device", default="cuda", choices=["cuda", "cpu"])
+    ap.add_argument("--budget", type=float, default=270)
+    ap.add_argument("--repeat", type=int, default=10)
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    clock = Clock(args.budget)
+    ws = workloads.make(args.size)
+    columns = {}  # column title -> {workload: result}
+    with tempfile.TemporaryDirectory() as data:
+        for w in ws:
+            with open(os.path.join(data, w.name + ".yaml"), "w") as f:
+                f.write(w.graph)
+            for name, value in w.inputs.items():
+                np.save(os.path.join(data, f"{w.name}_{name}.npy"), value)
+        for device in ("cuda", "cpu"):
+            title = f"graphrun {device}" + (f" ({os.cpu_count()} cores)" if device == "cpu" else "")
+            columns[title] = {w.name: run_graphrun(args.graphrun, w, data, device, args.repeat, clock.left(90), args.out)
+                              for w in ws}
+        peer_args = ["--size", args.size, "--device", args.device, "--repeat", str(args.repeat)]
+        for i, (title, script) in enumerate(PEERS):
+            # Each peer gets a fair share of what is left, torch.compile the most (compiling).
+            share = clock.left(10 ** 6) / (len(PEERS) - i) * (1.5 if "compile" in title else 1.0)
+            columns[title] = run_peer(script, peer_args, clock.left(share), args.out)
+    header = ["benchmark"] + list(columns)
+    lines = [f"Median (min) ms of {args.repeat} runs after a warm-up; err = relative L2 error against a float64 "
+             f"reference; peers on {args.device}.", "",
+             "| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    notes = {}
+    for w in ws:
+        row = [w.title]
+        for results in columns.values():
+            row.append(cell(results.get(w.name, results.get("*")), notes))
+        lines.append("| " + " | ".join(row) + " |")
+    lines.append("")
+    lines += [f"[{n}] {reason}  " for reason, n in notes.items()]
+    ceiling = columns.get("torch eager", {}).get("ceiling")
+    if ceiling:
+        lines.append(f"\nDevice-to-device copy through torch (bytes read + written): {ceiling['copy_gbs']:.0f} GB/s.")
+    text = "\n".join(lines) + "\n"
+    with open(os.path.join(args.out, "bench.md"), "w") as f:
+        f.write(text)
+    with open(os.path.join(args.out, "bench.json"), "w") as f:
+        json.dump({"size": args.size, "device": args.device, "columns": columns,
+                   "workloads": {w.name: w.title for w in ws}}, f, indent=1)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
