@@ -53,8 +53,9 @@ std::string apply_snippet(OpCode op, const std::string& a, const std::string& b)
 
 // A constant exactly, as the dtype holds it (f32 constants are the f64 ones rounded, as
 // the CPU evaluator rounds them): a hex float literal, or a call for infinity and NaN.
-std::string constant_literal(double value, gr_dtype dtype) {
+std::string constant_literal(double constant, gr_dtype dtype) {
   const bool f32 = dtype == GR_F32;
+  const double value = f32 ? static_cast<double>(static_cast<float>(constant)) : constant;  // may overflow to inf
   const char* suffix = f32 ? "_f32()" : "_f64()";
   if (std::isnan(value)) return std::string("ew::nan") + suffix;
   if (std::isinf(value)) return std::string(value < 0 ? "(-ew::inf" : "ew::inf") + suffix + (value < 0 ? ")" : "");
@@ -325,7 +326,8 @@ class KernelWriter {
     s += vector_loop_head();
     const int64_t tail = n_ % vector_width_;
     if (tail > 0)
-      s += "    for (long long i = " + std::to_string(n_ - tail) + " + first; i < n; i += step) {\n" +
+      s += "    // The last " + std::to_string(tail) + " (n % " + std::to_string(vector_width_) + ") elements.\n"
+           "    for (long long i = " + std::to_string(n_ - tail) + " + first; i < n; i += step) {\n" +
            scalar_body(inputs, "      ") + "    }\n";
     s += vector_loop(scalar_values);
     s += "  } else {\n    for (long long i = first; i < n; i += step) {\n" + scalar_body(inputs, "      ") + "    }\n  }\n}\n";
