@@ -1,5 +1,7 @@
 #include "driver/explain_placement.h"
 
+#include "driver/elementwise_kernel_source.h"
+
 #include "ir/fused_group.h"
 #include "scheduler/memory_budget.h"
 
@@ -74,7 +76,7 @@ std::string placement_text(const Graph& graph, const ExplainDevice& device, cons
   if (kernel_source)
     for (size_t s = 0; s < problem.steps.size(); ++s) {
       const Node& node = graph.nodes[problem.steps[s].node];
-      if (node.kind != NodeKind::kFused || p.step_device[s] != Device::kCuda) continue;
+      if (!runs_as_elementwise_kernel(node) || p.step_device[s] != Device::kCuda) continue;
       const std::string source = kernel_source(graph, node);
       os << "kernel of " << node.id << ":\n" << source << (source.ends_with('\n') ? "" : "\n");
     }

@@ -19,15 +19,15 @@ struct ExplainDevice {
   std::string absent;     // why there is no device, when `name` is empty
 };
 
-/// The CUDA source of a fused group's kernel (`node` is a kFused node of `graph`), as the
-/// source emitter (engine/expr/cuda_source) writes it. The hook through which explain prints
-/// each fused kernel: the driver passes the emitter; unset, the section is left out.
+/// The CUDA source of an elementwise step's kernel (`node` is a fused group or an elementwise
+/// op of `graph`, driver/elementwise_kernel_source.h). Explain prints it for each such step
+/// placed on the device; unset (tests), the section is left out.
 using KernelSourceFn = std::function<std::string(const Graph& graph, const Node& node)>;
 
 /// The placement section of explain for `graph` after the passes: a line per step (device,
 /// op), the transfers in order (buffer, direction, bytes, before which step), the totals, the
 /// device and host peaks, a refusal line when the device's memory is too small, and each
-/// fused group's kernel source when `kernel_source` is given.
+/// elementwise step's kernel source when `kernel_source` is given.
 std::string placement_text(const Graph& graph, const ExplainDevice& device, const KernelSourceFn& kernel_source = {});
 
 }  // namespace graphrun

@@ -119,6 +119,28 @@ TEST(ExplainDevice, UnknownSizesAreSaidSo) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("to cuda  x                ? bytes"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("device peak"), std::string::npos) << r.out;
+  // The kernel's shapes are baked into its source: it waits for the input's size.
+  EXPECT_NE(r.out.find("kernel of a:\n// generated once the inputs' sizes are known"), std::string::npos) << r.out;
+}
+
+TEST(ExplainDevice, PrintsTheKernelOfEachElementwiseStepOnTheDevice) {
+  TempDir dir;
+  const std::string path = dir.path() + "/chain.yaml";
+  std::ofstream(path) << "format: 1\ngraph: chain\ndtype: f64\ninputs: {x: {shape: [3, 5]}}\nnodes:\n"
+                         "  - {id: a, op: exp, in: [x]}\n  - {id: b, op: mul, in: [a, x]}\n"
+                         "  - {id: s, op: sum, in: [b], axis: 0}\n  - {id: t, op: tanh, in: [s]}\noutputs: [t]\n";
+  CommandResult r = run_graphrun({"explain", "--device", "cuda", path});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The fused exp·x group and the lone tanh each get their kernel, in f64, with their shapes.
+  size_t kernels = 0;
+  for (size_t at = r.out.find("\nkernel of "); at != std::string::npos; at = r.out.find("\nkernel of ", at + 1)) ++kernels;
+  EXPECT_EQ(kernels, 2u) << r.out;
+  EXPECT_NE(r.out.find("ew::exp("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ew::tanh("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("15 elements"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("5 elements"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("const double* in0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("kernel of t:"), std::string::npos) << r.out;
 }
 
 TEST(ExplainDevice, CpuIsExplainAsItWas) {

@@ -1,6 +1,7 @@
 // graphrun: parses the command line (SPEC §3) and calls the engine library.
 #include "backends/cuda/device.h"
 #include "driver/describe.h"
+#include "driver/elementwise_kernel_source.h"
 #include "driver/error_report.h"
 #include "driver/explain_placement.h"
 #include "driver/report.h"
@@ -246,10 +247,6 @@ ExplainDevice explain_device(const std::string& device) {
   return d;
 }
 
-// HOOK for the lead: each fused group's CUDA source in `explain --device cuda`. Return the
-// source emitter of engine/expr/cuda_source here (a function of the graph and the fused node);
-// while none is returned, explain leaves the kernel sources out.
-KernelSourceFn cuda_kernel_source() { return {}; }
 
 // Refuses, before anything runs, a graph whose device peak does not fit in the device's
 // memory (exit code 3, naming both sizes); then, until the CUDA executor lands, any graph:
@@ -448,7 +445,7 @@ int main(int argc, char** argv) {
       run_passes(graph, tensors, !no_fuse, show_pass);
       if (!each_pass || dot_cmd->parsed()) std::cout << (dot_cmd->parsed() ? graph.to_dot() : explain_text(graph));
       if (explain_cmd->parsed() && explain_device_name != "cpu")
-        std::cout << placement_text(graph, explain_device(explain_device_name), cuda_kernel_source());
+        std::cout << placement_text(graph, explain_device(explain_device_name), elementwise_kernel_source);
       return kOk;
     }
     Registry& registry = Registry::global();

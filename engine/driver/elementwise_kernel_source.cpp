@@ -1,0 +1,46 @@
+#include "driver/elementwise_kernel_source.h"
+
+#include "expr/cuda_source.h"
+#include "ir/fused_group.h"
+#include "ir/node_call.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <span>
+
+namespace graphrun {
+
+bool runs_as_elementwise_kernel(const Node& node) {
+  return node.kind == NodeKind::kFused ||
+         (node.kind == NodeKind::kOp && node.op && node.op->elementwise() && !node.op->desc.cpu_kernel);
+}
+
+std::string elementwise_kernel_source(const Graph& graph, const Node& node) {
+  // The program the CPU evaluator runs for this step (execution_plan.cpp compiles the same).
+  std::shared_ptr<const expr::Program> program;
+  if (node.kind == NodeKind::kFused) {
+    program = node.fused->program;
+  } else {
+    expr::AstPtr formula = elementwise_formula(graph, node);
+    program = expr::Program::compile(std::span(&formula, 1), node.input_ports);
+  }
+  // Shapes are part of the kernel: an input of unknown size (explain without --input) leaves
+  // the step uninferred.
+  auto known = [](const Node& n, int port) {
+    return static_cast<size_t>(port) < n.output_shapes.size() &&
+           std::none_of(n.output_shapes[port].begin(), n.output_shapes[port].end(), [](int64_t d) { return d < 0; });
+  };
+  bool all_known = known(node, 0);
+  for (const ValueRef& in : node.inputs) all_known = all_known && known(graph.nodes[in.node], in.port);
+  if (!all_known) return "// generated once the inputs' sizes are known (pass --input NAME=FILE)\n";
+  expr::KernelLayout layout;
+  layout.out_shape = node.output_shapes[0];
+  for (const ValueRef& in : node.inputs) layout.in_shapes.push_back(graph.nodes[in.node].output_shapes[in.port]);
+  const expr::KernelSource kernel = expr::generate_cuda_kernel(*program, graph.dtype, layout);
+  const expr::KernelLaunch& l = kernel.launch;
+  return fmt::format("// launch {}: {} elements, {} threads per block, {} per thread on the 128-bit path\n{}",
+                     l.kernel_name, l.elements, l.block_size, l.vector_width, kernel.source);
+}
+
+}  // namespace graphrun

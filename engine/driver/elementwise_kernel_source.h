@@ -1,0 +1,19 @@
+// The CUDA kernel a device would run for an elementwise step: a fused group, or one
+// elementwise op on its own. What `explain --device cuda` prints for each such step.
+#pragma once
+
+#include "ir/graph.h"
+
+#include <string>
+
+namespace graphrun {
+
+/// The generated source of `node`'s kernel (node is kFused, or an op node whose op is
+/// elementwise), its shapes as inferred, preceded by a comment line with the launch: kernel
+/// name, threads per block, elements per thread on the 128-bit path.
+std::string elementwise_kernel_source(const Graph& graph, const Node& node);
+
+/// True when `node` runs as a generated elementwise kernel (fused, or an elementwise op).
+bool runs_as_elementwise_kernel(const Node& node);
+
+}  // namespace graphrun
