@@ -27,8 +27,10 @@ target_compile_options(graphrun_fp_rules INTERFACE "$<$<COMPILE_LANGUAGE:CUDA>:-
 if(GRAPHRUN_SANITIZE)
   # GCC 12's -Wmaybe-uninitialized misfires inside libstdc++ (std::regex, std::function)
   # when the sanitizers instrument them.
+  # C and C++ only: nvcc does not take -fsanitize (the host side of a .cu file is left
+  # uninstrumented; the device side could not be).
   target_compile_options(graphrun_flags INTERFACE
-    -fsanitize=address,undefined -fsanitize=float-cast-overflow -fno-sanitize-recover=undefined,float-cast-overflow -fno-omit-frame-pointer
+    "$<$<COMPILE_LANGUAGE:C,CXX>:-fsanitize=address,undefined;-fsanitize=float-cast-overflow;-fno-sanitize-recover=undefined,float-cast-overflow;-fno-omit-frame-pointer>"
     $<$<COMPILE_LANGUAGE:CXX>:-Wno-maybe-uninitialized>)
   target_link_options(graphrun_flags INTERFACE -fsanitize=address,undefined)
 endif()
@@ -47,7 +49,7 @@ endif()
 if(GRAPHRUN_TSAN)
   # oneTBB is not instrumented: engine/scheduler/tsan_annotations.h marks its hand-offs, and
   # tools/tsan.supp silences what remains inside its headers.
-  target_compile_options(graphrun_flags INTERFACE -fsanitize=thread -fno-omit-frame-pointer
+  target_compile_options(graphrun_flags INTERFACE "$<$<COMPILE_LANGUAGE:C,CXX>:-fsanitize=thread;-fno-omit-frame-pointer>"
     $<$<COMPILE_LANGUAGE:CXX>:-Wno-maybe-uninitialized -Wno-tsan>)
   target_link_options(graphrun_flags INTERFACE -fsanitize=thread)
 endif()

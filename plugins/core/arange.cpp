@@ -1,6 +1,7 @@
 // arange: values start, start + step, ... below stop (above it for a negative step), exactly as
 // numpy.arange.
 #include "core_ops.h"
+#include "cuda_launchers.h"
 #include "source_shape.h"
 
 #include <cmath>
@@ -43,24 +44,23 @@ void infer(const Node& node, plugin::Outputs& outputs) {
   outputs.add({a.length}, "out");
 }
 
-/// numpy 1.24 (PyArray_ArangeObj and DOUBLE_fill), in double, then cast: y[0] = start,
-/// y[1] = start + step, y[i] = start + i*delta with delta = (start + step) - start, which
-/// can differ from step in the last bit.
+/// numpy.arange in double, then cast (source_formulas.h).
 template <typename T> void fill(const Node& node, const Arange& a, OutTensor& out) {
   T* y = out.data<T>();
-  double next = a.start + a.step;
-  double delta = next - a.start;
+  const ArangeFormula f = ArangeFormula::make(a.start, a.step);
   node.parallel_for(a.length, kSourceGrain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      double v = i == 0 ? a.start : i == 1 ? next : a.start + static_cast<double>(i) * delta;
-      y[i] = static_cast<T>(v);
-    }
+    for (int64_t i = b; i < e; ++i) y[i] = static_cast<T>(f.value(i));
   });
 }
 
 void kernel(const Node& node, std::span<OutTensor> outputs) {
   Arange a = attributes(node);
   plugin::dispatch(node.dtype(), [&]<typename T>() { fill<T>(node, a, outputs[0]); });
+}
+
+void cuda_kernel(const Node& node, std::span<OutTensor> outputs) {
+  Arange a = attributes(node);
+  arange_cuda(node, ArangeFormula::make(a.start, a.step), outputs[0].data<void>(), a.length);
 }
 
 }  // namespace
@@ -74,7 +74,8 @@ plugin::OpDef arange_op() {
       .attr("stop", GR_ATTR_FLOAT, "end of the interval (excluded)")
       .attr("step", 1.0, "spacing between values (not 0; negative counts down)")
       .infer(infer)
-      .cpu(kernel);
+      .cpu(kernel)
+      .cuda(if_built(arange_cuda, cuda_kernel));
 }
 
 }  // namespace graphrun::core

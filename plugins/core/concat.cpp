@@ -1,10 +1,12 @@
 // concat: joins its inputs along one axis (numpy.concatenate), in the order they are given.
 #include "axis_index.h"
 #include "core_ops.h"
+#include "cuda_launchers.h"
 #include "parallel_copy.h"
 
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace graphrun::core {
 namespace {
@@ -44,6 +46,18 @@ void infer_concat(const Node& node, plugin::Outputs& outs) {
   outs.add(shape);
 }
 
+/// Where each input goes in output rows of out_row elements (outer > 0 rows).
+std::vector<ConcatPlacement> placements(const Node& node, int64_t outer, int64_t out_row) {
+  std::vector<ConcatPlacement> places;
+  int64_t column = 0;
+  for (int k = 0; k < node.num_inputs(); ++k) {
+    const int64_t width = node.input(k).numel() / outer;
+    places.push_back({width, out_row, column});
+    column += width;
+  }
+  return places;
+}
+
 void run_concat(const Node& node, std::span<plugin::OutTensor> outs) {
   const plugin::Tensor first = node.input(0);
   const int axis = normalize_axis(node.attr_int("axis"), first.rank(), "axis");
@@ -61,18 +75,30 @@ void run_concat(const Node& node, std::span<plugin::OutTensor> outs) {
       }
       return;
     }
+    const std::vector<ConcatPlacement> places = placements(node, outer, out_row);
     node.parallel_for(outer, copy_grain_rows(out_row), [&](int64_t b, int64_t e) {
-      for (int64_t row = b; row < e; ++row) {
-        T* to = dst + row * out_row;
+      for (int64_t row = b; row < e; ++row)
         for (int k = 0; k < node.num_inputs(); ++k) {
-          const plugin::Tensor t = node.input(k);
-          const int64_t width = t.numel() / outer;
-          std::memcpy(to, t.data<T>() + row * width, static_cast<size_t>(width) * sizeof(T));
-          to += width;
+          const int64_t width = places[k].width;
+          if (width == 0) continue;  // an empty input
+          std::memcpy(dst + places[k].destination(row * width), node.input(k).data<T>() + row * width,
+                      static_cast<size_t>(width) * sizeof(T));
         }
-      }
     });
   });
+}
+
+void run_concat_cuda(const Node& node, std::span<plugin::OutTensor> outs) {
+  const plugin::Tensor first = node.input(0);
+  const int axis = normalize_axis(node.attr_int("axis"), first.rank(), "axis");
+  const int64_t outer = dims_product(first.shape(), 0, axis);
+  const int64_t out_row = dims_product(outs[0].shape(), axis, outs[0].rank());
+  if (outer == 0 || out_row == 0) return;
+  const std::vector<ConcatPlacement> places = placements(node, outer, out_row);
+  for (int k = 0; k < node.num_inputs(); ++k)
+    if (places[k].width > 0)
+      concat_cuda(node, places[k], node.input(k).data<void>(), node.input(k).numel(),
+                  outs[0].data<void>());
 }
 
 }  // namespace
@@ -85,7 +111,8 @@ plugin::OpDef concat_op() {
       .output("out", "the inputs joined along axis")
       .attr_int("axis", 0, "the axis to join along (negative counts from the last)")
       .infer(infer_concat)
-      .cpu(run_concat);
+      .cpu(run_concat)
+      .cuda(if_built(concat_cuda, run_concat_cuda));
   return op;
 }
 

@@ -1,10 +1,12 @@
 // constant: a tensor given in the graph file, a scalar or a nested list, optionally filled or
 // broadcast (numpy.broadcast_to) to a shape.
 #include "core_ops.h"
+#include "cuda_launchers.h"
 #include "source_shape.h"
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <vector>
 
 namespace graphrun::core {
@@ -104,39 +106,66 @@ void infer(const Node& node, plugin::Outputs& outputs) {
   outputs.add(output_shape(node, value), "out");
 }
 
-template <typename T> void fill(const Node& node, const ConstantValue& value, OutTensor& out) {
+/// What a constant node computes once, when the graph is planned: its values in both
+/// dtypes (the CUDA kernel copies them from here, so they outlive every run's copy) and
+/// where each output element takes its value from.
+struct ConstantState {
+  std::vector<double> f64;
+  std::vector<float> f32;
+  StridedIndex broadcast;
+
+  template <typename T> const std::vector<T>& values() const {
+    if constexpr (sizeof(T) == sizeof(double)) return f64; else return f32;
+  }
+};
+
+void* prepare(const Node& node) {
+  ConstantValue value = parse_value(node);
+  const Shape shape = output_shape(node, value);
+  auto state = std::make_unique<ConstantState>();
+  state->f64 = value.values;
+  state->f32.assign(value.values.begin(), value.values.end());
+  // The value's axes align to the right of the output's; stride 0 on broadcast axes.
+  StridedIndex& bc = state->broadcast;
+  bc.rank = static_cast<int>(shape.size());
+  int64_t s = 1;
+  for (size_t k = 0; k < shape.size(); ++k) bc.dims[k] = shape[k];
+  for (size_t k = 1; k <= value.shape.size(); ++k) {
+    const int64_t size = value.shape[value.shape.size() - k];
+    bc.strides[shape.size() - k] = size == 1 ? 0 : s;
+    s *= size;
+  }
+  return state.release();
+}
+
+void release(void* state) { delete static_cast<ConstantState*>(state); }
+
+const ConstantState& state_of(const Node& node) { return *static_cast<const ConstantState*>(node.state()); }
+
+template <typename T> void fill(const Node& node, const ConstantState& state, OutTensor& out) {
   T* dst = out.data<T>();
   int64_t n = out.numel();
-  if (value.values.size() == 1) {
-    T v = static_cast<T>(value.values[0]);
+  const std::vector<T>& src = state.values<T>();
+  if (src.size() == 1) {
+    T v = src[0];
     node.parallel_for(n, kSourceGrain, [&](int64_t b, int64_t e) { std::fill(dst + b, dst + e, v); });
     return;
   }
-  std::vector<T> src(value.values.begin(), value.values.end());
-  Shape out_shape(out.shape().begin(), out.shape().end());
-  size_t rank = out_shape.size();
-  // Stride in `src` of each output axis; 0 on broadcast axes.
-  std::vector<int64_t> stride(rank, 0);
-  int64_t s = 1;
-  for (size_t k = 1; k <= value.shape.size(); ++k) {
-    int64_t size = value.shape[value.shape.size() - k];
-    stride[rank - k] = size == 1 ? 0 : s;
-    s *= size;
-  }
+  const StridedIndex& bc = state.broadcast;
+  const int rank = bc.rank;
   node.parallel_for(n, kSourceGrain, [&](int64_t b, int64_t e) {
-    std::vector<int64_t> index(rank);
-    int64_t offset = 0;
-    for (size_t k = rank, rest = static_cast<size_t>(b); k-- > 0;) {
-      index[k] = static_cast<int64_t>(rest % static_cast<size_t>(out_shape[k]));
-      rest /= static_cast<size_t>(out_shape[k]);
-      offset += index[k] * stride[k];
+    int64_t index[GR_MAX_RANK] = {};
+    for (int64_t k = rank, rest = b; k-- > 0;) {
+      index[k] = rest % bc.dims[k];
+      rest /= bc.dims[k];
     }
+    int64_t offset = bc.offset(b);
     for (int64_t i = b; i < e; ++i) {
       dst[i] = src[static_cast<size_t>(offset)];
-      for (size_t k = rank; k-- > 0;) {
-        offset += stride[k];
-        if (++index[k] < out_shape[k]) break;
-        offset -= stride[k] * out_shape[k];
+      for (int k = rank; k-- > 0;) {  // step the index and the offset to element i + 1
+        offset += bc.strides[k];
+        if (++index[k] < bc.dims[k]) break;
+        offset -= bc.strides[k] * bc.dims[k];
         index[k] = 0;
       }
     }
@@ -144,8 +173,15 @@ template <typename T> void fill(const Node& node, const ConstantValue& value, Ou
 }
 
 void kernel(const Node& node, std::span<OutTensor> outputs) {
-  ConstantValue value = parse_value(node);
-  plugin::dispatch(node.dtype(), [&]<typename T>() { fill<T>(node, value, outputs[0]); });
+  plugin::dispatch(node.dtype(), [&]<typename T>() { fill<T>(node, state_of(node), outputs[0]); });
+}
+
+void cuda_kernel(const Node& node, std::span<OutTensor> outputs) {
+  const ConstantState& state = state_of(node);
+  const void* values = node.dtype() == GR_F64 ? static_cast<const void*>(state.f64.data())
+                                              : static_cast<const void*>(state.f32.data());
+  constant_cuda(node, values, static_cast<int64_t>(state.f64.size()), state.broadcast,
+                outputs[0].data<void>(), outputs[0].numel());
 }
 
 }  // namespace
@@ -159,7 +195,9 @@ plugin::OpDef constant_op() {
       .attr_optional("shape", GR_ATTR_INT_LIST,
                      "shape to fill with the value (a scalar) or to broadcast the value to")
       .infer(infer)
-      .cpu(kernel);
+      .prepare(prepare, release)
+      .cpu(kernel)
+      .cuda(if_built(constant_cuda, cuda_kernel));
 }
 
 }  // namespace graphrun::core

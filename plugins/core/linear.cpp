@@ -2,6 +2,7 @@
 #include "axis_index.h"
 #include "blas_gemm.h"
 #include "core_ops.h"
+#include "cuda_launchers.h"
 #include "parallel_copy.h"
 
 #include <algorithm>
@@ -61,6 +62,17 @@ void run_linear(const Node& node, std::span<plugin::OutTensor> outs) {
   });
 }
 
+void run_linear_cuda(const Node& node, std::span<plugin::OutTensor> outs) {
+  const plugin::Tensor x = node.input("x"), w = node.input("W"), bias = node.input("bias");
+  const int64_t in = w.dim(1), out = w.dim(0);
+  const int64_t rows = dims_product(x.shape(), 0, x.rank() - 1);
+  if (rows * out == 0) return;
+  void* y = outs[0].data<void>();
+  if (bias.valid()) linear_bias_cuda(node, bias.data<void>(), y, rows, out);
+  const GemmBatch g{rows, out, in, true, in, in, out, 0, 0, 0, 1, bias.valid()};
+  cublas_gemm(node, g, x.data<void>(), w.data<void>(), y);
+}
+
 }  // namespace
 
 plugin::OpDef linear_op() {
@@ -72,7 +84,8 @@ plugin::OpDef linear_op() {
       .input("bias", "bias (out,), added to every row", true)
       .output("out", "the result (..., out)")
       .infer(infer_linear)
-      .cpu(run_linear);
+      .cpu(run_linear)
+      .cuda(if_built(cublas_gemm, run_linear_cuda));
   return op;
 }
 

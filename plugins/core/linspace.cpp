@@ -1,5 +1,6 @@
 // linspace: `num` evenly spaced values from start to stop, exactly as numpy.linspace.
 #include "core_ops.h"
+#include "cuda_launchers.h"
 #include "source_shape.h"
 
 #include <cmath>
@@ -33,34 +34,26 @@ void infer(const Node& node, plugin::Outputs& outputs) {
   outputs.add({l.num}, "out");
 }
 
-/// numpy 1.24 function_base.linspace, in double, then cast: y = i*step + start with
-/// step = (stop - start)/div; when step underflows to 0, y = i/div*delta + start; the last
-/// value is stop itself when endpoint.
-template <typename T> void fill(const Node& node, const Linspace& l, OutTensor& out) {
+LinspaceFormula formula(const Node& node) {
+  Linspace l = attributes(node);
+  return LinspaceFormula::make(l.start, l.stop, l.num, l.endpoint);
+}
+
+/// numpy.linspace in double, then cast (source_formulas.h).
+template <typename T> void fill(const Node& node, const LinspaceFormula& f, OutTensor& out) {
   T* y = out.data<T>();
-  int64_t div = l.endpoint ? l.num - 1 : l.num;
-  double delta = l.stop - l.start;
-  double step = div > 0 ? delta / static_cast<double>(div) : 0.0;
-  bool step_is_zero = div > 0 && step == 0.0;
-  node.parallel_for(l.num, kSourceGrain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      double x = static_cast<double>(i);
-      double v;
-      if (div <= 0)
-        v = x * delta + l.start;
-      else if (step_is_zero)
-        v = x / static_cast<double>(div) * delta + l.start;
-      else
-        v = x * step + l.start;
-      y[i] = static_cast<T>(v);
-    }
+  node.parallel_for(f.num, kSourceGrain, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) y[i] = static_cast<T>(f.value(i));
   });
-  if (l.endpoint && l.num > 1) y[l.num - 1] = static_cast<T>(l.stop);
 }
 
 void kernel(const Node& node, std::span<OutTensor> outputs) {
-  Linspace l = attributes(node);
-  plugin::dispatch(node.dtype(), [&]<typename T>() { fill<T>(node, l, outputs[0]); });
+  LinspaceFormula f = formula(node);
+  plugin::dispatch(node.dtype(), [&]<typename T>() { fill<T>(node, f, outputs[0]); });
+}
+
+void cuda_kernel(const Node& node, std::span<OutTensor> outputs) {
+  linspace_cuda(node, formula(node), outputs[0].data<void>());
 }
 
 }  // namespace
@@ -75,7 +68,8 @@ plugin::OpDef linspace_op() {
       .attr("num", GR_ATTR_INT, "number of values (>= 0)")
       .attr_bool("endpoint", true, "include stop as the last value")
       .infer(infer)
-      .cpu(kernel);
+      .cpu(kernel)
+      .cuda(if_built(linspace_cuda, cuda_kernel));
 }
 
 }  // namespace graphrun::core

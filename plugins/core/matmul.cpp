@@ -1,9 +1,11 @@
 // matmul: numpy.matmul — 1-D operands promoted then squeezed, batch axes broadcast.
 #include "blas_gemm.h"
 #include "core_ops.h"
+#include "cuda_launchers.h"
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace graphrun::core {
@@ -20,6 +22,18 @@ struct MatmulPlan {
   std::vector<int64_t> a_stride;  // per batch axis, elements of a between items (0: broadcast)
   std::vector<int64_t> b_stride;
   Shape out;
+
+  /// Offsets of batch item `item`'s a and b (row-major over the batch shape).
+  std::pair<int64_t, int64_t> item_offsets(int64_t item) const {
+    int64_t a_off = 0, b_off = 0;
+    for (size_t d = batch.size(); d-- > 0;) {
+      const int64_t i = item % batch[d];
+      item /= batch[d];
+      a_off += i * a_stride[d];
+      b_off += i * b_stride[d];
+    }
+    return {a_off, b_off};
+  }
 };
 
 std::string both_shapes(const plugin::Tensor& b, const plugin::Tensor& a) {
@@ -91,16 +105,47 @@ void run_matmul(const Node& node, std::span<plugin::OutTensor> outs) {
       return;
     }
     parallel_gemm<T>(node, batch, p.m, p.n, p.k, false, T(0), [&](int64_t item) {
-      int64_t a_off = 0, b_off = 0, rem = item;
-      for (size_t d = p.batch.size(); d-- > 0;) {
-        const int64_t i = rem % p.batch[d];
-        rem /= p.batch[d];
-        a_off += i * p.a_stride[d];
-        b_off += i * p.b_stride[d];
-      }
+      const auto [a_off, b_off] = p.item_offsets(item);
       return GemmOperands<T>{a_data + a_off, p.k, b_data + b_off, ldb, c + item * p.m * p.n, p.n};
     });
   });
+}
+
+/// Whether every item's offset in an operand is item * *step (so one strided-batched call
+/// covers the batch): the strides of an operand that is whole or broadcast as a block.
+bool uniform_step(const MatmulPlan& p, bool of_a, int64_t batch, int64_t* step) {
+  auto offset = [&](int64_t item) {
+    const auto [a_off, b_off] = p.item_offsets(item);
+    return of_a ? a_off : b_off;
+  };
+  *step = batch > 1 ? offset(1) : 0;
+  int64_t inner = 1;  // items per step of batch axis d
+  for (size_t d = p.batch.size(); d-- > 0;) {
+    const int64_t stride = of_a ? p.a_stride[d] : p.b_stride[d];
+    if (p.batch[d] > 1 && stride != *step * inner) return false;
+    inner *= p.batch[d];
+  }
+  return true;
+}
+
+void run_matmul_cuda(const Node& node, std::span<plugin::OutTensor> outs) {
+  const MatmulPlan p = plan_matmul(node);
+  const int64_t batch = plugin::numel(p.batch);
+  const char* a = static_cast<const char*>(node.input("a").data<void>());
+  const char* b = static_cast<const char*>(node.input("b").data<void>());
+  char* c = static_cast<char*>(outs[0].data<void>());
+  GemmBatch g{p.m, p.n, p.k, false, p.k, p.n, p.n, 0, 0, p.m * p.n, batch, false};
+  if (uniform_step(p, true, batch, &g.stride_a) && uniform_step(p, false, batch, &g.stride_b)) {
+    cublas_gemm(node, g, a, b, c);
+    return;
+  }
+  // Batch axes broadcast against each other (a (2, 1, m, k) by b (3, k, n)): one call per item.
+  const int64_t size = node.dtype() == GR_F64 ? 8 : 4;
+  g.batch = 1;
+  for (int64_t item = 0; item < batch; ++item) {
+    const auto [a_off, b_off] = p.item_offsets(item);
+    cublas_gemm(node, g, a + a_off * size, b + b_off * size, c + item * p.m * p.n * size);
+  }
 }
 
 }  // namespace
@@ -114,7 +159,8 @@ plugin::OpDef matmul_op() {
       .input("b", "right operand (..., k, n), or (k,)")
       .output("out", "the product (batch..., m, n), without m or n for 1-D operands")
       .infer(infer_matmul)
-      .cpu(run_matmul);
+      .cpu(run_matmul)
+      .cuda(if_built(cublas_gemm, run_matmul_cuda));
   return op;
 }
 

@@ -1,5 +1,6 @@
 // mean: numpy.mean over one, several or all axes (the pairwise sum divided by the count).
 #include "core_ops.h"
+#include "cuda_launchers.h"
 #include "reduce_kernel.h"
 
 #include <limits>
@@ -22,13 +23,18 @@ void run_mean(const plugin::Node& node, std::span<plugin::OutTensor> outs) {
   });
 }
 
+void run_mean_cuda(const plugin::Node& node, std::span<plugin::OutTensor> outs) {
+  const ReduceLayout layout = reduce_layout(node);
+  mean_cuda(node, layout.index(), node.input("x").data<void>(), outs[0].data<void>(), outs[0].numel());
+}
+
 }  // namespace
 
 plugin::OpDef mean_op() {
   plugin::OpDef op("mean",
                    "Mean over the given axes, as numpy.mean: the pairwise sum divided by the "
                    "number of elements. An empty mean is NaN.");
-  reduction_attrs(op).infer(infer_reduction).cpu(run_mean);
+  reduction_attrs(op).infer(infer_reduction).cpu(run_mean).cuda(if_built(mean_cuda, run_mean_cuda));
   return op;
 }
 

@@ -1,20 +1,31 @@
 // Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC'11), the
-// counter-based generator behind the `random` op. constexpr and free of library calls so the
-// same function can serve a CUDA kernel (nvcc --expt-relaxed-constexpr) bit for bit.
+// counter-based generator behind the `random` op. constexpr, free of library calls and of
+// std::array, and GRAPHRUN_HD, so the CPU and CUDA kernels draw the same bits.
 #pragma once
 
-#include <array>
+#include "host_device.h"
+
 #include <cstdint>
 
 namespace graphrun::core {
 
 /// Four 32-bit words: a counter or one output block.
-using PhiloxBlock = std::array<uint32_t, 4>;
+struct PhiloxBlock {
+  uint32_t w[4];
+  GRAPHRUN_HD constexpr uint32_t& operator[](int i) { return w[i]; }
+  GRAPHRUN_HD constexpr uint32_t operator[](int i) const { return w[i]; }
+  GRAPHRUN_HD constexpr bool operator==(const PhiloxBlock& o) const {
+    return w[0] == o.w[0] && w[1] == o.w[1] && w[2] == o.w[2] && w[3] == o.w[3];
+  }
+};
 /// Two 32-bit key words.
-using PhiloxKey = std::array<uint32_t, 2>;
+struct PhiloxKey {
+  uint32_t w[2];
+  GRAPHRUN_HD constexpr uint32_t& operator[](int i) { return w[i]; }
+};
 
 /// The 10-round Philox4x32 bijection of `counter` under `key` (Random123's philox4x32_R(10)).
-constexpr PhiloxBlock philox4x32_10(PhiloxBlock counter, PhiloxKey key) {
+GRAPHRUN_HD constexpr PhiloxBlock philox4x32_10(PhiloxBlock counter, PhiloxKey key) {
   constexpr uint32_t kMultiplier0 = 0xD2511F53u, kMultiplier1 = 0xCD9E8D57u;
   constexpr uint32_t kWeyl0 = 0x9E3779B9u, kWeyl1 = 0xBB67AE85u;
   PhiloxBlock c = counter;
@@ -25,35 +36,36 @@ constexpr PhiloxBlock philox4x32_10(PhiloxBlock counter, PhiloxKey key) {
     }
     uint64_t p0 = uint64_t{kMultiplier0} * c[0];
     uint64_t p1 = uint64_t{kMultiplier1} * c[2];
-    c = {static_cast<uint32_t>(p1 >> 32) ^ c[1] ^ key[0], static_cast<uint32_t>(p1),
-         static_cast<uint32_t>(p0 >> 32) ^ c[3] ^ key[1], static_cast<uint32_t>(p0)};
+    c = PhiloxBlock{{static_cast<uint32_t>(p1 >> 32) ^ c[1] ^ key[0], static_cast<uint32_t>(p1),
+                     static_cast<uint32_t>(p0 >> 32) ^ c[3] ^ key[1], static_cast<uint32_t>(p0)}};
   }
   return c;
 }
 
 // Random123 known-answer vectors (tests/kat_vectors, "philox4x32 10").
-static_assert(philox4x32_10({0, 0, 0, 0}, {0, 0}) ==
-              PhiloxBlock{0x6627e8d5u, 0xe169c58du, 0xbc57ac4cu, 0x9b00dbd8u});
-static_assert(philox4x32_10({0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu},
-                            {0xffffffffu, 0xffffffffu}) ==
-              PhiloxBlock{0x408f276du, 0x41c83b0eu, 0xa20bc7c6u, 0x6d5451fdu});
-static_assert(philox4x32_10({0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u},
-                            {0xa4093822u, 0x299f31d0u}) ==
-              PhiloxBlock{0xd16cfe09u, 0x94fdccebu, 0x5001e420u, 0x24126ea1u});
+static_assert(philox4x32_10(PhiloxBlock{{0, 0, 0, 0}}, PhiloxKey{{0, 0}}) ==
+              PhiloxBlock{{0x6627e8d5u, 0xe169c58du, 0xbc57ac4cu, 0x9b00dbd8u}});
+static_assert(philox4x32_10(PhiloxBlock{{0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu}},
+                            PhiloxKey{{0xffffffffu, 0xffffffffu}}) ==
+              PhiloxBlock{{0x408f276du, 0x41c83b0eu, 0xa20bc7c6u, 0x6d5451fdu}});
+static_assert(philox4x32_10(PhiloxBlock{{0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u}},
+                            PhiloxKey{{0xa4093822u, 0x299f31d0u}}) ==
+              PhiloxBlock{{0xd16cfe09u, 0x94fdccebu, 0x5001e420u, 0x24126ea1u}});
 
 /// The block of element `index` of a tensor drawn with `seed`: key = (low, high) 32 bits of
 /// the seed, counter = (low, high) 32 bits of the row-major element index, 0, 0.
-constexpr PhiloxBlock philox_block_of_element(uint64_t seed, uint64_t index) {
-  return philox4x32_10({static_cast<uint32_t>(index), static_cast<uint32_t>(index >> 32), 0, 0},
-                       {static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)});
+GRAPHRUN_HD constexpr PhiloxBlock philox_block_of_element(uint64_t seed, uint64_t index) {
+  return philox4x32_10(
+      PhiloxBlock{{static_cast<uint32_t>(index), static_cast<uint32_t>(index >> 32), 0, 0}},
+      PhiloxKey{{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)}});
 }
 
 /// A double in [0, 1) from 53 bits: the top 53 of (high << 32 | low), times 2^-53.
-constexpr double unit_double(uint32_t high, uint32_t low) {
+GRAPHRUN_HD constexpr double unit_double(uint32_t high, uint32_t low) {
   return static_cast<double>(((uint64_t{high} << 32) | low) >> 11) * 0x1p-53;
 }
 
 /// A float in [0, 1) from the top 24 bits of `word`, times 2^-24.
-constexpr float unit_float(uint32_t word) { return static_cast<float>(word >> 8) * 0x1p-24f; }
+GRAPHRUN_HD constexpr float unit_float(uint32_t word) { return static_cast<float>(word >> 8) * 0x1p-24f; }
 
 }  // namespace graphrun::core

@@ -1,20 +1,13 @@
 // random: uniform or normal values from the counter-based Philox4x32-10 generator. Element i
-// depends only on (seed, i), so results are the same for any thread count or device.
-//
-// The mapping (a contract: a CUDA kernel must reproduce it):
-//   r = philox4x32_10(counter = (lo32(i), hi32(i), 0, 0), key = (lo32(seed), hi32(seed)))
-//   uniform f64: u = ((r0 << 32 | r1) >> 11) * 2^-53;  value = low + (high - low) * u
-//   uniform f32: u = (r0 >> 8) * 2^-24;                value = float(low + (high - low) * u)
-//   normal (both dtypes, Box–Muller, cosine branch):
-//     u1 = ((r0 << 32 | r1) >> 11) * 2^-53,  u2 = ((r2 << 32 | r3) >> 11) * 2^-53
-//     z = sqrt(-2 * log(1 - u1)) * cos(2π * u2);  value = T(mean + std * z)
-// with every operation in double, rounded once per operation (no fused multiply-add), and
-// 2π the double 6.283185307179586.
+// depends only on (seed, i), so results are the same for any thread count or device. The
+// mapping from (seed, i) to a value is random_value.h, shared with random.cu.
 #include "core_ops.h"
-#include "philox.h"
+#include "cuda_launchers.h"
+#include "random_value.h"
 #include "source_shape.h"
 
 #include <cmath>
+#include <string>
 
 namespace graphrun::core {
 namespace {
@@ -24,17 +17,9 @@ using plugin::OutTensor;
 using plugin::Shape;
 using plugin::UserError;
 
-constexpr double kTwoPi = 6.283185307179586;
-
 /// The attributes, validated.
-struct RandomSpec {
-  bool normal;
-  uint64_t seed;
-  double mean, std, low, high;
-};
-
-RandomSpec attributes(const Node& node) {
-  RandomSpec r{node.attr_string("dist") == "normal", static_cast<uint64_t>(node.attr_int("seed")),
+RandomParams attributes(const Node& node) {
+  RandomParams r{node.attr_string("dist") == "normal", static_cast<uint64_t>(node.attr_int("seed")),
                node.attr_float("mean"), node.attr_float("std"), node.attr_float("low"),
                node.attr_float("high")};
   for (const char* name : {"mean", "std", "low", "high"})
@@ -52,28 +37,20 @@ void infer(const Node& node, plugin::Outputs& outputs) {
   outputs.add(shape, "out");
 }
 
-template <typename T> T draw(const RandomSpec& r, uint64_t index) {
-  PhiloxBlock b = philox_block_of_element(r.seed, index);
-  if (r.normal) {
-    double u1 = unit_double(b[0], b[1]);
-    double u2 = unit_double(b[2], b[3]);
-    double z = std::sqrt(-2.0 * std::log(1.0 - u1)) * std::cos(kTwoPi * u2);
-    return static_cast<T>(r.mean + r.std * z);
-  }
-  double u = sizeof(T) == sizeof(double) ? unit_double(b[0], b[1]) : unit_float(b[0]);
-  return static_cast<T>(r.low + (r.high - r.low) * u);
-}
-
-template <typename T> void fill(const Node& node, const RandomSpec& r, OutTensor& out) {
+template <typename T> void fill(const Node& node, const RandomParams& r, OutTensor& out) {
   T* y = out.data<T>();
   node.parallel_for(out.numel(), kSourceGrain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) y[i] = draw<T>(r, static_cast<uint64_t>(i));
+    for (int64_t i = b; i < e; ++i) y[i] = random_value<T>(r, static_cast<uint64_t>(i));
   });
 }
 
 void kernel(const Node& node, std::span<OutTensor> outputs) {
-  RandomSpec r = attributes(node);
+  RandomParams r = attributes(node);
   plugin::dispatch(node.dtype(), [&]<typename T>() { fill<T>(node, r, outputs[0]); });
+}
+
+void cuda_kernel(const Node& node, std::span<OutTensor> outputs) {
+  random_cuda(node, attributes(node), outputs[0].data<void>(), outputs[0].numel());
 }
 
 }  // namespace
@@ -92,7 +69,8 @@ plugin::OpDef random_op() {
       .attr("low", 0.0, "lower bound of the uniform distribution (included)")
       .attr("high", 1.0, "upper bound of the uniform distribution (excluded)")
       .infer(infer)
-      .cpu(kernel);
+      .cpu(kernel)
+      .cuda(if_built(random_cuda, cuda_kernel));
 }
 
 }  // namespace graphrun::core

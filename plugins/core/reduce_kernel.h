@@ -42,7 +42,7 @@ struct SumReducer {
 struct MaxReducer {
   template <typename T>
   static T max2(T m, T v) {
-    return (v > m || v != v) ? v : m;
+    return max_keeping_nan(m, v);
   }
 
   template <typename T>

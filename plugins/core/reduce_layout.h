@@ -1,19 +1,14 @@
 // Which input elements a reduction (sum, mean, max) combines into each output element.
 #pragma once
 
+#include "reduce_index.h"
+
 #include <graphrun/plugin.hpp>
 
 #include <cstdint>
 #include <vector>
 
 namespace graphrun::core {
-
-/// A run of adjacent axes with the same role (kept or reduced), merged into one: its
-/// element count and the input stride between its consecutive indices.
-struct AxisRun {
-  int64_t size;
-  int64_t stride;
-};
 
 /// A reduction as loops: output element o * inner + i combines the inputs at
 /// kept_offset(o) + reduced_offset(r) + i for r in [0, count).
@@ -33,14 +28,21 @@ struct ReduceLayout {
     return run_offset(reduced, r);
   }
 
+  /// The same layout in fixed-size arrays, for a CUDA kernel.
+  ReduceIndex index() const {
+    ReduceIndex ix;
+    ix.inner = inner;
+    ix.count = count;
+    ix.num_kept = static_cast<int64_t>(kept.size());
+    ix.num_reduced = static_cast<int64_t>(reduced.size());
+    for (size_t k = 0; k < kept.size(); ++k) ix.kept[k] = kept[k];
+    for (size_t k = 0; k < reduced.size(); ++k) ix.reduced[k] = reduced[k];
+    return ix;
+  }
+
  private:
   static int64_t run_offset(const std::vector<AxisRun>& runs, int64_t index) {
-    int64_t offset = 0;
-    for (size_t k = runs.size(); k-- > 0;) {
-      offset += (index % runs[k].size) * runs[k].stride;
-      index /= runs[k].size;
-    }
-    return offset;
+    return core::run_offset(runs.data(), static_cast<int64_t>(runs.size()), index);
   }
 };
 

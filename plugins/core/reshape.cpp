@@ -1,5 +1,6 @@
 // reshape: the same elements in row-major order under a new shape (numpy.reshape).
 #include "core_ops.h"
+#include "cuda_launchers.h"
 #include "parallel_copy.h"
 
 namespace graphrun::core {
@@ -52,6 +53,13 @@ void run_reshape(const Node& node, std::span<plugin::OutTensor> outs) {
   });
 }
 
+// A copy, as on the CPU (the host has no aliasing of outputs to inputs).
+void run_reshape_cuda(const Node& node, std::span<plugin::OutTensor> outs) {
+  const plugin::Tensor x = node.input("x");
+  const int64_t bytes = x.numel() * (node.dtype() == GR_F64 ? 8 : 4);
+  reshape_cuda(node, x.data<void>(), outs[0].data<void>(), bytes);
+}
+
 }  // namespace
 
 plugin::OpDef reshape_op() {
@@ -63,7 +71,8 @@ plugin::OpDef reshape_op() {
       .attr("shape", GR_ATTR_INT_LIST,
             "the new shape; its element count must equal x's; at most one -1")
       .infer(infer_reshape)
-      .cpu(run_reshape);
+      .cpu(run_reshape)
+      .cuda(if_built(reshape_cuda, run_reshape_cuda));
   return op;
 }
 

@@ -1,6 +1,7 @@
 // slice: x[..., start:stop:step] on one axis, with Python's slice semantics.
 #include "axis_index.h"
 #include "core_ops.h"
+#include "cuda_launchers.h"
 #include "parallel_copy.h"
 
 #include <cstring>
@@ -55,34 +56,41 @@ void infer_slice(const Node& node, plugin::Outputs& outs) {
   outs.add(shape);
 }
 
-void run_slice(const Node& node, std::span<plugin::OutTensor> outs) {
+/// The slice of the node's x as (outer, n, inner) rows; outer through *outer.
+SliceGeometry slice_geometry(const Node& node, int64_t* outer) {
   plugin::Tensor x = node.input("x");
   const int axis = normalize_axis(node.attr_int("axis"), x.rank(), "axis");
   const int64_t n = x.dim(axis);
   const SliceRange r = resolve_slice(node, n);
-  const int64_t outer = dims_product(x.shape(), 0, axis);
-  const int64_t inner = dims_product(x.shape(), axis + 1, x.rank());
-  const int64_t rows = outer * r.count;
+  *outer = dims_product(x.shape(), 0, axis);
+  return {n, r.start, r.step, r.count, dims_product(x.shape(), axis + 1, x.rank())};
+}
+
+void run_slice(const Node& node, std::span<plugin::OutTensor> outs) {
+  int64_t outer = 0;
+  const SliceGeometry g = slice_geometry(node, &outer);
+  const int64_t rows = outer * g.count;
+  const int64_t inner = g.inner;
   if (rows == 0 || inner == 0) return;
   plugin::dispatch(node.dtype(), [&]<typename T>() {
-    const T* src = x.data<T>();
+    const T* src = node.input("x").data<T>();
     T* dst = outs[0].data<T>();
     node.parallel_for(rows, copy_grain_rows(inner), [&](int64_t b, int64_t e) {
-      int64_t o = b / r.count;
-      int64_t j = b % r.count;
       for (int64_t row = b; row < e; ++row) {
-        const T* from = src + (o * n + r.start + j * r.step) * inner;
+        const T* from = src + g.source_row(row) * inner;
         if (inner == 1)
           dst[row] = *from;
         else
           std::memcpy(dst + row * inner, from, static_cast<size_t>(inner) * sizeof(T));
-        if (++j == r.count) {
-          j = 0;
-          ++o;
-        }
       }
     });
   });
+}
+
+void run_slice_cuda(const Node& node, std::span<plugin::OutTensor> outs) {
+  int64_t outer = 0;
+  const SliceGeometry g = slice_geometry(node, &outer);
+  slice_cuda(node, g, node.input("x").data<void>(), outs[0].data<void>(), outs[0].numel());
 }
 
 }  // namespace
@@ -102,7 +110,8 @@ plugin::OpDef slice_op() {
                      "direction of step)")
       .attr_int("step", 1, "stride between kept elements; negative walks backwards, never 0")
       .infer(infer_slice)
-      .cpu(run_slice);
+      .cpu(run_slice)
+      .cuda(if_built(slice_cuda, run_slice_cuda));
   return op;
 }
 

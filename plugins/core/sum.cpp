@@ -1,5 +1,6 @@
 // sum: numpy.sum over one, several or all axes, by pairwise summation.
 #include "core_ops.h"
+#include "cuda_launchers.h"
 #include "reduce_kernel.h"
 
 namespace graphrun::core {
@@ -12,13 +13,18 @@ void run_sum(const plugin::Node& node, std::span<plugin::OutTensor> outs) {
   });
 }
 
+void run_sum_cuda(const plugin::Node& node, std::span<plugin::OutTensor> outs) {
+  const ReduceLayout layout = reduce_layout(node);
+  sum_cuda(node, layout.index(), node.input("x").data<void>(), outs[0].data<void>(), outs[0].numel());
+}
+
 }  // namespace
 
 plugin::OpDef sum_op() {
   plugin::OpDef op("sum",
                    "Sum over the given axes, as numpy.sum, by pairwise summation (accurate "
                    "for long f32 sums; the same bits for any thread count). An empty sum is 0.");
-  reduction_attrs(op).infer(infer_reduction).cpu(run_sum);
+  reduction_attrs(op).infer(infer_reduction).cpu(run_sum).cuda(if_built(sum_cuda, run_sum_cuda));
   return op;
 }
 

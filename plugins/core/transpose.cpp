@@ -1,7 +1,9 @@
 // transpose: permutes the axes of x (numpy.transpose).
 #include "axis_index.h"
 #include "core_ops.h"
+#include "cuda_launchers.h"
 #include "parallel_copy.h"
+#include "transpose_index.h"
 
 #include <algorithm>
 #include <cstring>
@@ -45,47 +47,6 @@ void infer_transpose(const Node& node, plugin::Outputs& outs) {
   plugin::Shape shape;
   for (int axis : resolve_perm(node)) shape.push_back(x.dim(axis));
   outs.add(shape);
-}
-
-/// A transpose reduced to its essentials: size-1 axes dropped and runs of axes that stay
-/// adjacent and in order merged. Output axis i is input axis perm[i].
-struct Permutation {
-  std::vector<int64_t> dims;  // input dims after merging
-  std::vector<int> perm;
-};
-
-Permutation simplify(std::span<const int64_t> dims, const std::vector<int>& perm) {
-  // Drop size-1 axes, renumbering the rest.
-  std::vector<int> renumber(dims.size(), -1);
-  int kept = 0;
-  for (size_t a = 0; a < dims.size(); ++a)
-    if (dims[a] != 1) renumber[a] = kept++;
-  std::vector<int> p;
-  for (int a : perm)
-    if (renumber[a] >= 0) p.push_back(renumber[a]);
-  std::vector<int64_t> d;
-  for (int64_t n : dims)
-    if (n != 1) d.push_back(n);
-  // Group output axes whose input axes are consecutive; each group is one merged axis.
-  std::vector<std::pair<int, int>> groups;  // first input axis, last input axis
-  for (int a : p) {
-    if (!groups.empty() && groups.back().second + 1 == a)
-      groups.back().second = a;
-    else
-      groups.emplace_back(a, a);
-  }
-  std::vector<int> by_input(groups.size());
-  for (size_t g = 0; g < groups.size(); ++g) by_input[g] = static_cast<int>(g);
-  std::sort(by_input.begin(), by_input.end(),
-            [&](int l, int r) { return groups[l].first < groups[r].first; });
-  Permutation out;
-  out.perm.resize(groups.size());
-  for (size_t i = 0; i < by_input.size(); ++i) {
-    const auto [first, last] = groups[by_input[i]];
-    out.dims.push_back(dims_product(d, first, last + 1));
-    out.perm[by_input[i]] = static_cast<int>(i);
-  }
-  return out;
 }
 
 /// Side of the square tiles a strided transpose copies through, so reads reuse cache lines.
@@ -172,6 +133,13 @@ void run_transpose(const Node& node, std::span<plugin::OutTensor> outs) {
   });
 }
 
+void run_transpose_cuda(const Node& node, std::span<plugin::OutTensor> outs) {
+  const plugin::Tensor x = node.input("x");
+  if (x.numel() == 0) return;
+  const StridedIndex source = source_index(simplify(x.shape(), resolve_perm(node)));
+  transpose_cuda(node, source, x.data<void>(), outs[0].data<void>(), x.numel());
+}
+
 }  // namespace
 
 plugin::OpDef transpose_op() {
@@ -184,7 +152,8 @@ plugin::OpDef transpose_op() {
                      "a permutation of the axes, negative values counting from the last "
                      "(default: the axes reversed)")
       .infer(infer_transpose)
-      .cpu(run_transpose);
+      .cpu(run_transpose)
+      .cuda(if_built(transpose_cuda, run_transpose_cuda));
   return op;
 }
 
