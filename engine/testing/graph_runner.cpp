@@ -32,7 +32,7 @@ TensorData to_tensor(const std::string& name, const Array& a, gr_dtype dtype) {
   // Exactly the tensor's bytes, so that a sanitizer catches a kernel reading past them.
   const size_t bytes = tensor_bytes(a.shape, dtype);
   void* block = ::operator new(bytes, kAlignment);
-  if (dtype == GR_F64)
+  if (dtype == GR_F64 && bytes > 0)  // an empty array's data() may be null
     std::memcpy(block, a.values.data(), bytes);
   else
     for (int64_t i = 0; i < n; ++i) static_cast<float*>(block)[i] = static_cast<float>(a.values[static_cast<size_t>(i)]);
