@@ -9,11 +9,11 @@
 #include "scheduler/execution_plan.h"
 #include "scheduler/memory_budget.h"
 #include "scheduler/placement.h"
+#include "support/graph_text.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 
@@ -22,18 +22,7 @@ namespace {
 
 // Loads `yaml` with the placement test plugin and runs the passes (fusion off unless `fuse`).
 std::unique_ptr<Graph> load(const std::string& yaml, bool fuse = false) {
-  static std::atomic<int> counter{0};
-  const std::filesystem::path path = std::filesystem::temp_directory_path() /
-                                     ("graphrun_placement_test_" + std::to_string(::getpid()) + "_" +
-                                      std::to_string(counter++) + ".yaml");
-  std::ofstream(path) << yaml;
-  struct Remove {
-    std::filesystem::path p;
-    ~Remove() { std::filesystem::remove(p); }
-  } remove{path};
-  auto graph = std::make_unique<Graph>(load_graph(path.string(), LoadOptions{{}, {PLACEMENT_TEST_PLUGIN}}));
-  run_passes(*graph, {}, fuse);
-  return graph;
+  return testing::load_graph_text(yaml, {PLACEMENT_TEST_PLUGIN}, {}, fuse);
 }
 
 int node_of(const Graph& g, const std::string& id) {

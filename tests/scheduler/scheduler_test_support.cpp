@@ -1,31 +1,15 @@
 #include "scheduler_test_support.h"
 
-#include "driver/session.h"
+#include "support/graph_text.h"
 
-#include <unistd.h>
-
-#include <atomic>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <new>
 
 namespace graphrun::testing {
 
 std::unique_ptr<Graph> load_test_graph(const std::string& yaml, const std::map<std::string, TensorData>& inputs,
                                        bool fuse) {
-  static std::atomic<int> counter{0};
-  const std::filesystem::path path = std::filesystem::temp_directory_path() /
-                                     ("graphrun_scheduler_test_" + std::to_string(::getpid()) + "_" +
-                                      std::to_string(counter++) + ".yaml");
-  std::ofstream(path) << yaml;
-  struct Remove {
-    std::filesystem::path p;
-    ~Remove() { std::filesystem::remove(p); }
-  } remove{path};
-  auto graph = std::make_unique<Graph>(load_graph(path.string(), LoadOptions{{}, {SCHEDULER_TEST_PLUGIN}}));
-  run_passes(*graph, inputs, fuse);
-  return graph;
+  return load_graph_text(yaml, {SCHEDULER_TEST_PLUGIN}, inputs, fuse);
 }
 
 TensorData make_tensor(const Shape& shape, const std::vector<double>& values, gr_dtype dtype) {
