@@ -76,6 +76,27 @@ void print_profile(std::ostream& os, const Executor& executor, const RunResult& 
                     static_cast<double>(run.peak_bytes) / (1024.0 * 1024.0));
 }
 
+void print_device_profile(std::ostream& os, const ExecutionPlan& plan, const RunResult& run, const std::string& device) {
+  const auto& steps = plan.infos();
+  std::vector<int64_t> ns(steps.size(), 0);
+  for (const auto& r : run.records) ns[r.step] += r.end_ns - r.start_ns;
+  size_t width = 4;
+  for (const auto& s : steps) width = std::max(width, s.label.size());
+  os << fmt::format("{:<{}}  {:<16} {:<6} {:>12} {:>14} {:>10}\n", "node", width, "op", "device", "time ms",
+                    "bytes", "GB/s");
+  int64_t total = 0;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const double ms = static_cast<double>(ns[i]) / 1e6;
+    const double gbs = ns[i] > 0 ? static_cast<double>(steps[i].bytes_moved) / static_cast<double>(ns[i]) : 0.0;
+    os << fmt::format("{:<{}}  {:<16} {:<6} {:>12.3f} {:>14} {:>10.2f}\n", steps[i].label, width, steps[i].op,
+                      device_name(plan.placement().step_device[i]), ms, steps[i].bytes_moved, gbs);
+    total += ns[i];
+  }
+  os << fmt::format("total {:.3f} ms over {} steps on {}; device memory peak {} bytes ({:.1f} MiB)\n",
+                    static_cast<double>(total) / 1e6, steps.size(), device, run.peak_bytes,
+                    static_cast<double>(run.peak_bytes) / (1024.0 * 1024.0));
+}
+
 std::string json_escape(const std::string& s) {
   std::string out;
   for (char c : s) {

@@ -20,6 +20,11 @@ std::string format_output(const std::string& name, const TensorData& t);
 /// bytes moved, GB/s; then the run's peak memory.
 void print_profile(std::ostream& os, const Executor& executor, const RunResult& run);
 
+/// The same table for a run on the CUDA device (DeviceExecutor; times from CUDA events, a
+/// step's copies in counted as its own): each step's device as placed (cuda or cpu), then the
+/// device memory peak of `device` (its name).
+void print_device_profile(std::ostream& os, const ExecutionPlan& plan, const RunResult& run, const std::string& device);
+
 /// `run`'s step records as Chrome trace-event JSON (opens in Perfetto), with the tensor
 /// memory the run held as a counter track.
 std::string trace_json(const Executor& executor, const RunResult& run);

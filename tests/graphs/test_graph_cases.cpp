@@ -3,6 +3,7 @@
 // and --no-fuse (must agree to rounding); all must match the references.
 #include "support/command.h"
 #include "support/compare.h"
+#include "support/graph_cases.h"
 
 #include <gtest/gtest.h>
 
@@ -15,48 +16,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> case_names() {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(fs::path(GRAPHRUN_SOURCE_DIR) / "tests" / "cases", ec))
-    if (fs::exists(e.path() / "graph.yaml")) names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-// Extra `graphrun run` arguments from the case's args file (split on spaces).
-std::vector<std::string> case_args(const fs::path& dir) {
-  std::vector<std::string> args;
-  std::istringstream in(read_text((dir / "args").string()));
-  for (std::string a; in >> a;) args.push_back(a);
-  return args;
-}
-
-// rtol, atol: the case's tolerance file, else SPEC's defaults for its dtype.
-std::pair<double, double> case_tolerance(const fs::path& dir, gr_dtype dtype) {
-  std::pair<double, double> tol = {dtype == GR_F64 ? 1e-12 : 1e-5, 0.0};
-  std::istringstream in(read_text((dir / "tolerance").string()));
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream(line) >> tol.first >> tol.second;
-  }
-  return tol;
-}
-
-gr_dtype case_dtype(const fs::path& dir) {
-  static const std::regex f64(R"((^|\n)dtype:\s*(f64|float64))");
-  return std::regex_search(read_text((dir / "graph.yaml").string()), f64) ? GR_F64 : GR_F32;
-}
-
 class GraphCase : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GraphCase, MatchesReference) {
   const fs::path dir = fs::path(GRAPHRUN_SOURCE_DIR) / "tests" / "cases" / GetParam();
   const gr_dtype dtype = case_dtype(dir);
   const auto [rtol, atol] = case_tolerance(dir, dtype);
-  std::vector<fs::path> expected;
-  for (const auto& e : fs::directory_iterator(dir / "expected"))
-    if (e.path().extension() == ".npy") expected.push_back(e.path());
+  const std::vector<fs::path> expected = case_expected(dir);
   ASSERT_FALSE(expected.empty()) << "no expected/*.npy in " << dir;
 
   struct Variant {

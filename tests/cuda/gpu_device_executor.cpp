@@ -1,0 +1,134 @@
+// The device executor in-process: a graph with a graph input (copied in), a fused elementwise
+// kernel, a CPU op (copies out and back) and a core op placed on the device without a device
+// kernel yet, against the CPU executor; reruns give the same bits; every device byte is given
+// back after a run. Skipped, with the reason, where there is no CUDA device.
+#include "backends/cuda/device.h"
+#include "backends/cuda/device_executor.h"
+#include "driver/session.h"
+#include "graph/diagnostics.h"
+#include "support/command.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+namespace graphrun::testing {
+namespace {
+
+constexpr int64_t kSize = 100003;  // not a multiple of a block or of a vector
+
+const char* kGraph = R"yaml(format: 1
+graph: gpu_executor
+dtype: f64
+inputs:
+  u: {shape: [100003]}
+nodes:
+  - {id: x, op: linspace, start: -3, stop: 3, num: 100003}
+  - id: a
+    op: expr
+    in: {x: x, u: u}
+    expr: "sin(x) * exp(-u * u) + sqrt(abs(x))"
+  - {id: b, op: scale, in: [a], a: 3}
+  - {id: c, op: integrate, in: [b], dx: 0.25, initial: 0.5}
+  - {id: d, op: expr, in: {c: c, a: a}, expr: "c * 0.5 - a"}
+outputs: [a, c, d]
+)yaml";
+
+#define SKIP_WITHOUT_DEVICE()                                                                \
+  do {                                                                                       \
+    if (!cuda::probe_device().device) GTEST_SKIP() << "no CUDA device: " << cuda::probe_device().reason; \
+  } while (0)
+
+std::map<std::string, TensorData> make_inputs() {
+  TensorData u;
+  u.dtype = GR_F64;
+  u.shape = {kSize};
+  u.data = std::shared_ptr<void>(new double[kSize], [](void* p) { delete[] static_cast<double*>(p); });
+  for (int64_t i = 0; i < kSize; ++i) static_cast<double*>(u.data.get())[i] = std::cos(0.001 * static_cast<double>(i));
+  return {{"u", u}};
+}
+
+std::unique_ptr<Graph> load(const TempDir& dir, const std::map<std::string, TensorData>& inputs, bool fuse) {
+  const std::string path = dir.path() + "/graph.yaml";
+  std::ofstream(path) << kGraph;
+  auto graph = std::make_unique<Graph>(load_graph(path, LoadOptions{}));
+  run_passes(*graph, inputs, fuse);
+  return graph;
+}
+
+int64_t elements(const TensorData& t) {
+  int64_t n = 1;
+  for (int64_t d : t.shape) n *= d;
+  return n;
+}
+
+// SPEC's f64 tolerance, relative to the value (or to 1 near zero, where sin's zero lies).
+void expect_close(const TensorData& got, const TensorData& ref, const std::string& what) {
+  ASSERT_EQ(got.shape, ref.shape) << what;
+  const auto* g = static_cast<const double*>(got.data.get());
+  const auto* r = static_cast<const double*>(ref.data.get());
+  int reported = 0;
+  for (int64_t i = 0; i < elements(ref) && reported < 5; ++i)
+    if (!(std::abs(g[i] - r[i]) <= 1e-12 * std::max(1.0, std::abs(r[i]))))
+      ADD_FAILURE() << what << "[" << i << "]: device " << g[i] << ", cpu " << r[i] << " (" << ++reported << ")";
+}
+
+class GpuDeviceExecutor : public ::testing::TestWithParam<bool> {};  // fused or not
+
+TEST_P(GpuDeviceExecutor, MatchesTheCpuExecutorAndGivesBackEveryDeviceByte) {
+  SKIP_WITHOUT_DEVICE();
+  TempDir dir;
+  const auto inputs = make_inputs();
+  auto graph = load(dir, inputs, GetParam());
+  Executor cpu(*graph, 2);
+  const RunResult want = cpu.run(inputs);
+  cuda::DeviceExecutor device(*graph);
+  EXPECT_EQ(device.device_bytes_in_use(), 0u);
+  const RunResult got = device.run(inputs);
+  EXPECT_EQ(device.device_bytes_in_use(), 0u) << "the run left device memory held";
+  EXPECT_GT(got.peak_bytes, 0u);
+  ASSERT_EQ(got.outputs.size(), want.outputs.size());
+  const char* names[] = {"a", "c", "d"};
+  for (size_t k = 0; k < want.outputs.size(); ++k) expect_close(got.outputs[k], want.outputs[k], names[k]);
+}
+
+TEST_P(GpuDeviceExecutor, RerunsGiveTheSameBits) {
+  SKIP_WITHOUT_DEVICE();
+  TempDir dir;
+  const auto inputs = make_inputs();
+  auto graph = load(dir, inputs, GetParam());
+  cuda::DeviceExecutor device(*graph);
+  const RunResult first = device.run(inputs);
+  for (int r = 0; r < 3; ++r) {
+    const RunResult again = device.run(inputs);
+    ASSERT_EQ(again.outputs.size(), first.outputs.size());
+    for (size_t k = 0; k < first.outputs.size(); ++k)
+      EXPECT_EQ(std::memcmp(again.outputs[k].data.get(), first.outputs[k].data.get(),
+                            static_cast<size_t>(elements(first.outputs[k])) * sizeof(double)),
+                0)
+          << "output " << k << ", rerun " << r;
+    EXPECT_EQ(device.device_bytes_in_use(), 0u);
+  }
+}
+
+TEST(GpuDeviceExecutorErrors, AnInputOfTheWrongShapeIsARunErrorAndHoldsNoDeviceMemory) {
+  SKIP_WITHOUT_DEVICE();
+  TempDir dir;
+  const auto inputs = make_inputs();
+  auto graph = load(dir, inputs, true);
+  cuda::DeviceExecutor device(*graph);
+  auto wrong = inputs;
+  wrong["u"].shape = {kSize - 1};
+  EXPECT_THROW(device.run(wrong), RunError);
+  EXPECT_EQ(device.device_bytes_in_use(), 0u);
+  EXPECT_NO_THROW(device.run(inputs));  // the executor is still usable
+}
+
+INSTANTIATE_TEST_SUITE_P(Fusion, GpuDeviceExecutor, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& p) { return p.param ? "fused" : "unfused"; });
+
+}  // namespace
+}  // namespace graphrun::testing
