@@ -325,7 +325,7 @@ outputs: [c, r]
 )");
   EXPECT_TRUE(has_cuda_kernel(g->nodes[node_of(*g, "a")]));   // desc.cuda_kernel
   EXPECT_FALSE(has_cuda_kernel(g->nodes[node_of(*g, "b")]));  // none
-  EXPECT_TRUE(has_cuda_kernel(g->nodes[node_of(*g, "c")]));   // a core op whose kernel is being written
+  EXPECT_TRUE(has_cuda_kernel(g->nodes[node_of(*g, "c")]));   // a core op: its plugin gives a cuda_kernel
   EXPECT_FALSE(has_cuda_kernel(g->nodes[node_of(*g, "d")]));  // calculus: a later issue
   EXPECT_TRUE(has_cuda_kernel(g->nodes[node_of(*g, "r")]));   // elementwise
   EXPECT_FALSE(has_cuda_kernel(g->nodes[node_of(*g, "x")]));  // a graph input

@@ -22,9 +22,9 @@
 namespace graphrun::cuda {
 namespace {
 
-// How a step is executed. A step placed on the device without a device implementation (a core
-// op whose CUDA kernel is still being written, device_support.cpp) runs on the host between a
-// copy of its inputs out and a copy of its outputs in, so the placement's memory stays right.
+// How a step is executed. A step placed on the device without a device implementation (which
+// placement no longer produces: device_support.cpp asks the op) would run on the host between
+// a copy of its inputs out and a copy of its outputs in, so the placement's memory stays right.
 enum class StepKind { kGeneratedKernel, kPluginCudaKernel, kHostForDevice, kHost };
 
 void check(cudaError_t e, const char* call) {
