@@ -19,4 +19,7 @@ function(graphrun_add_builtin_plugin name)
     LIBRARY_OUTPUT_DIRECTORY ${GRAPHRUN_PLUGIN_OUTPUT_DIR})
   add_dependencies(graphrun_builtin_plugins ${name})
   install(TARGETS ${name} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/graphrun/plugins)
+  # A wheel (scikit-build-core installs only the python component) carries them beside the
+  # package's native module.
+  install(TARGETS ${name} LIBRARY DESTINATION graphrun/plugins COMPONENT python EXCLUDE_FROM_ALL)
 endfunction()

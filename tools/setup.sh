@@ -7,7 +7,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev
   libopenblas-dev libsleef-dev libhwy-dev libfftw3-dev
   libxxhash-dev  # XXH3, the kernel cache's file names and checksums
-  python3-numpy python3-scipy
+  python3-numpy python3-scipy python3-dev python3-venv  # python3-dev, -venv: the Python package
   clang libclang-rt-dev  # the fuzzing stage (tools/fuzz.sh): clang++ and its libFuzzer
 )
 # Regenerating reference data and running the peer benchmarks also needs PyTorch:
@@ -22,4 +22,13 @@ if ((${#missing[@]})); then
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Python tooling from PyPI, in a virtual environment of the project's own (.venv) that also
+# sees Debian's numpy/scipy/torch: nanobind and scikit-build-core build the Python package,
+# pytest runs its tests.
+venv="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.venv"
+if ! "$venv/bin/python" -c "import nanobind, scikit_build_core, pytest" 2>/dev/null; then
+  /usr/bin/python3 -m venv --system-site-packages "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "nanobind>=2.4,<3" "scikit-build-core>=0.10" "pytest>=7"
 fi

@@ -19,7 +19,8 @@ run_suite() {  # name, extra cmake arguments...
 
 mkdir -p "$root/build-test-release" "$root/build-test-sanitize" "$root/build-test-tsan"
 echo "== Release build, warnings as errors"
-run_suite release -DCMAKE_BUILD_TYPE=Release
+# The Release build also builds the Python package and runs its pytest suite (Python.Pytest).
+run_suite release -DCMAKE_BUILD_TYPE=Release -DGRAPHRUN_PYTHON=ON -DPython_EXECUTABLE="$root/.venv/bin/python"
 echo "== ASan + UBSan build"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:suppressions=$root/tools/ubsan.supp}

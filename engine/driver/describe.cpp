@@ -16,32 +16,6 @@ std::string shape_or_unknown(const Node& n, size_t k) {
   return k < n.output_shapes.size() ? shape_str(n.output_shapes[k]) : "?";
 }
 
-const char* attr_type_name(int type) {
-  switch (type) {
-    case GR_ATTR_FLOAT: return "float";
-    case GR_ATTR_INT: return "int";
-    case GR_ATTR_BOOL: return "bool";
-    case GR_ATTR_STRING: return "string";
-    case GR_ATTR_INT_LIST: return "int list";
-    case GR_ATTR_TENSOR: return "number or nested list";
-    case GR_ATTR_STRING_LIST: return "string list";
-    case GR_ATTR_STRING_MAP: return "map name -> formula";
-    case GR_ATTR_FORMULA: return "formula";
-    case GR_ATTR_INT_OR_STRING: return "int or string";
-  }
-  return "?";
-}
-
-std::string value_text(const gr_value& v) {
-  switch (v.kind) {
-    case GR_VALUE_BOOL: return v.i ? "true" : "false";
-    case GR_VALUE_INT: return std::to_string(v.i);
-    case GR_VALUE_FLOAT: return fmt::format("{}", v.f);
-    case GR_VALUE_STRING: return v.s;
-    default: return "";
-  }
-}
-
 }  // namespace
 
 std::string explain_text(const Graph& g) {
@@ -109,6 +83,32 @@ std::string explain_text(const Graph& g) {
   }
   os << "\n";
   return os.str();
+}
+
+const char* attr_type_name(int type) {
+  switch (type) {
+    case GR_ATTR_FLOAT: return "float";
+    case GR_ATTR_INT: return "int";
+    case GR_ATTR_BOOL: return "bool";
+    case GR_ATTR_STRING: return "string";
+    case GR_ATTR_INT_LIST: return "int list";
+    case GR_ATTR_TENSOR: return "number or nested list";
+    case GR_ATTR_STRING_LIST: return "string list";
+    case GR_ATTR_STRING_MAP: return "map name -> formula";
+    case GR_ATTR_FORMULA: return "formula";
+    case GR_ATTR_INT_OR_STRING: return "int or string";
+  }
+  return "?";
+}
+
+std::string value_text(const gr_value& v) {
+  switch (v.kind) {
+    case GR_VALUE_BOOL: return v.i ? "true" : "false";
+    case GR_VALUE_INT: return std::to_string(v.i);
+    case GR_VALUE_FLOAT: return fmt::format("{}", v.f);
+    case GR_VALUE_STRING: return v.s;
+    default: return "";
+  }
 }
 
 std::string ops_text(const Registry& registry, const std::string& only) {

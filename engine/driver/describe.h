@@ -16,6 +16,12 @@ std::string explain_text(const Graph& graph);
 /// line, the formula of elementwise ops, and the plugin. Throws UsageError for an unknown op.
 std::string ops_text(const Registry& registry, const std::string& op);
 
+/// An attribute type as `ops` names it ("float", "int list", ...).
+const char* attr_type_name(int type);
+
+/// A default value as `ops` prints it ("" for none).
+std::string value_text(const gr_value& v);
+
 /// JSON Schema (draft 2020-12) of graph files, with one node variant per registered op.
 std::string schema_json(const Registry& registry);
 

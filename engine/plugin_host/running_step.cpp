@@ -9,8 +9,12 @@
 namespace graphrun {
 namespace {
 
-// initial-exec: reading it from a signal handler must not allocate.
-thread_local const RunningStep* t_current __attribute__((tls_model("initial-exec"))) = nullptr;
+// Read from the crash handler, which must not allocate: in the graphrun executable the linker
+// makes this local-exec (no allocation ever). No initial-exec attribute: that would also
+// bind the Python module's TLS to the static block, which a module opened with dlopen
+// cannot rely on ("cannot allocate memory in static TLS block"); the module installs no
+// crash handler.
+thread_local const RunningStep* t_current = nullptr;
 
 void write_text(const char* text) {
   size_t left = std::strlen(text);

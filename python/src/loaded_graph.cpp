@@ -1,0 +1,138 @@
+#include "loaded_graph.h"
+
+#include "backends/cuda/device.h"
+#include "backends/cuda/device_executor.h"
+#include "driver/describe.h"
+#include "graph/diagnostics.h"
+#include "plugin_host/registry.h"
+
+#include <filesystem>
+#include <mutex>
+
+namespace graphrun::embed {
+
+struct LoadedGraph::Plan {
+  Graph graph;  // after the passes, for one set of input shapes; the executors point at it
+  std::unique_ptr<Executor> cpu;
+  std::unique_ptr<cuda::DeviceExecutor> device;
+};
+
+namespace {
+
+bool matches_declared(const Shape& shape, const Shape& declared) {
+  if (shape.size() != declared.size()) return false;
+  for (size_t k = 0; k < shape.size(); ++k)
+    if (declared[k] >= 0 && declared[k] != shape[k]) return false;
+  return true;
+}
+
+const char* dtype_name(gr_dtype dtype) { return dtype == GR_F64 ? "float64" : "float32"; }
+
+}  // namespace
+
+void load_builtin_plugins(const std::string& builtin_dir, const std::string& fallback_dir) {
+  static std::once_flag once;
+  std::call_once(once, [&] {
+    std::error_code ec;
+    Registry::global().load_defaults(std::filesystem::is_directory(builtin_dir, ec) ? builtin_dir : fallback_dir);
+  });
+}
+
+LoadedGraph::LoadedGraph(const std::string& path, GraphOptions options)
+    : graph_(load_graph(path, options.load)), options_(std::move(options)) {
+  if (options_.device == DeviceRequest::kCpu) return;
+  const cuda::DeviceProbe& probe = cuda::probe_device();
+  if (probe.device) {
+    on_cuda_ = true;
+  } else if (options_.device == DeviceRequest::kCuda) {
+    throw DeviceUnavailable("no CUDA device: " + probe.reason);
+  } else {
+    device_note_ = "device='auto' runs on the CPU: no CUDA device: " + probe.reason;
+  }
+}
+
+LoadedGraph::~LoadedGraph() = default;
+
+void LoadedGraph::check_inputs(const std::map<std::string, TensorData>& inputs) const {
+  std::vector<std::string> names;
+  for (const auto& [node, declared] : graph_.input_specs) names.push_back(graph_.nodes[node].id);
+  for (const auto& [name, tensor] : inputs)
+    if (std::find(names.begin(), names.end(), name) == names.end())
+      throw UsageError("the graph has no input '" + name + "'" + did_you_mean(name, names));
+  for (const auto& [node, declared] : graph_.input_specs) {
+    const std::string& name = graph_.nodes[node].id;
+    auto it = inputs.find(name);
+    if (it == inputs.end()) throw UsageError("graph input '" + name + "' was not given");
+    if (it->second.dtype != graph_.dtype)
+      throw UsageError("input '" + name + "' is " + dtype_name(it->second.dtype) + ", the graph computes in " +
+                       dtype_name(graph_.dtype));
+    if (!matches_declared(it->second.shape, declared))
+      throw UsageError("input '" + name + "' has shape " + shape_str(it->second.shape) + ", the graph declares " +
+                       shape_str(declared) + " (-1 = any size)");
+  }
+}
+
+Graph LoadedGraph::planned_copy(const std::map<std::string, TensorData>& inputs) const {
+  Graph graph = graph_;
+  run_passes(graph, inputs, options_.fuse);
+  return graph;
+}
+
+const LoadedGraph::Plan& LoadedGraph::plan_for(const std::map<std::string, TensorData>& inputs) const {
+  std::vector<Shape> key;
+  for (const auto& [node, declared] : graph_.input_specs) key.push_back(inputs.at(graph_.nodes[node].id).shape);
+  std::lock_guard lock(plans_mutex_);
+  auto& slot = plans_[key];
+  if (!slot) {
+    auto plan = std::make_unique<Plan>(Plan{planned_copy(inputs), nullptr, nullptr});
+    if (on_cuda_)
+      plan->device = std::make_unique<cuda::DeviceExecutor>(plan->graph);
+    else
+      plan->cpu = std::make_unique<Executor>(plan->graph, options_.threads);
+    slot = std::move(plan);
+  }
+  return *slot;
+}
+
+RunResult LoadedGraph::run(const std::map<std::string, TensorData>& inputs) const {
+  check_inputs(inputs);
+  const Plan& plan = plan_for(inputs);
+  RunResult result;
+  const ExecutionPlan* steps = nullptr;
+  if (plan.device) {
+    result = plan.device->run(inputs, true);
+    steps = &plan.device->plan();
+  } else {
+    RunObserver observer;
+    observer.record_steps = true;
+    result = plan.cpu->run(inputs, observer);
+    steps = &plan.cpu->plan();
+  }
+  std::vector<ProfileRecord> profile;
+  const auto& step_device = steps->placement().step_device;
+  for (const StepRecord& r : result.records) {
+    if (r.step < 0) continue;
+    const StepInfo& info = steps->infos()[r.step];
+    const bool cuda_step = static_cast<size_t>(r.step) < step_device.size() && step_device[r.step] == Device::kCuda;
+    profile.push_back({info.label, info.op, cuda_step ? "cuda" : "cpu", r.start_ns / 1e6, (r.end_ns - r.start_ns) / 1e6,
+                       info.bytes_moved, r.thread});
+  }
+  std::lock_guard lock(profile_mutex_);
+  last_profile_ = std::move(profile);
+  return result;
+}
+
+std::vector<ProfileRecord> LoadedGraph::last_profile() const {
+  std::lock_guard lock(profile_mutex_);
+  return last_profile_;
+}
+
+std::string LoadedGraph::explain(const std::map<std::string, TensorData>& inputs) const {
+  return explain_text(planned_copy(inputs));
+}
+
+std::string LoadedGraph::dot(const std::map<std::string, TensorData>& inputs) const {
+  return planned_copy(inputs).to_dot();
+}
+
+}  // namespace graphrun::embed
