@@ -123,12 +123,23 @@ class Graph:
         return dict(self._native.params)
 
     def _arrays(self, inputs: Optional[Mapping[str, Any]], named: Mapping[str, Any]) -> dict[str, np.ndarray]:
-        given = dict(inputs or {})
-        for name, value in named.items():
-            if name in given:
-                raise UsageError(f"input '{name}' is given twice")
-            given[name] = value
-        return {str(name): _as_array(str(name), value, self._dtype) for name, value in given.items()}
+        if inputs:
+            given = dict(inputs)
+            for name, value in named.items():
+                if name in given:
+                    raise UsageError(f"input '{name}' is given twice")
+                given[name] = value
+        else:
+            given = named
+        dtype = self._dtype
+        arrays = {}
+        for name, value in given.items():
+            # The common case first, without a call: an array that is used as it is.
+            if type(value) is np.ndarray and value.dtype == dtype and value.flags.c_contiguous:
+                arrays[name] = value
+            else:
+                arrays[str(name)] = _as_array(str(name), value, dtype)
+        return arrays
 
     def run(self, inputs: Optional[Mapping[str, Any]] = None, /, **named: Any) -> Result:
         """Runs the graph once and returns its outputs by name (numpy arrays, in order).

@@ -79,52 +79,57 @@ Graph LoadedGraph::planned_copy(const std::map<std::string, TensorData>& inputs)
 }
 
 const LoadedGraph::Plan& LoadedGraph::plan_for(const std::map<std::string, TensorData>& inputs) const {
-  std::vector<Shape> key;
-  for (const auto& [node, declared] : graph_.input_specs) key.push_back(inputs.at(graph_.nodes[node].id).shape);
+  auto same_shapes = [&](const std::vector<Shape>& shapes) {
+    size_t k = 0;
+    for (const auto& [node, declared] : graph_.input_specs)
+      if (inputs.at(graph_.nodes[node].id).shape != shapes[k++]) return false;
+    return true;
+  };
   std::lock_guard lock(plans_mutex_);
-  auto& slot = plans_[key];
-  if (!slot) {
-    auto plan = std::make_unique<Plan>(Plan{planned_copy(inputs), nullptr, nullptr});
-    if (on_cuda_)
-      plan->device = std::make_unique<cuda::DeviceExecutor>(plan->graph);
-    else
-      plan->cpu = std::make_unique<Executor>(plan->graph, options_.threads);
-    slot = std::move(plan);
-  }
-  return *slot;
+  for (const auto& [shapes, plan] : plans_)
+    if (same_shapes(shapes)) return *plan;
+  std::vector<Shape> shapes;
+  for (const auto& [node, declared] : graph_.input_specs) shapes.push_back(inputs.at(graph_.nodes[node].id).shape);
+  auto plan = std::make_unique<Plan>(Plan{planned_copy(inputs), nullptr, nullptr});
+  if (on_cuda_)
+    plan->device = std::make_unique<cuda::DeviceExecutor>(plan->graph);
+  else
+    plan->cpu = std::make_unique<Executor>(plan->graph, options_.threads);
+  plans_.emplace_back(std::move(shapes), std::move(plan));
+  return *plans_.back().second;
 }
 
 RunResult LoadedGraph::run(const std::map<std::string, TensorData>& inputs) const {
   check_inputs(inputs);
   const Plan& plan = plan_for(inputs);
   RunResult result;
-  const ExecutionPlan* steps = nullptr;
   if (plan.device) {
     result = plan.device->run(inputs, true);
-    steps = &plan.device->plan();
   } else {
     RunObserver observer;
     observer.record_steps = true;
     result = plan.cpu->run(inputs, observer);
-    steps = &plan.cpu->plan();
-  }
-  std::vector<ProfileRecord> profile;
-  const auto& step_device = steps->placement().step_device;
-  for (const StepRecord& r : result.records) {
-    if (r.step < 0) continue;
-    const StepInfo& info = steps->infos()[r.step];
-    const bool cuda_step = static_cast<size_t>(r.step) < step_device.size() && step_device[r.step] == Device::kCuda;
-    profile.push_back({info.label, info.op, cuda_step ? "cuda" : "cpu", r.start_ns / 1e6, (r.end_ns - r.start_ns) / 1e6,
-                       info.bytes_moved, r.thread});
   }
   std::lock_guard lock(profile_mutex_);
-  last_profile_ = std::move(profile);
+  last_records_ = std::move(result.records);
+  last_plan_ = &plan;
   return result;
 }
 
 std::vector<ProfileRecord> LoadedGraph::last_profile() const {
   std::lock_guard lock(profile_mutex_);
-  return last_profile_;
+  std::vector<ProfileRecord> profile;
+  if (!last_plan_) return profile;
+  const ExecutionPlan& steps = last_plan_->device ? last_plan_->device->plan() : last_plan_->cpu->plan();
+  const auto& step_device = steps.placement().step_device;
+  for (const StepRecord& r : last_records_) {
+    if (r.step < 0) continue;
+    const StepInfo& info = steps.infos()[r.step];
+    const bool cuda_step = static_cast<size_t>(r.step) < step_device.size() && step_device[r.step] == Device::kCuda;
+    profile.push_back({info.label, info.op, cuda_step ? "cuda" : "cpu", r.start_ns / 1e6, (r.end_ns - r.start_ns) / 1e6,
+                       info.bytes_moved, r.thread});
+  }
+  return profile;
 }
 
 std::string LoadedGraph::explain(const std::map<std::string, TensorData>& inputs) const {

@@ -68,9 +68,14 @@ class LoadedGraph {
   bool on_cuda_ = false;
   std::string device_note_;
   mutable std::mutex plans_mutex_;
-  mutable std::map<std::vector<Shape>, std::unique_ptr<Plan>> plans_;  // by input shapes
+  // One plan per set of input shapes (in input_specs order); few, so found by a scan. Plans
+  // live as long as the graph: runs and the last profile point into them.
+  mutable std::vector<std::pair<std::vector<Shape>, std::unique_ptr<Plan>>> plans_;
+  // The last finished run's step records and the plan they index: turned into
+  // ProfileRecords only when asked, so that a run pays nothing for them.
   mutable std::mutex profile_mutex_;
-  mutable std::vector<ProfileRecord> last_profile_;
+  mutable std::vector<StepRecord> last_records_;
+  mutable const Plan* last_plan_ = nullptr;
 };
 
 /// Loads the built-in plugins once per process, from `builtin_dir` when it is a folder (an
