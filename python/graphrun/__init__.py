@@ -57,23 +57,42 @@ def _param_text(name: str, value: Any) -> str:
 
 
 def _param_pairs(params: Optional[Mapping[str, Any]]) -> list[tuple[str, str]]:
-    return [(str(k), _param_text(str(k), v)) for k, v in (params or {}).items()]
+    if params is None:
+        return []
+    if not isinstance(params, Mapping):
+        raise UsageError(f"params must be a mapping of name -> value, not {type(params).__name__}")
+    return [(str(k), _param_text(str(k), v)) for k, v in params.items()]
 
 
 def _as_array(name: str, value: Any, dtype: np.dtype) -> np.ndarray:
-    """``value`` as a C-contiguous array of ``dtype``: itself when it already is one."""
-    if isinstance(value, np.ndarray):
-        array = value
-    elif hasattr(value, "__dlpack__") and hasattr(value, "__dlpack_device__"):
-        try:
-            array = np.from_dlpack(value)  # torch / JAX CPU tensors, without a copy
-        except (TypeError, ValueError, RuntimeError, BufferError):
+    """``value`` as a C-contiguous array of ``dtype``: itself when it already is one. A
+    Python or numpy number is a 0-d array, as numpy has it."""
+    try:
+        if isinstance(value, np.ndarray):
+            array = value
+        elif hasattr(value, "__dlpack__") and hasattr(value, "__dlpack_device__"):
+            try:
+                array = np.from_dlpack(value)  # torch / JAX CPU tensors, without a copy
+            except (TypeError, ValueError, RuntimeError, BufferError):
+                array = np.asarray(value)
+        else:
             array = np.asarray(value)
-    else:
-        array = np.asarray(value)
-    if array.dtype.kind not in "biuf":
-        raise UsageError(f"input '{name}' has dtype {array.dtype}; graphrun computes with real numbers")
-    return np.ascontiguousarray(array, dtype=dtype)
+        if array.dtype.kind not in "biuf":
+            raise UsageError(f"input '{name}' has dtype {array.dtype}; graphrun computes with real numbers"
+                             + (" (a generator or iterator is not an array)" if array.dtype.kind == "O" else ""))
+        # order="C" keeps a 0-d array 0-d (np.ascontiguousarray would make it 1-d).
+        return np.asarray(array, dtype=dtype, order="C")
+    except UsageError:
+        raise
+    except (TypeError, ValueError, RuntimeError, BufferError) as e:
+        raise UsageError(f"input '{name}' is not an array graphrun can read: {e}") from e
+
+
+def _paths(plugins: Iterable[str | os.PathLike[str]] | str | os.PathLike[str]) -> list[str]:
+    """One plugin path or several, as strings."""
+    if isinstance(plugins, (str, bytes, os.PathLike)):
+        plugins = [plugins]
+    return [os.fsdecode(p) for p in plugins]
 
 
 def _shape(dims: Optional[list[int]]) -> Optional[tuple[Optional[int], ...]]:
@@ -134,11 +153,13 @@ class Graph:
         dtype = self._dtype
         arrays = {}
         for name, value in given.items():
+            if not isinstance(name, str):
+                raise UsageError(f"input names are strings, not {type(name).__name__} ({name!r})")
             # The common case first, without a call: an array that is used as it is.
             if type(value) is np.ndarray and value.dtype == dtype and value.flags.c_contiguous:
                 arrays[name] = value
             else:
-                arrays[str(name)] = _as_array(str(name), value, dtype)
+                arrays[name] = _as_array(name, value, dtype)
         return arrays
 
     def run(self, inputs: Optional[Mapping[str, Any]] = None, /, **named: Any) -> Result:
@@ -172,24 +193,24 @@ class Graph:
 
 
 def load(path: str | os.PathLike[str], params: Optional[Mapping[str, Any]] = None, device: str = "cpu",
-         threads: Optional[int] = None, fuse: bool = True, plugins: Iterable[str | os.PathLike[str]] = ()) -> Graph:
+         threads: Optional[int] = None, fuse: bool = True, plugins: Iterable[str | os.PathLike[str]] | str | os.PathLike[str] = ()) -> Graph:
     """Loads and checks a graph file, as ``graphrun run`` does before running it.
 
     params: overrides of the graph's params (``--set``). device: "cpu", "cuda" (DeviceError
     without a GPU) or "auto" (the GPU when there is one). threads: worker threads (None: all
-    cores). fuse: elementwise fusion (``--no-fuse`` when False). plugins: extra plugin
+    cores; 0 too, as ``--threads 0``). fuse: elementwise fusion (``--no-fuse`` when False). plugins: extra plugin
     libraries. Raises GraphError listing every problem of the file."""
-    if threads is not None and (not isinstance(threads, int) or threads < 0):
-        raise UsageError(f"threads must be None or a whole number >= 0, not {threads!r}")
-    native = _native.LoadedGraph.load(os.fspath(path), _param_pairs(params), [os.fspath(p) for p in plugins],
-                                      device, threads or 0, bool(fuse))
+    if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 0):
+        raise UsageError(f"threads must be None or 0 (every core) or a whole number >= 1, not {threads!r}")
+    native = _native.LoadedGraph.load(os.fsdecode(path), _param_pairs(params), _paths(plugins), device,
+                                      threads or 0, bool(fuse))
     return Graph(native)
 
 
 def check(path: str | os.PathLike[str], params: Optional[Mapping[str, Any]] = None,
-          plugins: Iterable[str | os.PathLike[str]] = ()) -> None:
+          plugins: Iterable[str | os.PathLike[str]] | str | os.PathLike[str] = ()) -> None:
     """Checks a graph file as ``graphrun check`` does; raises GraphError listing every problem."""
-    _native.check(os.fspath(path), _param_pairs(params), [os.fspath(p) for p in plugins])
+    _native.check(os.fsdecode(path), _param_pairs(params), _paths(plugins))
 
 
 def ops() -> list[dict[str, Any]]:

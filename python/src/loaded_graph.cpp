@@ -53,7 +53,7 @@ LoadedGraph::LoadedGraph(const std::string& path, GraphOptions options)
 
 LoadedGraph::~LoadedGraph() = default;
 
-void LoadedGraph::check_inputs(const std::map<std::string, TensorData>& inputs) const {
+void LoadedGraph::check_inputs(const std::map<std::string, TensorData>& inputs, bool all_given) const {
   std::vector<std::string> names;
   for (const auto& [node, declared] : graph_.input_specs) names.push_back(graph_.nodes[node].id);
   for (const auto& [name, tensor] : inputs)
@@ -62,13 +62,17 @@ void LoadedGraph::check_inputs(const std::map<std::string, TensorData>& inputs) 
   for (const auto& [node, declared] : graph_.input_specs) {
     const std::string& name = graph_.nodes[node].id;
     auto it = inputs.find(name);
-    if (it == inputs.end()) throw UsageError("graph input '" + name + "' was not given");
+    if (it == inputs.end()) {
+      if (!all_given) continue;
+      throw UsageError("graph input '" + name + "' was not given");
+    }
     if (it->second.dtype != graph_.dtype)
       throw UsageError("input '" + name + "' is " + dtype_name(it->second.dtype) + ", the graph computes in " +
                        dtype_name(graph_.dtype));
     if (!matches_declared(it->second.shape, declared))
       throw UsageError("input '" + name + "' has shape " + shape_str(it->second.shape) + ", the graph declares " +
-                       shape_str(declared) + " (-1 = any size)");
+                       shape_str(declared) +
+                       (std::find(declared.begin(), declared.end(), -1) != declared.end() ? " (-1 = any size)" : ""));
   }
 }
 
@@ -100,7 +104,7 @@ const LoadedGraph::Plan& LoadedGraph::plan_for(const std::map<std::string, Tenso
 }
 
 RunResult LoadedGraph::run(const std::map<std::string, TensorData>& inputs) const {
-  check_inputs(inputs);
+  check_inputs(inputs, true);
   const Plan& plan = plan_for(inputs);
   RunResult result;
   if (plan.device) {
@@ -133,10 +137,12 @@ std::vector<ProfileRecord> LoadedGraph::last_profile() const {
 }
 
 std::string LoadedGraph::explain(const std::map<std::string, TensorData>& inputs) const {
+  check_inputs(inputs, false);
   return explain_text(planned_copy(inputs));
 }
 
 std::string LoadedGraph::dot(const std::map<std::string, TensorData>& inputs) const {
+  check_inputs(inputs, false);
   return planned_copy(inputs).to_dot();
 }
 

@@ -60,7 +60,9 @@ class LoadedGraph {
  private:
   struct Plan;
   const Plan& plan_for(const std::map<std::string, TensorData>& inputs) const;
-  void check_inputs(const std::map<std::string, TensorData>& inputs) const;
+  /// UsageError for an unknown name, a wrong dtype or shape; for a missing input too when
+  /// `all_given` (a run; explain and dot take the inputs they are given).
+  void check_inputs(const std::map<std::string, TensorData>& inputs, bool all_given) const;
   Graph planned_copy(const std::map<std::string, TensorData>& inputs) const;
 
   Graph graph_;

@@ -102,3 +102,11 @@ def test_threads_and_fusion_do_not_change_results():
 def test_array_likes_are_accepted(test_graphs, value):
     g = gr.load(test_graphs / "affine_tanh.yaml")
     assert g.run(x=value)["y"].shape == (len(value),)
+
+
+@pytest.mark.parametrize("s", [3.0, 3, np.float64(3.0), np.float32(3.0), np.array(3.0)])
+def test_numbers_are_0d_inputs(test_graphs, s):
+    g = gr.load(test_graphs / "scalar_and_vector.yaml")
+    assert g.run(s=s, x=np.array([1.0, 2.0]))["y"].tolist() == [3.0, 6.0]
+    with pytest.raises(gr.UsageError, match=r"input 'x' has shape \(\)"):
+        g.run(s=s, x=2.0)

@@ -3,7 +3,9 @@ text; run failures name the node, op and plugin; bad inputs raise before anythin
 
 from __future__ import annotations
 
+import os
 import pathlib
+import re
 
 import numpy as np
 import pytest
@@ -98,3 +100,35 @@ def test_cuda_without_a_device_says_why(test_graphs):
         gr.load(test_graphs / "affine_tanh.yaml", device="cuda")
     assert str(caught.value).startswith("no CUDA device: ")
     assert isinstance(caught.value, RuntimeError)
+
+
+def test_explain_and_dot_check_the_inputs_they_are_given(test_graphs):
+    g = gr.load(test_graphs / "matrix_rows.yaml")
+    for show in (g.explain, g.dot):
+        with pytest.raises(gr.UsageError, match=r"has shape \(5, 4\)"):
+            show(m=np.ones((5, 4)))
+        with pytest.raises(gr.UsageError, match="no input 'q'"):
+            show(q=np.ones((5, 3)))
+
+
+@pytest.mark.parametrize(
+    "call, says",
+    [
+        (lambda g: g.run({1: np.ones(3)}), "input names are strings"),
+        (lambda g: g.run(x=[[1.0, 2.0], [3.0]]), "input 'x' is not an array graphrun can read"),
+        (lambda g: g.run(x=(i * 1.0 for i in range(3))), "a generator or iterator is not an array"),
+        (lambda g: g.run(x=np.ones(3), **{"x2": 1}), "no input 'x2'"),
+    ],
+)
+def test_python_mistakes_get_usage_errors(test_graphs, call, says):
+    g = gr.load(test_graphs / "affine_tanh.yaml")
+    with pytest.raises(gr.UsageError, match=re.escape(says)):
+        call(g)
+
+
+def test_params_must_be_a_mapping_and_plugins_may_be_one_path(test_graphs, tmp_path):
+    with pytest.raises(gr.UsageError, match="params must be a mapping"):
+        gr.load(test_graphs / "affine_tanh.yaml", params=[("gain", 3)])
+    with pytest.raises(gr.PluginError, match="libnothing.so"):
+        gr.load(test_graphs / "affine_tanh.yaml", plugins=str(tmp_path / "libnothing.so"))
+    assert gr.load(os.fsencode(test_graphs / "affine_tanh.yaml")).inputs
