@@ -52,3 +52,21 @@ def test_outputs_outlive_the_graph(test_graphs):
     del g
     expected = (np.float32(1.5) * np.linspace(-1, 1, 1000, dtype=np.float32) + np.float32(0.25))
     np.testing.assert_allclose(y, np.tanh(expected) * expected, rtol=1e-6)
+
+
+class DlpackOnly:
+    """An array that only speaks DLPack (as JAX arrays and other libraries' tensors do)."""
+
+    def __init__(self, array: np.ndarray):
+        self._array = array
+
+    def __dlpack__(self, stream=None):
+        return self._array.__dlpack__()
+
+    def __dlpack_device__(self):
+        return self._array.__dlpack_device__()
+
+
+def test_a_dlpack_object_is_not_copied(probe):
+    x = np.arange(64, dtype=np.float64)
+    assert int(probe.run(x=DlpackOnly(x))["where"][0]) == x.ctypes.data
