@@ -158,31 +158,42 @@ std::string ops_text(const Registry& registry, const std::string& only) {
 }
 
 namespace {
+// What the loader accepts for an attribute (graph/resolve_attrs.cpp), as JSON Schema: any
+// value may be a `$param` reference; numbers and integers may be arithmetic over params
+// ("$t_end / $delta + 1"); strings may interpolate params ("${name}"), so a choice is
+// checked only when it is written out.
 std::string attr_schema(const gr_attr_desc& a) {
-  std::string desc = fmt::format("\"description\": \"{}\"", json_escape(a.doc ? a.doc : ""));
-  std::string param_ref = "{\"type\": \"string\", \"pattern\": \"^\\\\$\"}";
+  const std::string desc = fmt::format("\"description\": \"{}\"", json_escape(a.doc ? a.doc : ""));
+  const std::string param_ref = R"({"type": "string", "pattern": "^\\$[A-Za-z_][A-Za-z0-9_]*$"})";
+  const std::string arithmetic = R"({"type": "string", "pattern": "[-+*/^()$]"})";
+  const std::string interpolated = R"({"type": "string", "pattern": "\\$\\{"})";
+  auto any_of = [&](const std::string& alternatives) { return "{" + desc + ", \"anyOf\": [" + alternatives + "]}"; };
+  std::string choices;
+  if (a.choices) {
+    std::stringstream ss(a.choices);
+    for (std::string c; std::getline(ss, c, '|');) choices += (choices.empty() ? "\"" : ", \"") + json_escape(c) + "\"";
+  }
   switch (a.type) {
-    case GR_ATTR_FLOAT: return "{" + desc + ", \"anyOf\": [{\"type\": \"number\"}, " + param_ref + "]}";
-    case GR_ATTR_INT: return "{" + desc + ", \"anyOf\": [{\"type\": \"integer\"}, " + param_ref + "]}";
-    case GR_ATTR_BOOL: return "{" + desc + ", \"type\": \"boolean\"}";
+    case GR_ATTR_FLOAT: return any_of("{\"type\": \"number\"}, " + arithmetic);
+    case GR_ATTR_INT: return any_of("{\"type\": \"integer\"}, " + arithmetic);
+    case GR_ATTR_BOOL: return any_of("{\"type\": \"boolean\"}, " + param_ref);
     case GR_ATTR_STRING:
-    case GR_ATTR_INT_OR_STRING: {
-      std::string s = "{" + desc;
-      if (a.choices) {
-        std::string list;
-        std::stringstream ss(a.choices);
-        for (std::string c; std::getline(ss, c, '|');) list += (list.empty() ? "\"" : ", \"") + json_escape(c) + "\"";
-        s += a.type == GR_ATTR_INT_OR_STRING ? ", \"anyOf\": [{\"type\": \"integer\"}, {\"enum\": [" + list + "]}]"
-                                             : ", \"enum\": [" + list + "]";
-      } else {
-        s += ", \"type\": \"string\"";
-      }
-      return s + "}";
+      if (!a.choices) return "{" + desc + ", \"type\": [\"string\", \"number\"]}";
+      return any_of("{\"enum\": [" + choices + "]}, " + param_ref + ", " + interpolated);
+    case GR_ATTR_INT_OR_STRING:
+      if (!a.choices) return any_of("{\"type\": \"integer\"}, {\"type\": \"string\"}");
+      return any_of("{\"type\": \"integer\"}, {\"enum\": [" + choices + "]}, " + param_ref);
+    case GR_ATTR_INT_LIST: {
+      // Every op's `shape` is the shape of a tensor it makes: at most GR_MAX_RANK axes.
+      const std::string max_items =
+          std::string_view(a.name) == "shape" ? ", \"maxItems\": " + std::to_string(GR_MAX_RANK) : "";
+      return any_of("{\"type\": \"integer\"}, " + arithmetic + ", {\"type\": \"array\"" + max_items +
+                    ", \"items\": {\"type\": [\"integer\", \"string\"]}}");
     }
-    case GR_ATTR_INT_LIST: return "{" + desc + ", \"anyOf\": [{\"type\": \"integer\"}, {\"type\": \"array\", \"items\": {\"type\": [\"integer\", \"string\"]}}]}";
     case GR_ATTR_TENSOR: return "{" + desc + ", \"type\": [\"number\", \"array\", \"string\"]}";
     case GR_ATTR_STRING_LIST: return "{" + desc + ", \"type\": [\"string\", \"array\"], \"items\": {\"type\": \"string\"}}";
-    case GR_ATTR_STRING_MAP: return "{" + desc + ", \"type\": \"object\", \"additionalProperties\": {\"type\": [\"string\", \"number\"]}}";
+    case GR_ATTR_STRING_MAP:
+      return "{" + desc + ", \"type\": \"object\", \"additionalProperties\": {\"type\": [\"string\", \"number\", \"boolean\"]}}";
     case GR_ATTR_FORMULA: return "{" + desc + ", \"type\": [\"string\", \"number\"]}";
   }
   return "{}";
@@ -214,12 +225,15 @@ std::string schema_json(const Registry& registry) {
          "    \"format\": {\"const\": 1},\n"
          "    \"graph\": {\"type\": \"string\"},\n"
          "    \"doc\": {\"type\": \"string\"},\n"
-         "    \"dtype\": {\"enum\": [\"f32\", \"f64\"]},\n"
+         "    \"dtype\": {\"enum\": [\"f32\", \"f64\", \"float32\", \"float64\"]},\n"
          "    \"params\": {\"type\": \"object\", \"additionalProperties\": {\"type\": [\"number\", \"string\", \"boolean\"]}},\n"
          "    \"inputs\": {\"type\": \"object\", \"additionalProperties\": {\"type\": \"object\", \"properties\": "
-         "{\"shape\": {\"type\": \"array\", \"items\": {\"type\": \"integer\", \"minimum\": -1}}}, \"required\": [\"shape\"]}},\n"
+         "{\"shape\": {\"type\": \"array\", \"maxItems\": 8, \"items\": {\"type\": \"integer\", \"minimum\": -1, "
+         "\"maximum\": 9223372036854775807}}}, "
+         "\"required\": [\"shape\"], \"additionalProperties\": false}},\n"
          "    \"plugins\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}},\n"
-         "    \"outputs\": {\"type\": [\"array\", \"object\"]},\n"
+         "    \"outputs\": {\"oneOf\": [{\"type\": \"array\", \"minItems\": 1, \"items\": {\"type\": \"string\"}}, "
+         "{\"type\": \"object\", \"minProperties\": 1, \"additionalProperties\": {\"type\": \"string\"}}]},\n"
          "    \"nodes\": {\"type\": \"array\", \"items\": {\"oneOf\": [\n" +
          nodes + "\n    ]}}\n  }\n}\n";
 }
