@@ -81,9 +81,13 @@ std::string non_finite_inputs(const std::map<std::string, TensorData>& inputs) {
 
 StepCheck first_non_finite_check(const ExecutionPlan& plan) {
   return [&plan](int step, std::span<const gr_tensor> outputs) -> std::string {
-    const Graph& g = plan.graph();
-    const Node& node = g.nodes[plan.steps()[step].node];
+    const PlannedStep& planned = plan.steps()[step];
+    const Node& node = plan.graph().nodes[planned.node];
     for (size_t k = 0; k < outputs.size(); ++k) {
+      // A port that no step reads and no output names cannot reach an output, as an unused
+      // node cannot: its values are not checked (an ODE state only its neighbours need).
+      const PlannedBuffer& buffer = plan.buffers()[planned.out_buffers[k]];
+      if (buffer.consumers == 0 && !buffer.pinned) continue;
       const gr_tensor& t = outputs[k];
       const Shape shape(t.shape, t.shape + t.rank);
       NonFiniteCount c = count_non_finite(static_cast<gr_dtype>(t.dtype), t.data, element_count(shape));

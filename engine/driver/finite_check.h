@@ -36,7 +36,8 @@ std::string non_finite_inputs(const std::map<std::string, TensorData>& inputs);
 
 /// The step check of `--check-finite` for runs of `plan`: stops the run at the first step
 /// whose outputs hold a NaN or an inf, naming the node, its position and op, the output port
-/// and the counts. A fused group is named with its members and the advice to run unfused.
+/// and the counts. Ports nothing reads are skipped. A fused group is named with its members
+/// and the advice to run unfused.
 StepCheck first_non_finite_check(const ExecutionPlan& plan);
 
 }  // namespace graphrun

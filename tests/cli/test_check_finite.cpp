@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 namespace graphrun::testing {
 namespace {
@@ -103,6 +104,33 @@ TEST(CheckFinite, PassesAFiniteRunAndIgnoresUnusedNodes) {
   CommandResult checked = run_graphrun({"run", "-q", "--check-finite", path});
   ASSERT_EQ(checked.exit_code, 0) << checked.err;
   EXPECT_EQ(checked.out, plain.out);
+}
+
+// RK4 past a blow-up (the reported case): x' = x^2 from 1 blows up at t = 1, from 0.1 at
+// t = 10, so at t = 5 element 0 of x is no longer finite and element 1 is 0.2. The state y
+// (y' = y) stays finite. The port x is checked only when something reads it.
+TEST(CheckFinite, NamesTheOdeAndPortPastABlowUp) {
+  TempDir dir;
+  const std::string text =
+      "format: 1\ngraph: ode\ndtype: f64\nnodes:\n"
+      "  - {id: x0, op: constant, value: [1, 0.1]}\n"
+      "  - {id: y0, op: constant, value: [1, 1]}\n"
+      "  - {id: sol, op: ode, in: {x: x0, y: y0}, rhs: {x: \"x * x\", y: \"y\"}, method: rk4, dt: 0.05, steps: 100}\n"
+      "  - {id: out, op: scale, in: [\"sol:PORT\"], a: 1}\n"
+      "outputs: [out]\n";
+  std::string reads_x = text, reads_y = text;
+  reads_x.replace(reads_x.find("PORT"), 4, "x");
+  reads_y.replace(reads_y.find("PORT"), 4, "y");
+  const std::string path = write(dir, reads_x, "x.yaml");
+  CommandResult r = run_graphrun({"run", path, "--check-finite"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const std::regex expected(std::regex_replace(position_of(path, reads_x, "sol"), std::regex(R"([.\[\]])"), R"(\$&)") +
+                            R"(: node 'sol' \(ode\) produced the first non-finite value: output 'x' has )"
+                            R"((1 NaN and 0 inf|0 NaN and 1 inf) of 2 values \(first at index \[0\]\))");
+  EXPECT_TRUE(std::regex_search(r.err, expected)) << r.err;
+
+  CommandResult y_only = run_graphrun({"run", write(dir, reads_y, "y.yaml"), "--check-finite"});
+  EXPECT_EQ(y_only.exit_code, 0) << "the NaN of x reaches no output:\n" << y_only.err;
 }
 
 TEST(CheckFinite, BlamesAnInputThatIsAlreadyNonFinite) {
