@@ -69,8 +69,13 @@ std::vector<std::string> non_finite_output_warnings(const std::vector<std::strin
   return warnings;
 }
 
-std::string non_finite_inputs(const std::map<std::string, TensorData>& inputs) {
-  for (const auto& [name, t] : inputs) {
+std::string non_finite_inputs(const ExecutionPlan& plan, const std::map<std::string, TensorData>& inputs) {
+  for (const PlannedBuffer& buffer : plan.buffers()) {
+    if (buffer.input_node < 0 || (buffer.consumers == 0 && !buffer.pinned)) continue;
+    const std::string& name = plan.graph().nodes[buffer.input_node].id;
+    auto it = inputs.find(name);
+    if (it == inputs.end()) continue;  // the run itself refuses a missing input
+    const TensorData& t = it->second;
     NonFiniteCount c = count_non_finite(t.dtype, t.data.get(), element_count(t.shape));
     if (c.any())
       return "--check-finite: the graph input '" + name + "' already has non-finite values: " +

@@ -30,9 +30,10 @@ std::string non_finite_text(const NonFiniteCount& count, const Shape& shape);
 std::vector<std::string> non_finite_output_warnings(const std::vector<std::string>& names,
                                                     const std::vector<TensorData>& outputs);
 
-/// Why `--check-finite` refuses the given inputs ("" when every value is finite): names the
-/// first input holding a non-finite value, which would otherwise be blamed on its consumer.
-std::string non_finite_inputs(const std::map<std::string, TensorData>& inputs);
+/// Why `--check-finite` refuses the inputs of a run of `plan` ("" when every value is
+/// finite): names the first input holding a non-finite value, which would otherwise be blamed
+/// on its consumer. Inputs that nothing reads are not looked at.
+std::string non_finite_inputs(const ExecutionPlan& plan, const std::map<std::string, TensorData>& inputs);
 
 /// The step check of `--check-finite` for runs of `plan`: stops the run at the first step
 /// whose outputs hold a NaN or an inf, naming the node, its position and op, the output port

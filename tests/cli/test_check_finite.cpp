@@ -147,6 +147,17 @@ TEST(CheckFinite, BlamesAnInputThatIsAlreadyNonFinite) {
             std::string::npos)
       << r.err;
   EXPECT_EQ(r.err.find("node 'v'"), std::string::npos) << r.err;
+
+  // An input only an unused node reads cannot reach an output: not looked at.
+  const std::string two = write(dir,
+                                "format: 1\ngraph: inp2\ndtype: f64\ninputs: {u: {shape: [4]}, w: {shape: [4]}}\n"
+                                "nodes:\n  - {id: v, op: scale, in: [u], a: 2}\n  - {id: unused, op: neg, in: [w]}\n"
+                                "outputs: [v]\n",
+                                "two.yaml");
+  const std::string finite = dir.path() + "/finite.csv";
+  std::ofstream(finite) << "1\n2\n3\n4\n";
+  CommandResult unused = run_graphrun({"run", two, "--input", "u=" + finite, "--input", "w=" + csv, "--check-finite"});
+  EXPECT_EQ(unused.exit_code, 0) << unused.err;
 }
 
 TEST(CheckFinite, RefusedOnTheCudaDevice) {

@@ -330,14 +330,14 @@ int run_command(const RunArgs& a) {
       throw UsageError("graph input '" + graph.nodes[node].id + "' was not given (use --input " + graph.nodes[node].id +
                        "=FILE)");
   if (!a.quiet) print_warnings(graph);
-  if (a.check_finite)
-    if (std::string why = non_finite_inputs(inputs); !why.empty()) throw RunError(why);
   // --check-finite runs unfused, so that the node it names is the one that made the value.
   run_passes(graph, inputs, !a.no_fuse && !a.check_finite);
   if (device.device == "cuda") check_cuda_run(graph, a);
   check_memory(graph, inputs, a);
   if (device.device == "cuda") return run_on_device(a, graph, inputs, names, tensor_files);
   Executor executor(graph, a.threads);
+  if (a.check_finite)
+    if (std::string why = non_finite_inputs(executor.plan(), inputs); !why.empty()) throw RunError(why);
   RunObserver observer;
   observer.record_steps = a.profile || !a.trace.empty();
   RunResult observed;  // the run --profile and --trace show: the only one, or the last repeat
