@@ -32,6 +32,12 @@ uint64_t element_count(const Shape& shape) {
   return n;
 }
 
+// "3 NaN and 1 inf of 1000 values".
+std::string counts_text(const NonFiniteCount& c) {
+  return std::to_string(c.nan) + " NaN and " + std::to_string(c.inf) + " inf of " + std::to_string(c.total) +
+         (c.total == 1 ? " value" : " values");
+}
+
 }  // namespace
 
 NonFiniteCount count_non_finite(gr_dtype dtype, const void* data, uint64_t count) {
@@ -41,8 +47,7 @@ NonFiniteCount count_non_finite(gr_dtype dtype, const void* data, uint64_t count
 }
 
 std::string non_finite_text(const NonFiniteCount& count, const Shape& shape) {
-  std::string s = std::to_string(count.nan) + " NaN and " + std::to_string(count.inf) + " inf of " +
-                  std::to_string(count.total) + " values";
+  std::string s = counts_text(count);
   if (count.first < 0 || shape.empty()) return s;
   // The flat index as one index per axis, row-major.
   std::vector<int64_t> index(shape.size());
@@ -63,8 +68,7 @@ std::vector<std::string> non_finite_output_warnings(const std::vector<std::strin
     const TensorData& t = outputs[k];
     NonFiniteCount c = count_non_finite(t.dtype, t.data.get(), element_count(t.shape));
     if (!c.any()) continue;
-    warnings.push_back("warning: output '" + names[k] + "' has " + std::to_string(c.nan) + " NaN and " +
-                       std::to_string(c.inf) + " inf of " + std::to_string(c.total) + " values");
+    warnings.push_back("warning: output '" + names[k] + "' has " + counts_text(c));
   }
   return warnings;
 }

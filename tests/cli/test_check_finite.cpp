@@ -160,6 +160,23 @@ TEST(CheckFinite, BlamesAnInputThatIsAlreadyNonFinite) {
   EXPECT_EQ(unused.exit_code, 0) << unused.err;
 }
 
+// A scalar: one value, no index to give.
+TEST(CheckFinite, AScalarHasNoIndex) {
+  TempDir dir;
+  const std::string path = write(dir,
+                                 "format: 1\ngraph: scalar\ndtype: f32\nnodes:\n  - {id: x, op: constant, value: -1}\n"
+                                 "  - {id: l, op: log, in: [x]}\noutputs: [l]\n");
+  CommandResult warned = run_graphrun({"run", path});
+  EXPECT_NE(warned.err.find("graphrun: warning: output 'l' has 1 NaN and 0 inf of 1 value\n"), std::string::npos)
+      << warned.err;
+  CommandResult r = run_graphrun({"run", path, "--check-finite"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find(": node 'l' (log) produced the first non-finite value: output 'out' has 1 NaN and 0 inf of "
+                       "1 value\n"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST(CheckFinite, RefusedOnTheCudaDevice) {
   TempDir dir;
   CommandResult r = run_graphrun({"run", write(dir, kGraph), "--check-finite", "--device", "cuda"});
