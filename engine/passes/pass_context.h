@@ -12,6 +12,8 @@ struct PassContext {
   bool fuse = true;                   // false with --no-fuse
 };
 
+/// prune_unused as a pass.
+void run_prune_unused(Graph& graph, const PassContext& context);
 /// infer_shapes as a pass: throws GraphError when any node fails.
 void run_infer_shapes(Graph& graph, const PassContext& context);
 /// fuse_elementwise as a pass (a no-op when context.fuse is false).

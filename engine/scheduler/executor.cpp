@@ -144,6 +144,21 @@ void Executor::run_step(RunState& run, int index) const {
     record_failure(run, s, "an exception that is not a std::exception");
     return;
   }
+  if (run.check_step) {
+    std::string why;
+    try {
+      why = (*run.check_step)(index, std::span<const gr_tensor>(outs, s.out_buffers.size()));
+    } catch (const std::exception& e) {
+      record_failure(run, s, std::string("checking its outputs: ") + e.what());
+      return;
+    }
+    if (!why.empty()) {
+      std::lock_guard lock(run.error_mutex);
+      run.failed.store(true);
+      run.error = std::move(why);
+      return;  // the run's failure path releases this step's buffers with the rest
+    }
+  }
   for (int b : s.distinct_in_buffers)
     if (run.remaining[b].fetch_sub(1, std::memory_order_acq_rel) == 1) release_buffer(run, b);
   for (int b : s.out_buffers)
@@ -169,6 +184,7 @@ RunResult Executor::run(const std::map<std::string, TensorData>& inputs, const R
   Slot& slot = *lease.slot;
   RunState& run = slot.state;
   run.reset(observer.progress, observer.record_steps);
+  if (observer.check_step) run.check_step = &observer.check_step;
   for (size_t b = 0; b < buffers.size(); ++b) {
     const int n = buffers[b].input_node;
     if (n < 0) continue;
@@ -184,7 +200,7 @@ RunResult Executor::run(const std::map<std::string, TensorData>& inputs, const R
   run.start = Clock::now();
   auto execute = [&] {
     tsan_take_over();
-    if (sequential_) {
+    if (sequential_ || run.check_step) {
       for (size_t s = 0; s < steps.size() && !run.failed.load(std::memory_order_relaxed); ++s)
         run_step(run, static_cast<int>(s));
     } else {

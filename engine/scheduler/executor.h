@@ -38,6 +38,9 @@ struct RunObserver {
   /// Updated by the run's workers as steps finish and kernels report progress; read it from
   /// any thread (a display polls it from its own). Must outlive the run.
   RunProgress* progress = nullptr;
+  /// Called after each step (run_state.h). With a check the steps run one at a time in plan
+  /// order, so the step a run stops at is the first in that order for any thread count.
+  StepCheck check_step;
 };
 
 /// What one run gives.

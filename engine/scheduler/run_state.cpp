@@ -49,6 +49,7 @@ void RunState::reset(RunProgress* run_progress, bool record) {
   error.clear();
   progress = run_progress;
   record_steps = record;
+  check_step = nullptr;
   if (record) records.assign(plan.steps().size(), StepRecord{});
   usage.live.store(0, std::memory_order_relaxed);
   usage.peak.store(0, std::memory_order_relaxed);

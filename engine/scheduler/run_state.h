@@ -11,8 +11,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,11 @@ struct StepRecord {
   int thread = 0;                    // worker slot in the executor's arena
   uint64_t live_bytes = 0;           // tensor memory the run held once the step was done
 };
+
+/// Looks at a step's outputs once its kernel has returned, before anything is released:
+/// "" when they are fine, else why the run must stop there (the run then fails with that
+/// message, as on a kernel error). `step` indexes ExecutionPlan::steps().
+using StepCheck = std::function<std::string(int step, std::span<const gr_tensor> outputs)>;
 
 class RunState {
  public:
@@ -52,6 +59,7 @@ class RunState {
 
   RunProgress* progress = nullptr;
   bool record_steps = false;
+  const StepCheck* check_step = nullptr;  // the observer's, when it has one
   std::chrono::steady_clock::time_point start;
   /// One per step, written only by the thread running that step (step -1: did not run).
   std::vector<StepRecord> records;

@@ -139,6 +139,40 @@ TEST(Executor, FailingKernelGivesAClearErrorAndLeaksNothing) {
   }
 }
 
+// A step check sees each step once its kernel returned, in plan order even with threads to
+// spare (the diamond's branches a and b could run at once); stopping at b fails the run with
+// the check's message, runs nothing after b, and leaks nothing.
+TEST(Executor, StepCheckRunsInPlanOrderAndStopsTheRun) {
+  auto graph = load_test_graph(kDiamond);
+  Executor executor(*graph, 4);
+  const int b = step_of(executor, "b");
+  ASSERT_GE(b, 0);
+  std::vector<int> seen;
+  RunObserver observer;
+  observer.check_step = [&](int step, std::span<const gr_tensor> outputs) -> std::string {
+    seen.push_back(step);
+    EXPECT_EQ(outputs.size(), 1u);
+    EXPECT_NE(outputs[0].data, nullptr);
+    return step == b ? "stopped at b" : "";
+  };
+  for (int round = 0; round < 3; ++round) {
+    seen.clear();
+    try {
+      executor.run({}, observer);
+      ADD_FAILURE() << "the run did not stop";
+    } catch (const RunError& e) {
+      EXPECT_STREQ(e.what(), "stopped at b");
+    }
+    std::vector<int> expected;
+    for (int s = 0; s <= b; ++s) expected.push_back(s);
+    EXPECT_EQ(seen, expected);
+    EXPECT_EQ(executor.pool().in_use(), 0u) << "buffers leaked by the stopped run";
+  }
+  // Without the check the same executor runs the whole graph.
+  RunResult ok = executor.run({});
+  EXPECT_EQ(ok.outputs.size(), 1u);
+}
+
 TEST(Executor, RecordsOnlyWhenAsked) {
   auto graph = load_test_graph(kDiamond);
   Executor executor(*graph, 2);

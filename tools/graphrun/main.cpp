@@ -5,11 +5,13 @@
 #include "driver/elementwise_kernel_source.h"
 #include "driver/error_report.h"
 #include "driver/explain_placement.h"
+#include "driver/finite_check.h"
 #include "driver/report.h"
 #include "driver/session.h"
 #include "text/did_you_mean.h"
 #include "io/output_files.h"
 #include "io/tensor_file.h"
+#include "passes/prune_unused.h"
 #include "plugin_host/registry.h"
 #include "plugin_host/running_step.h"
 #include "scheduler/memory_budget.h"
@@ -55,7 +57,7 @@ struct RunArgs {
   std::string graph, out_dir, format = "npy", device = "cpu", trace, plot, max_memory;
   std::vector<std::string> sets, inputs, plugins;
   int threads = 0, repeat = 0;
-  bool format_given = false, no_fuse = false, profile = false, quiet = false;
+  bool format_given = false, no_fuse = false, profile = false, quiet = false, check_finite = false;
 };
 
 // A graph path that is a folder gets its own message rather than a YAML error.
@@ -72,6 +74,12 @@ template <typename F> void check_path(const std::string& flag, F&& check) {
   } catch (const io::FileError& e) {
     throw UsageError(flag + " " + e.what());
   }
+}
+
+// The graph's warnings on stderr, one per line, in the style of its errors: the nodes that
+// reach no output (they do not run).
+void print_warnings(const Graph& graph) {
+  for (const Diagnostic& w : unused_node_warnings(graph)) std::cerr << w.str() << "\n";
 }
 
 // Refuses, before anything runs, output flags that cannot be honoured: -o naming a file or a
@@ -225,6 +233,8 @@ struct DeviceChoice {
 DeviceChoice device_choice(const RunArgs& a) {
   const std::string& device = a.device;
   if (device == "cpu") return {"cpu", ""};
+  if (device == "cuda" && a.check_finite)
+    throw UsageError("--check-finite is not available for runs on the CUDA device yet (use --device cpu)");
   const cuda::DeviceProbe& probe = cuda::probe_device();
   if (device == "cuda") {
     if (!probe.device) throw DeviceUnavailable("no CUDA device: " + probe.reason);
@@ -232,6 +242,7 @@ DeviceChoice device_choice(const RunArgs& a) {
   }
   // auto: the device when one is present and the run asks nothing it cannot do there yet
   if (probe.device && !a.trace.empty()) return {"cpu", "--trace is not available on the CUDA device yet"};
+  if (probe.device && a.check_finite) return {"cpu", "--check-finite is not available on the CUDA device yet"};
   if (probe.device) return {"cuda", ""};
   return {"cpu", "no CUDA device: " + probe.reason};
 }
@@ -261,6 +272,12 @@ void check_cuda_run(const Graph& graph, const RunArgs& a) {
   if (!a.trace.empty()) throw UsageError("--trace is not available for runs on the CUDA device yet (use --device cpu)");
 }
 
+// A warning for each output holding NaN or inf (unless --quiet): the run still succeeds.
+void warn_non_finite(const RunArgs& a, const std::vector<std::string>& names, const std::vector<TensorData>& outputs) {
+  if (a.quiet) return;
+  for (const std::string& w : non_finite_output_warnings(names, outputs)) std::cerr << "graphrun: " << w << "\n";
+}
+
 // "time: median 12.345 ms, min 12.001 ms, runs 10" (SPEC) for the repeated runs' times.
 void print_repeat_times(std::vector<double> ms) {
   std::sort(ms.begin(), ms.end());
@@ -285,6 +302,7 @@ int run_on_device(const RunArgs& a, const Graph& graph, const std::map<std::stri
   const std::vector<TensorData>& outputs = observed.outputs;
   if (a.out_dir.empty() && !a.quiet)
     for (size_t k = 0; k < outputs.size(); ++k) std::cout << format_output(names[k], outputs[k]) << "\n";
+  warn_non_finite(a, names, outputs);
   if (a.profile) {
     const std::string device = cuda::probe_device().device->name;
     std::cerr << "device: cuda (" << device << ")\n";
@@ -311,11 +329,15 @@ int run_command(const RunArgs& a) {
     if (!inputs.count(graph.nodes[node].id))
       throw UsageError("graph input '" + graph.nodes[node].id + "' was not given (use --input " + graph.nodes[node].id +
                        "=FILE)");
-  run_passes(graph, inputs, !a.no_fuse);
+  if (!a.quiet) print_warnings(graph);
+  // --check-finite runs unfused, so that the node it names is the one that made the value.
+  run_passes(graph, inputs, !a.no_fuse && !a.check_finite);
   if (device.device == "cuda") check_cuda_run(graph, a);
   check_memory(graph, inputs, a);
   if (device.device == "cuda") return run_on_device(a, graph, inputs, names, tensor_files);
   Executor executor(graph, a.threads);
+  if (a.check_finite)
+    if (std::string why = non_finite_inputs(executor.plan(), inputs); !why.empty()) throw RunError(why);
   RunObserver observer;
   observer.record_steps = a.profile || !a.trace.empty();
   RunResult observed;  // the run --profile and --trace show: the only one, or the last repeat
@@ -323,7 +345,9 @@ int run_command(const RunArgs& a) {
   {
     ProgressBar progress(!a.quiet, executor.steps());
     observer.progress = progress.progress();
-    observed = executor.run(inputs, a.repeat > 0 ? RunObserver{} : observer);
+    RunObserver first = a.repeat > 0 ? RunObserver{} : observer;
+    if (a.check_finite) first.check_step = first_non_finite_check(executor.plan());  // one checked run is enough
+    observed = executor.run(inputs, first);
     for (int r = 0; r < a.repeat; ++r) {
       auto t0 = std::chrono::steady_clock::now();
       RunResult result = executor.run(inputs, r + 1 == a.repeat ? observer : RunObserver{});
@@ -335,6 +359,7 @@ int run_command(const RunArgs& a) {
   if (a.repeat > 0) print_repeat_times(ms);
   if (a.out_dir.empty() && !a.quiet)
     for (size_t k = 0; k < outputs.size(); ++k) std::cout << format_output(names[k], outputs[k]) << "\n";
+  warn_non_finite(a, names, outputs);
   if (a.profile && !device.fallback_reason.empty())
     std::cerr << "device: " << device.device << " (--device auto: " << device.fallback_reason << ")\n";
   if (a.profile) print_profile(std::cerr, executor, observed);
@@ -408,6 +433,9 @@ int main(int argc, char** argv) {
                       "refuse a run planned above SIZE (e.g. 64G) instead of above the available memory; "
                       "a SIZE above it runs anyway");
   add_repeatable(run_cmd, "--plugin", run.plugins, "load a plugin library");
+  run_cmd->add_flag("--check-finite", run.check_finite,
+                    "stop at the first node (in plan order) that produces a NaN or inf, name it and exit 1; "
+                    "runs unfused, one node at a time");
   run_cmd->add_flag("-q,--quiet", run.quiet, "print nothing but errors");
 
   std::string graph_path, op_name;
@@ -461,13 +489,14 @@ int main(int argc, char** argv) {
     if (check_cmd->parsed() || explain_cmd->parsed() || dot_cmd->parsed()) require_graph_file(graph_path);
     LoadOptions options{split_pairs(sets, "--set"), plugins};
     if (check_cmd->parsed()) {
-      load_graph(graph_path, options);
+      print_warnings(load_graph(graph_path, options));
       std::cout << graph_path << ": ok\n";
       return kOk;
     }
     if (explain_cmd->parsed() || dot_cmd->parsed()) {
       Graph graph = load_graph(graph_path, options);
       auto tensors = read_inputs(graph, split_pairs(inputs, "--input"));
+      print_warnings(graph);
       std::function<void(const PassInfo&, const Graph&)> show_pass;
       if (each_pass && explain_cmd->parsed())
         show_pass = [](const PassInfo& pass, const Graph& g) {
