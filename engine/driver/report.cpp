@@ -55,29 +55,13 @@ std::string format_output(const std::string& name, const TensorData& t) {
   return head + " min " + fmt_v(lo) + " max " + fmt_v(hi) + " mean " + fmt_v(sum / static_cast<double>(n));
 }
 
-void print_profile(std::ostream& os, const Executor& executor, const RunResult& run) {
-  const auto& steps = executor.steps();
-  std::vector<int64_t> ns(steps.size(), 0);
-  for (const auto& r : run.records) ns[r.step] += r.end_ns - r.start_ns;
-  size_t width = 4;
-  for (const auto& s : steps) width = std::max(width, s.label.size());
-  os << fmt::format("{:<{}}  {:<16} {:<6} {:>12} {:>14} {:>10}\n", "node", width, "op", "device", "time ms",
-                    "bytes", "GB/s");
-  int64_t total = 0;
-  for (size_t i = 0; i < steps.size(); ++i) {
-    double ms = static_cast<double>(ns[i]) / 1e6;
-    double gbs = ns[i] > 0 ? static_cast<double>(steps[i].bytes_moved) / static_cast<double>(ns[i]) : 0.0;
-    os << fmt::format("{:<{}}  {:<16} {:<6} {:>12.3f} {:>14} {:>10.2f}\n", steps[i].label, width, steps[i].op, "cpu",
-                      ms, steps[i].bytes_moved, gbs);
-    total += ns[i];
-  }
-  os << fmt::format("total {:.3f} ms over {} steps on {} threads; peak memory {} bytes ({:.1f} MiB)\n",
-                    static_cast<double>(total) / 1e6, steps.size(), executor.threads(), run.peak_bytes,
-                    static_cast<double>(run.peak_bytes) / (1024.0 * 1024.0));
-}
+namespace {
 
-void print_device_profile(std::ostream& os, const ExecutionPlan& plan, const RunResult& run, const std::string& device) {
-  const auto& steps = plan.infos();
+// The per-step table both profiles print; `device_of(i)` names where step i ran. Returns the
+// total of the steps' times in ns.
+template <typename DeviceOf>
+int64_t print_step_table(std::ostream& os, const std::vector<StepInfo>& steps, const RunResult& run,
+                         DeviceOf&& device_of) {
   std::vector<int64_t> ns(steps.size(), 0);
   for (const auto& r : run.records) ns[r.step] += r.end_ns - r.start_ns;
   size_t width = 4;
@@ -89,9 +73,26 @@ void print_device_profile(std::ostream& os, const ExecutionPlan& plan, const Run
     const double ms = static_cast<double>(ns[i]) / 1e6;
     const double gbs = ns[i] > 0 ? static_cast<double>(steps[i].bytes_moved) / static_cast<double>(ns[i]) : 0.0;
     os << fmt::format("{:<{}}  {:<16} {:<6} {:>12.3f} {:>14} {:>10.2f}\n", steps[i].label, width, steps[i].op,
-                      device_name(plan.placement().step_device[i]), ms, steps[i].bytes_moved, gbs);
+                      device_of(i), ms, steps[i].bytes_moved, gbs);
     total += ns[i];
   }
+  return total;
+}
+
+}  // namespace
+
+void print_profile(std::ostream& os, const Executor& executor, const RunResult& run) {
+  const auto& steps = executor.steps();
+  const int64_t total = print_step_table(os, steps, run, [](size_t) { return "cpu"; });
+  os << fmt::format("total {:.3f} ms over {} steps on {} threads; peak memory {} bytes ({:.1f} MiB)\n",
+                    static_cast<double>(total) / 1e6, steps.size(), executor.threads(), run.peak_bytes,
+                    static_cast<double>(run.peak_bytes) / (1024.0 * 1024.0));
+}
+
+void print_device_profile(std::ostream& os, const ExecutionPlan& plan, const RunResult& run, const std::string& device) {
+  const auto& steps = plan.infos();
+  const int64_t total =
+      print_step_table(os, steps, run, [&](size_t i) { return device_name(plan.placement().step_device[i]); });
   os << fmt::format("total {:.3f} ms over {} steps on {}; device memory peak {} bytes ({:.1f} MiB)\n",
                     static_cast<double>(total) / 1e6, steps.size(), device, run.peak_bytes,
                     static_cast<double>(run.peak_bytes) / (1024.0 * 1024.0));

@@ -22,16 +22,6 @@ size_t& size_of(void* block) { return *reinterpret_cast<size_t*>(static_cast<cha
 size_t& offset_of(void* block) { return *reinterpret_cast<size_t*>(static_cast<char*>(block) - kHeader / 2); }
 void free_block(void* block) { std::free(static_cast<char*>(block) - offset_of(block)); }
 
-// Only ever called under the pool's lock: plain loads and stores suffice.
-void add_usage(PoolUsage* usage, size_t size) {
-  if (!usage) return;
-  const uint64_t live = usage->live.load(std::memory_order_relaxed) + size;
-  usage->live.store(live, std::memory_order_relaxed);
-  if (live > usage->peak.load(std::memory_order_relaxed)) usage->peak.store(live, std::memory_order_relaxed);
-}
-void remove_usage(PoolUsage* usage, size_t size) {
-  if (usage) usage->live.store(usage->live.load(std::memory_order_relaxed) - size, std::memory_order_relaxed);
-}
 }  // namespace
 
 OutOfMemory::OutOfMemory(size_t bytes)
@@ -51,7 +41,7 @@ void* BufferPool::allocate(size_t bytes, PoolUsage* usage) {
     std::lock_guard lock(mutex_);
     in_use_ += size;
     peak_ = std::max(peak_, in_use_);
-    add_usage(usage, size);
+    PoolUsage::add(usage, size);
     if (auto it = free_.find(size); it != free_.end() && !it->second.empty()) {
       void* block = it->second.back();
       it->second.pop_back();
@@ -70,7 +60,7 @@ void* BufferPool::allocate(size_t bytes, PoolUsage* usage) {
   if (!raw) {
     std::lock_guard lock(mutex_);
     in_use_ -= size;
-    remove_usage(usage, size);
+    PoolUsage::remove(usage, size);
     throw OutOfMemory(bytes);
   }
   // The header sits just before the block; a huge block keeps its data page-aligned by
@@ -86,7 +76,7 @@ void BufferPool::release(void* block, PoolUsage* usage) {
   const size_t size = size_of(block);
   std::lock_guard lock(mutex_);
   in_use_ -= size;
-  remove_usage(usage, size);
+  PoolUsage::remove(usage, size);
   if (cached_ + size > kMaxCachedBytes) {
     free_block(block);
     return;

@@ -34,6 +34,18 @@ class OutOfMemory : public std::bad_alloc {
 struct PoolUsage {
   std::atomic<uint64_t> live{0};
   std::atomic<uint64_t> peak{0};
+
+  /// A block of `size` bytes taken / given back. Called under the pool's lock: plain loads
+  /// and stores suffice. A null usage (a client that does not count) does nothing.
+  static void add(PoolUsage* usage, size_t size) {
+    if (!usage) return;
+    const uint64_t now = usage->live.load(std::memory_order_relaxed) + size;
+    usage->live.store(now, std::memory_order_relaxed);
+    if (now > usage->peak.load(std::memory_order_relaxed)) usage->peak.store(now, std::memory_order_relaxed);
+  }
+  static void remove(PoolUsage* usage, size_t size) {
+    if (usage) usage->live.store(usage->live.load(std::memory_order_relaxed) - size, std::memory_order_relaxed);
+  }
 };
 
 class BufferPool {

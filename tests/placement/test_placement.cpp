@@ -10,6 +10,7 @@
 #include "scheduler/memory_budget.h"
 #include "scheduler/placement.h"
 #include "support/graph_text.h"
+#include "support/small_graphs.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -192,16 +193,7 @@ outputs: [e]
   EXPECT_EQ(transfers(*g, problem, p), (std::vector<std::string>{"d->dev@1 800", "e->host@2 800"}));
 }
 
-const char* kDiamond = R"(format: 1
-graph: diamond
-dtype: f32
-nodes:
-  - {id: x, op: random, shape: [1024], seed: 1}
-  - {id: a, op: neg, in: [x]}
-  - {id: b, op: square, in: [x]}
-  - {id: c, op: add, in: [a, b]}
-outputs: [c]
-)";
+const char* kDiamond = testing::kDiamondGraph;
 
 TEST(Placement, DevicePeakFollowsLivenessOnADiamond) {
   auto g = load(kDiamond);

@@ -3,6 +3,7 @@
 // kernel (clear error, nothing leaked, the executor still usable), records, input checks,
 // and prepared states released when planning fails.
 #include "scheduler_test_support.h"
+#include "support/small_graphs.h"
 
 #include <gtest/gtest.h>
 
@@ -14,16 +15,7 @@ namespace {
 // f32 [1024]: every buffer is exactly 4096 bytes, a whole number of pool blocks.
 constexpr uint64_t kBlock = 4096;
 
-const char* kDiamond = R"(format: 1
-graph: diamond
-dtype: f32
-nodes:
-  - {id: x, op: random, shape: [1024], seed: 1}
-  - {id: a, op: neg, in: [x]}
-  - {id: b, op: square, in: [x]}
-  - {id: c, op: add, in: [a, b]}
-outputs: [c]
-)";
+const char* kDiamond = kDiamondGraph;
 
 const char* kChain = R"(format: 1
 graph: chain

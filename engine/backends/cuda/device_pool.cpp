@@ -13,16 +13,6 @@ void check(cudaError_t e, const char* call) {
   throw DeviceError(std::string(call) + " failed: " + cudaGetErrorString(e));
 }
 
-// Called under the owner's lock, as BufferPool does: plain loads and stores suffice.
-void add_usage(PoolUsage* usage, size_t size) {
-  if (!usage) return;
-  const uint64_t live = usage->live.load(std::memory_order_relaxed) + size;
-  usage->live.store(live, std::memory_order_relaxed);
-  if (live > usage->peak.load(std::memory_order_relaxed)) usage->peak.store(live, std::memory_order_relaxed);
-}
-void remove_usage(PoolUsage* usage, size_t size) {
-  if (usage) usage->live.store(usage->live.load(std::memory_order_relaxed) - size, std::memory_order_relaxed);
-}
 
 }  // namespace
 
@@ -57,7 +47,7 @@ void* DevicePool::allocate(size_t bytes, PoolUsage* usage) {
   sizes_[block] = size;
   in_use_ += size;
   peak_ = std::max(peak_, in_use_);
-  add_usage(usage, size);
+  PoolUsage::add(usage, size);
   return block;
 }
 
@@ -68,7 +58,7 @@ void DevicePool::release(void* block, PoolUsage* usage) {
     auto it = sizes_.find(block);
     if (it == sizes_.end()) return;
     in_use_ -= it->second;
-    remove_usage(usage, it->second);
+    PoolUsage::remove(usage, it->second);
     sizes_.erase(it);
   }
   check(cudaFreeAsync(block, as_stream(stream_)), "cudaFreeAsync");
@@ -98,7 +88,7 @@ void* PinnedHostBufferType::allocate(size_t bytes, PoolUsage* usage) {
   }
   std::lock_guard lock(mutex_);
   sizes_[block] = size;
-  add_usage(usage, size);
+  PoolUsage::add(usage, size);
   return block;
 }
 
@@ -108,7 +98,7 @@ void PinnedHostBufferType::release(void* block, PoolUsage* usage) {
     std::lock_guard lock(mutex_);
     auto it = sizes_.find(block);
     if (it == sizes_.end()) return;
-    remove_usage(usage, it->second);
+    PoolUsage::remove(usage, it->second);
     sizes_.erase(it);
   }
   check(cudaFreeHost(block), "cudaFreeHost");
