@@ -3,6 +3,7 @@
 // element function is called from a 128-bit vector loop (when the layout allows) and a
 // scalar grid-stride loop with the broadcasting index math baked in for the plan's shapes.
 #include "expr/cuda_source.h"
+#include "text/stable_hash.h"
 
 #include "expr/functions.h"
 #include "expr/program_impl.h"
@@ -77,16 +78,6 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   std::string s = "(";
   for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + (shape.size() == 1 ? ",)" : ")");
-}
-
-// FNV-1a, 64 bits: a stable kernel name from the kernel's text.
-uint64_t fnv1a(std::string_view text) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
 }
 
 std::string replace_all(std::string text, std::string_view from, std::string_view to) {
@@ -173,7 +164,7 @@ class KernelWriter {
   KernelSource write() {
     std::string text = header_comment() + "#include <" + std::string(kElementwiseMathHeaderName) + ">\n\n" +
                        "namespace ew = graphrun::ew;\n\n" + element_function() + "\n" + kernel();
-    const uint64_t hash = fnv1a(text);
+    const uint64_t hash = text::stable_hash(text);
     char hex[16];
     const std::string digits(hex, std::to_chars(hex, hex + sizeof hex, hash, 16).ptr);
     const std::string name = "gr_ew_" + std::string(16 - digits.size(), '0') + digits;

@@ -1,6 +1,7 @@
 // compile_cuda_source: NVRTC with graphrun's fixed options, ptxas's verbose report parsed
 // into per-kernel resources, a failed source saved for the bug report.
 #include "backends/cuda/nvrtc_compiler.h"
+#include "text/stable_hash.h"
 
 #include <nvrtc.h>
 
@@ -24,19 +25,9 @@ struct ProgramDeleter {
 };
 using ProgramHandle = std::unique_ptr<std::remove_pointer_t<nvrtcProgram>, ProgramDeleter>;
 
-// Stable across runs and machines (unlike std::hash): names the saved source.
-uint64_t fnv1a(std::string_view text) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
 std::string save_failed_source(std::string_view source) {
   char name[64];
-  std::snprintf(name, sizeof name, "graphrun-nvrtc-%016llx.cu", static_cast<unsigned long long>(fnv1a(source)));
+  std::snprintf(name, sizeof name, "graphrun-nvrtc-%016llx.cu", static_cast<unsigned long long>(text::stable_hash(source)));
   std::error_code ec;
   const std::filesystem::path path = std::filesystem::temp_directory_path(ec) / name;
   std::ofstream(path, std::ios::binary).write(source.data(), static_cast<std::streamsize>(source.size()));
