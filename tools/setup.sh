@@ -7,6 +7,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev
   libopenblas-dev libsleef-dev libhwy-dev libfftw3-dev
   libxxhash-dev  # XXH3, the kernel cache's file names and checksums
+  libzip-dev libsndfile1-dev  # .npz and .wav tensor files
   python3-numpy python3-scipy
   clang libclang-rt-dev  # the fuzzing stage (tools/fuzz.sh): clang++ and its libFuzzer
 )
