@@ -217,6 +217,8 @@ int64_t write_wav(OutputFiles& files, const std::string& path, gr_dtype dtype, c
   {
     Sndfile f(sf_open_virtual(&io, SFM_WRITE, &info, &file));
     if (!f) throw FileError(path + ": cannot start the WAV file: " + sf_strerror(nullptr));
+    // No PEAK chunk: readers such as scipy's warn about chunks they do not know.
+    sf_command(f.get(), SFC_SET_ADD_PEAK_CHUNK, nullptr, SF_FALSE);
     if (frames > 0 && sf_writef_float(f.get(), samples.data(), static_cast<sf_count_t>(frames)) !=
                           static_cast<sf_count_t>(frames))
       throw FileError(path + ": cannot write the samples: " + sf_strerror(f.get()));
