@@ -77,7 +77,8 @@ template <typename T> std::vector<T> read_interleaved(const std::string& path, S
   std::vector<T> samples;
   const auto channels = static_cast<size_t>(info.channels);
   samples.reserve(static_cast<size_t>(std::clamp<sf_count_t>(info.frames, 0, sf_count_t{1} << 20)) * channels);
-  constexpr sf_count_t kBlockFrames = 1 << 14;
+  // Blocks of about 64 Ki samples, whatever the channel count.
+  const sf_count_t kBlockFrames = std::max<sf_count_t>(1, (sf_count_t{1} << 16) / info.channels);
   while (true) {
     const size_t used = samples.size();
     samples.resize(used + static_cast<size_t>(kBlockFrames) * channels);
