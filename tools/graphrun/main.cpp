@@ -75,10 +75,10 @@ template <typename F> void check_path(const std::string& flag, F&& check) {
   }
 }
 
-// Refuses, before anything runs, output flags that cannot be honoured: -o naming a file or a
-// device, --trace or --plot naming a folder or under a file, a plot that is not SVG.
 TensorOutputRequest tensor_output_request(const RunArgs& a) { return {a.out_dir, a.format, a.format_given, a.wav_rate}; }
 
+// Refuses, before anything runs, output flags that cannot be honoured: -o naming a file or a
+// device, --trace or --plot naming a folder or under a file, a plot that is not SVG.
 void check_output_flags(const RunArgs& a) {
   check_tensor_output_request(tensor_output_request(a));
   if (!a.trace.empty()) check_path("--trace", [&] { io::output_kind(a.trace); });
