@@ -4,7 +4,7 @@
 # then fuzzes each harness for a bounded time, two at a time. Fails, naming the reproducer, when
 # any finds a crash, a sanitizer report, a hang (-timeout) or runaway memory (-rss_limit_mb).
 #
-#   tools/fuzz.sh [HARNESS...]          loader expr npy csv (default: all)
+#   tools/fuzz.sh [HARNESS...]          loader expr npy csv npz wav (default: all)
 #   GRAPHRUN_FUZZ_SECONDS=600 tools/fuzz.sh expr     a longer run of one harness
 #
 # Environment: GRAPHRUN_FUZZ_SECONDS (per harness, default 60), GRAPHRUN_FUZZ_JOBS (harnesses
@@ -18,13 +18,13 @@ jobs=${GRAPHRUN_FUZZ_JOBS:-2}
 input_timeout_s=10  # one input running longer is a hang
 rss_limit_mb=2048   # and using more memory a finding
 harnesses=("$@")
-((${#harnesses[@]})) || harnesses=(loader expr npy csv)
-declare -A max_len=([loader]=16384 [expr]=512 [npy]=8192 [csv]=4096)
+((${#harnesses[@]})) || harnesses=(loader expr npy csv npz wav)
+declare -A max_len=([loader]=16384 [expr]=512 [npy]=8192 [csv]=4096 [npz]=8192 [wav]=8192)
 # The loader's ~60k coverage features make libFuzzer's entropic schedule cost 5x the run time
 # of an input itself; without it the loader runs 5x more inputs in the same time.
-declare -A options=([loader]=-entropic=0 [expr]= [npy]= [csv]=)
+declare -A options=([loader]=-entropic=0 [expr]= [npy]= [csv]= [npz]= [wav]=)
 for h in "${harnesses[@]}"; do
-  [ -n "${max_len[$h]:-}" ] || { echo "fuzz.sh: unknown harness '$h' (loader expr npy csv)" >&2; exit 2; }
+  [ -n "${max_len[$h]:-}" ] || { echo "fuzz.sh: unknown harness '$h' (loader expr npy csv npz wav)" >&2; exit 2; }
 done
 
 # Debian's clang; libFuzzer comes with libclang-rt-dev (tools/setup.sh installs both).

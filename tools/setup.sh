@@ -7,6 +7,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev
   libopenblas-dev libsleef-dev libhwy-dev libfftw3-dev
   libxxhash-dev  # XXH3, the kernel cache's file names and checksums
+  libzip-dev libsndfile1-dev  # .npz and .wav tensor files
   python3-numpy python3-scipy python3-dev python3-venv  # python3-dev, -venv: the Python package
   python3-jsonschema python3-yaml  # tests/schema: graphrun schema against the loader
   clang libclang-rt-dev  # the fuzzing stage (tools/fuzz.sh): clang++ and its libFuzzer

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstring>
 #include <new>
+#include <ostream>
 
 namespace graphrun {
 
@@ -56,20 +57,48 @@ bool matches_declared(const Shape& shape, const Shape& declared) {
 /// The shape the tensor of `path` takes as the input `name`: its own when it matches the
 /// declared one (-1 = any size). Only a .csv table, whose 1-D or 2-D shape says nothing of
 /// the data, takes a fully declared shape of the same element count. UsageError otherwise.
-Shape input_shape(const std::string& name, const std::string& path, const io::HostArray& a, const Shape& declared) {
+/// A .wav file takes the first of its layouts that matches (see io::arrange_audio).
+Shape input_shape(const std::string& name, const std::string& path, io::HostArray& a, const Shape& declared) {
   if (matches_declared(a.shape, declared)) return a.shape;
+  if (io::arrange_audio(a, [&](const std::vector<int64_t>& s) { return matches_declared(s, declared); }))
+    return a.shape;
+  if (a.audio_channels > 0) {
+    const int64_t frames = a.shape.back();
+    std::string layouts = a.audio_channels == 1 ? shape_str({frames}) + " or " : "";
+    layouts += shape_str({a.audio_channels, frames}) + " or " + shape_str({frames, a.audio_channels});
+    throw UsageError("--input " + name + ": " + path + " has " + std::to_string(a.audio_channels) + " channel" +
+                     (a.audio_channels == 1 ? "" : "s") + " of " + std::to_string(frames) + " frames, as " + layouts +
+                     "; the graph declares " + shape_str(declared));
+  }
   bool same_count = element_count(declared) >= 0 && element_count(declared) == element_count(a.shape);
   if (a.from_csv && same_count) return declared;
-  std::string why = same_count ? "; only a .csv table is reshaped, a .npy file must have the declared shape"
+  std::string why = same_count ? "; only a .csv table is reshaped, a .npy file (or a .csv with a recorded shape) "
+                                 "must have the declared shape"
                                : " (-1 = any size)";
   throw UsageError("--input " + name + ": " + path + " has shape " + shape_str(a.shape) + ", the graph declares " +
                    shape_str(declared) + why);
 }
 
+/// A .wav input's rate against the graph's param `fs`, if it has one: the param is what
+/// the graph computes with, so a differing file rate is said, not silently applied.
+void note_sample_rate(const Graph& graph, const std::string& name, const std::string& path, int rate,
+                      std::ostream* warnings) {
+  if (!warnings || rate <= 0) return;
+  const auto& names = graph.params->names;
+  auto it = std::find(names.begin(), names.end(), "fs");
+  if (it == names.end()) return;
+  const double fs = graph.params->values[static_cast<size_t>(it - names.begin())];
+  if (fs != rate)
+    *warnings << "warning: --input " << name << ": " << path << " is sampled at " << rate
+              << " Hz, the graph's param fs is " << io::format_number(fs) << " (--set fs=" << rate
+              << " to compute at the file's rate)\n";
+}
+
 }  // namespace
 
 std::map<std::string, TensorData> read_inputs(const Graph& graph,
-                                              const std::vector<std::pair<std::string, std::string>>& files) {
+                                              const std::vector<std::pair<std::string, std::string>>& files,
+                                              std::ostream* warnings) {
   std::map<std::string, TensorData> inputs;
   for (const auto& [name, path] : files) {
     auto it = std::find_if(graph.input_specs.begin(), graph.input_specs.end(),
@@ -92,6 +121,7 @@ std::map<std::string, TensorData> read_inputs(const Graph& graph,
     TensorData t;
     t.dtype = graph.dtype;
     t.shape = input_shape(name, path, a, it->second);
+    note_sample_rate(graph, name, path, a.sample_rate, warnings);
     // Inputs live in pool memory too: large ones on transparent huge pages, like every
     // buffer a run allocates, so kernels stream them with few TLB misses.
     static const auto input_pool = std::make_shared<BufferPool>();

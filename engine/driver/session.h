@@ -5,6 +5,7 @@
 #include "ir/graph.h"
 #include "scheduler/executor.h"
 
+#include <iosfwd>
 #include <map>
 #include <string>
 #include <utility>
@@ -26,9 +27,13 @@ Graph load_graph(const std::string& path, const LoadOptions& options);
 /// Reads `--input name=FILE` tensors in the graph's dtype and checks them against the
 /// declared shapes (-1 = any size); only a .csv table is reshaped, to a fully declared shape
 /// of the same element count. Throws UsageError (exit code 2, as a bad file in a `read` node)
-/// for an unknown or repeated name, an unreadable or broken file, or a wrong shape.
+/// for an unknown or repeated name, an unreadable or broken file, or a wrong shape. A .wav
+/// input takes the layout its declared shape asks for: (channels, frames) when both fit,
+/// (frames, channels) or, for mono, (frames,). `warnings` (optional) hears of a .wav whose
+/// sample rate differs from the graph's param `fs`.
 std::map<std::string, TensorData> read_inputs(const Graph& graph,
-                                              const std::vector<std::pair<std::string, std::string>>& files);
+                                              const std::vector<std::pair<std::string, std::string>>& files,
+                                              std::ostream* warnings = nullptr);
 
 /// One pass of the pipeline, as listed in passes/passes.def.
 struct PassInfo {

@@ -152,8 +152,7 @@ HostArray decode_npy(const std::string& path, std::string_view bytes, gr_dtype d
   return out;
 }
 
-void write_npy(OutputStream& out, gr_dtype dtype, const std::vector<int64_t>& shape, const void* data) {
-  int64_t n = checked_numel("array", shape);
+std::string npy_prefix(gr_dtype dtype, const std::vector<int64_t>& shape) {
   bool little = std::endian::native == std::endian::little;
   std::string descr = std::string(little ? "<" : ">") + (dtype == GR_F64 ? "f8" : "f4");
   std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " +
@@ -166,7 +165,12 @@ void write_npy(OutputStream& out, gr_dtype dtype, const std::vector<int64_t>& sh
   prefix += '\x00';
   prefix += static_cast<char>(header.size() & 0xff);
   prefix += static_cast<char>(header.size() >> 8);
-  out.write(prefix + header);
+  return prefix + header;
+}
+
+void write_npy(OutputStream& out, gr_dtype dtype, const std::vector<int64_t>& shape, const void* data) {
+  int64_t n = checked_numel("array", shape);
+  out.write(npy_prefix(dtype, shape));
   size_t item = dtype == GR_F64 ? sizeof(double) : sizeof(float);
   if (n > 0) out.write(data, static_cast<size_t>(n) * item);
 }

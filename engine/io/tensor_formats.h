@@ -22,6 +22,16 @@ HostArray decode_npy(const std::string& path, std::string_view bytes, gr_dtype d
 /// `data`.
 void write_npy(OutputStream& out, gr_dtype dtype, const std::vector<int64_t>& shape, const void* data);
 
+/// The magic, version and header dict write_npy puts before the data.
+std::string npy_prefix(gr_dtype dtype, const std::vector<int64_t>& shape);
+
+/// Decodes the member `member` (a key, with or without ".npy"; "" = the only member) of the
+/// .npz archive whose bytes are `bytes` (`path` is only used in messages).
+HostArray decode_npz(const std::string& path, const std::string& member, std::string_view bytes, gr_dtype dtype);
+
+/// Decodes the bytes of a .wav file (`path` is only used in messages).
+HostArray decode_wav(const std::string& path, std::string_view bytes, gr_dtype dtype);
+
 /// Decodes the text of a .csv file (`path` is only used in messages).
 HostArray decode_csv(const std::string& path, std::string_view text, gr_dtype dtype);
 

@@ -29,7 +29,9 @@ struct Entry {
 std::mutex cache_mutex;
 std::map<std::pair<std::string, int>, Entry> cache;
 
-FileStamp stamp_of(const std::string& path) {
+/// The stamp of the file `path` names ("a.npz:key" names a.npz).
+FileStamp stamp_of(const std::string& spec) {
+  const std::string path = io::split_npz_member(spec).first;
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     throw io::FileError(path + ": cannot open: " + std::strerror(errno));

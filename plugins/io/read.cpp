@@ -1,4 +1,4 @@
-// read: a tensor from a .npy or .csv file. The file is read at shape inference (so a bad file
+// read: a tensor from a .npy, .npz, .csv or .wav file. The file is read at shape inference (so a bad file
 // is reported by `graphrun check`), kept for the run, and copied into the output by the kernel.
 #include "file_cache.h"
 #include "io_ops.h"
@@ -60,11 +60,14 @@ void kernel(const Node& node, std::span<OutTensor> outputs) {
 
 plugin::OpDef read_op() {
   return plugin::OpDef("read",
-                       "A tensor read from a .npy file (any numeric dtype, C or Fortran order) "
-                       "or a .csv file (comma separated, '#' comments, an optional header row; one "
-                       "row or column is 1-D, else 2-D), converted to the graph's dtype.")
+                       "A tensor read from a .npy file (any numeric dtype, C or Fortran order), a member "
+                       "of a .npz archive (FILE.npz:KEY; FILE.npz alone when it holds one array), a .csv "
+                       "file (comma separated, '#' comments, an optional header row; one row or column is "
+                       "1-D, else 2-D, unless a '# shape: 2,3,4' comment gives the shape) or a .wav file "
+                       "(samples in [-1, 1]; (frames,) mono, else (channels, frames)), converted to the "
+                       "graph's dtype.")
       .output("out", "the file's tensor")
-      .attr("path", GR_ATTR_STRING, "file to read (.npy or .csv), relative to the graph file")
+      .attr("path", GR_ATTR_STRING, "file to read (.npy, .npz[:KEY], .csv or .wav), relative to the graph file")
       .infer(infer)
       .prepare(prepare, release)
       .cpu(kernel);

@@ -154,7 +154,7 @@ TEST(Inputs, BrokenFilesAreExitTwoForInputAndReadNodesAlike) {
       {"folder.npy", "", "is a folder"},
       {"device.npy", "", "is a device or socket, not a file"},  // a link to /dev/null
       {"missing.npy", "", "No such file"},
-      {"data.txt", "1\n", "expected .npy or .csv"},
+      {"data.txt", "1\n", "expected .npy, .npz, .csv or .wav"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);

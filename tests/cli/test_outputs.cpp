@@ -144,10 +144,16 @@ TEST(Outputs, OutputDirListsWhatItWrote) {
   std::string out = dir.path() + "/new/out";
   CommandResult r = run_graphrun({"run", g, "-o", out, "--trace", dir.path() + "/t.json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.err, "wrote " + out + "/a.npy\nwrote " + out + "/b.npy\nwrote " + dir.path() + "/t.json\n");
+  // On stdout, each tensor with its dtype and shape; a device written in place is no file.
+  EXPECT_EQ(r.out, "wrote " + out + "/a.npy: f64 (5,)\nwrote " + out + "/b.npy: f64 (5,)\nwrote " + dir.path() +
+                       "/t.json\n");
+  EXPECT_EQ(r.err, "");
+  CommandResult plot = run_graphrun({"run", g, "-o", out + ".npz", "--plot", "/dev/null"});
+  ASSERT_EQ(plot.exit_code, 0) << plot.err;
+  EXPECT_EQ(plot.out, "wrote " + out + ".npz:a: f64 (5,)\nwrote " + out + ".npz:b: f64 (5,)\n");
   CommandResult quiet = run_graphrun({"run", g, "-o", out, "--quiet"});
   ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
-  EXPECT_EQ(quiet.err, "");
+  EXPECT_EQ(quiet.out + quiet.err, "");
 }
 
 TEST(Outputs, ASignalDuringTheWritesLeavesNoTemporaryFile) {

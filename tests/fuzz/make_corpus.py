@@ -9,6 +9,8 @@ own files so they follow the code: OUT/seeds/<harness>/ and OUT/<harness>.dict.
           of string literals in tests/expr/*.cpp; dictionary: engine/expr/functions.cpp's names
   npy     tests/**/*.npy and graphs/**/*.npy
   csv     tests/**/*.csv and graphs/**/*.csv, plus a few written here
+  npz     tests/**/*.npz and graphs/**/*.npz
+  wav     tests/**/*.wav and graphs/**/*.wav
 
 Every harness also gets its saved regressions (tests/fuzz/regressions/<harness>/) as seeds,
 except those listed in regressions/PENDING (their fix has not landed: they would stop the run
@@ -104,7 +106,7 @@ def main(root: Path, out: Path):
     out.mkdir(parents=True, exist_ok=True)
     regressions = root / "tests" / "fuzz" / "regressions"
     pending = pending_names(regressions)
-    corpora = {h: Corpus(out, h) for h in ("loader", "expr", "npy", "csv")}
+    corpora = {h: Corpus(out, h) for h in ("loader", "expr", "npy", "csv", "npz", "wav")}
     for harness, corpus in corpora.items():
         for path in sorted((regressions / harness).glob("*")):
             if f"{harness}/{path.name}" not in pending:
@@ -134,8 +136,12 @@ def main(root: Path, out: Path):
         corpora["npy"].add(path.read_bytes())
     for path in repo_files(root, "*.csv"):
         corpora["csv"].add(path.read_bytes())
+    for harness in ("npz", "wav"):
+        for path in repo_files(root, "*." + harness):
+            corpora[harness].add(path.read_bytes())
     for text in ("1,2,3\n", "1\n2\n3\n", "# header\n1.5, -2e-3\r\n+inf,nan\n", "1e400,-1e-400,4.9e-324\n",
-                 "-0.0,0.1,3.4028235e38,3.5e38\n", "", "\n\n#\n", "1,\n", ",1\n", "1,2\n3\n", "0x1p3,1e\n"):
+                 "-0.0,0.1,3.4028235e38,3.5e38\n", "", "\n\n#\n", "1,\n", ",1\n", "1,2\n3\n", "0x1p3,1e\n",
+                 "# shape: 2,1,2\n1,2\n3,4\n", ",a,b\n0,1,2\n"):
         corpora["csv"].add(text.encode())
 
     graph_keys = ["format", "graph", "doc", "dtype", "params", "inputs", "plugins", "nodes", "outputs",
@@ -161,7 +167,12 @@ def main(root: Path, out: Path):
                                        "'fortran_order': ", "True", "False", "None", "'shape': ", "()", "(0,)",
                                        "(1, 2)", "(2, 3, 4)", "L", ", }", "\n"]),
         "csv": write_dict(out, "csv", [",", "\n", "\r\n", "#", " ", "nan", "inf", "-inf", "+", "-", "1e308",
-                                       "1e-320", "-0", "0x1p3", ".", "e", "E+", "3.4028235e38"]),
+                                       "1e-320", "-0", "0x1p3", ".", "e", "E+", "3.4028235e38",
+                                       "# shape: ", "# shape: 2,3,4\n"]),
+        "npz": write_dict(out, "npz", [b"PK\x03\x04", b"PK\x01\x02", b"PK\x05\x06", b"PK\x06\x06", b"x.npy",
+                                       b"\x93NUMPY", "'<f8'", "'shape': ", "(2, 3)"]),
+        "wav": write_dict(out, "wav", [b"RIFF", b"WAVE", b"fmt ", b"data", b"RF64", b"ds64", b"fact", b"PEAK",
+                                       b"\x01\x00", b"\x03\x00", b"\xfe\xff", b"\x40\x1f\x00\x00"]),
     }
     for harness, corpus in corpora.items():
         print(f"{harness}: {corpus.count} seeds, {sizes[harness]} dictionary entries")

@@ -34,12 +34,12 @@ void check_round_trip(gr_dtype dtype, const std::vector<int64_t>& shape,
 }
 
 TEST(Csv, RoundTripsWithShortestDigits) {
-  // CSV keeps at most two axes: rank <= 1 is a column, rank >= 2 is (rows, last axis).
+  // Rank <= 1 is a column, rank 2 a table; rank >= 3 records its shape in a comment.
   struct Case {
     std::vector<int64_t> shape, read_shape;
   };
   for (const Case& c : {Case{{}, {1}}, Case{{0}, {0}}, Case{{3}, {3}}, Case{{9}, {9}},
-                        Case{{2, 3, 4}, {6, 4}}, Case{{4, 2}, {4, 2}}}) {
+                        Case{{2, 3, 4}, {2, 3, 4}}, Case{{2, 1, 1, 3}, {2, 1, 1, 3}}, Case{{0, 2, 5}, {0, 2, 5}}, Case{{4, 2}, {4, 2}}}) {
     SCOPED_TRACE(::testing::PrintToString(c.shape));
     check_round_trip<double>(GR_F64, c.shape, c.read_shape);
     check_round_trip<float>(GR_F32, c.shape, c.read_shape);
@@ -106,18 +106,24 @@ TEST(Csv, ErrorsNameTheFileAndLine) {
     const char* where;
     const char* what;
   };
-  for (const Case& c : {Case{"1,2,3\n# c\n4,5\n", ":3: ", "2 values, but line 1 has 3"},
-                        Case{"1,2\n3,4,5\n", ":2: ", "3 values, but line 1 has 2"},
-                        Case{"1\n2,abc\n", ":2: ", "'abc' is not a number"},
-                        Case{"1,,2\n", ":1: ", "value 2 is empty"},
-                        Case{"1,2,\n", ":1: ", "value 3 is empty"},
-                        Case{"1;2\n", ":1: ", "'1;2' is not a number"},
-                        Case{"0x10\n", ":1: ", "not a number"},
-                        Case{"+-1\n", ":1: ", "not a number"},
-                        Case{"1 2\n", ":1: ", "not a number"},
-                        Case{"x,y\n", ":1: ", "'x' is not a number"},
-                        Case{"x,y\n1,2,3\n", ":2: ", "3 values, but the header on line 1 has 2 names"},
-                        Case{"x,2\n3,4\n", ":1: ", "'x' is not a number"}}) {
+  // Columns count bytes from 1; a row's length error points at its first extra value, or
+  // at its end when it is short.
+  for (const Case& c : {Case{"1,2,3\n# c\n4,5\n", ":3:4: ", "2 values, but line 1 has 3"},
+                        Case{"1,2\n3,4,5\n", ":2:5: ", "3 values, but line 1 has 2"},
+                        Case{"1\n2, abc\n", ":2:4: ", "'abc' is not a number"},
+                        Case{"1,,2\n", ":1:3: ", "value 2 is empty"},
+                        Case{"1,2,\n", ":1:5: ", "value 3 is empty"},
+                        Case{"1;2\n", ":1:1: ", "'1;2' is not a number"},
+                        Case{"0x10\n", ":1:1: ", "not a number"},
+                        Case{"+-1\n", ":1:1: ", "not a number"},
+                        Case{"1 2\n", ":1:1: ", "not a number"},
+                        Case{"x,y\n", ":1:1: ", "'x' is not a number"},
+                        Case{"x,y\n1,2,3\n", ":2:5: ", "3 values, but the header on line 1 has 2 names"},
+                        Case{"x,2\n3,4\n", ":1:1: ", "'x' is not a number"},
+                        Case{"a,b\n1,2\n3,4x\n", ":3:3: ", "'4x' is not a number"},
+                        Case{"# shape: 2,x\n1,2\n", ":1:1: ", "expected sizes separated by commas"},
+                        Case{"# shape: 2,3\n1,2\n3,4\n", ":1: ", "the recorded shape (2, 3) needs 6 values in rows of 3"},
+                        Case{"# shape: 1,2,2\n1,2\n3,4\n5,6\n", ":1: ", "(1, 2, 2) needs 4 values"}}) {
     SCOPED_TRACE(c.text);
     std::string path = dir.file("bad.csv");
     spit(path, c.text);

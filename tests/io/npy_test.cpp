@@ -231,12 +231,12 @@ TEST(TensorFile, MissingFilesAndUnknownTypesAreFileErrors) {
   EXPECT_NE(message.find("No such file"), std::string::npos) << message;
   spit(dir.file("x.txt"), "1\n");
   message = file_error_of([&] { read_tensor(dir.file("x.txt"), GR_F64); });
-  EXPECT_NE(message.find("expected .npy or .csv"), std::string::npos) << message;
+  EXPECT_NE(message.find("expected .npy, .npz, .csv or .wav"), std::string::npos) << message;
   message = file_error_of([&] { read_tensor(dir.path().string() + "/", GR_F64); });
   EXPECT_FALSE(message.empty());
   double v = 1;
   message = file_error_of([&] { write_tensor(dir.file("y.bin"), GR_F64, {1}, &v); });
-  EXPECT_NE(message.find("expected .npy or .csv"), std::string::npos) << message;
+  EXPECT_NE(message.find("expected .npy, .npz, .csv or .wav"), std::string::npos) << message;
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"x.txt"});
 }
 

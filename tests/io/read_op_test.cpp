@@ -47,6 +47,21 @@ TEST(ReadOp, PathIsARequiredAttribute) {
   EXPECT_NE(std::string(f.what()).find("'path'"), std::string::npos) << f.what();
 }
 
+TEST(ReadOp, ReadsNpzMembersAndWavFiles) {
+  const std::string formats = std::string(GRAPHRUN_TEST_DATA_DIR) + "/io/formats/";
+  const HostArray k = read_tensor(formats + "k.expected.npy", GR_F64);
+  Array member = read_node(formats + "savez_compressed.npz:k").run().at("out");
+  EXPECT_EQ(member.shape, k.shape);
+  EXPECT_EQ(member.values, k.f64);
+  const HostArray wav = read_tensor(formats + "stereo_pcm16.expected.npy", GR_F64);
+  Array samples = read_node(formats + "stereo_pcm16.wav").run().at("out");
+  EXPECT_EQ(samples.shape, wav.shape);
+  EXPECT_EQ(samples.values, wav.f64);
+  Failure f = failure_of([&] { read_node(formats + "savez.npz").infer(); });
+  EXPECT_EQ(f.exit_code(), 2);
+  EXPECT_NE(std::string(f.what()).find("the archive holds 3 arrays (x, y, k)"), std::string::npos) << f.what();
+}
+
 TEST(ReadOp, ReadsNpyAndCsvInTheGraphDtype) {
   TempDir dir;
   std::vector<double> values = {0.1, -2, 3.5, 4, 5, 6};

@@ -8,6 +8,7 @@
 #include "driver/finite_check.h"
 #include "driver/report.h"
 #include "driver/session.h"
+#include "driver/tensor_outputs.h"
 #include "text/did_you_mean.h"
 #include "io/output_files.h"
 #include "io/tensor_file.h"
@@ -54,7 +55,7 @@ std::vector<std::pair<std::string, std::string>> split_pairs(const std::vector<s
 }
 
 struct RunArgs {
-  std::string graph, out_dir, format = "npy", device = "cpu", trace, plot, max_memory;
+  std::string graph, out_dir, format = "npy", device = "cpu", trace, plot, max_memory, wav_rate;
   std::vector<std::string> sets, inputs, plugins;
   int threads = 0, repeat = 0;
   bool format_given = false, no_fuse = false, profile = false, quiet = false, check_finite = false;
@@ -82,12 +83,12 @@ void print_warnings(const Graph& graph) {
   for (const Diagnostic& w : unused_node_warnings(graph)) std::cerr << w.str() << "\n";
 }
 
+TensorOutputRequest tensor_output_request(const RunArgs& a) { return {a.out_dir, a.format, a.format_given, a.wav_rate}; }
+
 // Refuses, before anything runs, output flags that cannot be honoured: -o naming a file or a
 // device, --trace or --plot naming a folder or under a file, a plot that is not SVG.
 void check_output_flags(const RunArgs& a) {
-  if (a.format_given && a.out_dir.empty())
-    throw UsageError("--format " + a.format + " is the format of the files of -o DIR, and no -o was given");
-  if (!a.out_dir.empty()) check_path("-o", [&] { io::check_output_folder(a.out_dir); });
+  check_tensor_output_request(tensor_output_request(a));
   if (!a.trace.empty()) check_path("--trace", [&] { io::output_kind(a.trace); });
   if (!a.plot.empty()) {
     check_path("--plot", [&] { io::output_kind(a.plot); });
@@ -99,22 +100,17 @@ void check_output_flags(const RunArgs& a) {
   }
 }
 
-// The file of each output in -o DIR (none without -o), checked before the run: each name
-// must be a plain file name, each path writable, none also the --trace or --plot file.
-std::vector<std::string> output_files(const RunArgs& a, const std::vector<std::string>& names) {
-  if (a.out_dir.empty()) return {};
-  namespace fs = std::filesystem;
-  std::vector<std::string> files;
-  for (const auto& name : names) {
-    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
-      throw UsageError("-o " + a.out_dir + ": the output '" + name + "' is not a plain file name to write in the folder");
-    files.push_back((fs::path(a.out_dir) / (name + "." + a.format)).string());
-    if (fs::is_directory(a.out_dir)) check_path("-o", [&] { io::output_kind(files.back()); });
+// The tensor files of -o (none without -o), checked before the run (driver/tensor_outputs.h);
+// none may also be the --trace or --plot file.
+TensorOutputPlan output_files(const RunArgs& a, const Graph& graph, const std::vector<std::string>& names) {
+  TensorOutputPlan plan = plan_tensor_outputs(tensor_output_request(a), graph, names);
+  const std::vector<std::string> files = planned_files(plan);
+  for (size_t k = 0; k < files.size(); ++k)
     for (const auto& [flag, other] : {std::pair{"--trace", a.trace}, {"--plot", a.plot}})
-      if (!other.empty() && io::same_path(other, files.back()))
-        throw UsageError(std::string(flag) + " " + other + ": is also the file of the output '" + name + "'");
-  }
-  return files;
+      if (!other.empty() && io::same_path(other, files[k]))
+        throw UsageError(std::string(flag) + " " + other + ": is also the file of " +
+                         (plan.kind == TensorOutputPlan::Kind::kArchive ? "-o" : "the output '" + names[k] + "'"));
+  return plan;
 }
 
 // Refuses a run whose planned peak does not fit in the memory available (or in --max-memory):
@@ -146,17 +142,18 @@ void check_memory(const Graph& graph, const std::map<std::string, TensorData>& i
 }
 
 // Writes every output file of the run as one set (io/output_files.h): all are written to
-// temporary files first, then renamed together. Lists them on stderr unless --quiet.
-void write_output_files(const RunArgs& a, const std::vector<std::string>& tensor_files, const Graph& graph,
+// temporary files first, then renamed together. Lists them on stdout unless --quiet: each
+// tensor with its dtype and shape, then --trace and --plot unless written in place (a
+// device such as /dev/stdout is not a file written).
+void write_output_files(const RunArgs& a, const TensorOutputPlan& tensor_files, const Graph& graph,
                         const std::vector<std::string>& names, const std::vector<TensorData>& outputs,
                         const Executor* executor, const RunResult& run) {
   io::OutputFiles files;
+  std::vector<std::string> lines;
   try {
-    if (!a.out_dir.empty()) {
-      io::make_output_folder(a.out_dir);
-      for (size_t k = 0; k < outputs.size(); ++k)
-        io::write_tensor(files, tensor_files[k], graph.dtype, outputs[k].shape, outputs[k].data.get());
-    }
+    lines = write_tensor_outputs(files, tensor_files, names, outputs, graph.dtype, a.quiet ? nullptr : &std::cerr);
+    for (const std::string& path : {a.trace, a.plot})
+      if (!path.empty() && io::output_kind(path) != io::OutputKind::kInPlace) lines.push_back(path);
     if (!a.trace.empty() && executor) files.write(a.trace, trace_json(*executor, run));
     if (!a.plot.empty()) files.write(a.plot, plot_svg(names, outputs));
     files.commit();
@@ -164,7 +161,7 @@ void write_output_files(const RunArgs& a, const std::vector<std::string>& tensor
     throw RunError(std::string(e.what()) + (files.replaced_any() ? "" : " (no output file was replaced)"));
   }
   if (!a.quiet)
-    for (const auto& path : files.paths()) std::cerr << "wrote " << path << "\n";
+    for (const auto& line : lines) std::cout << "wrote " << line << "\n";
 }
 
 // A progress bar on stderr for runs longer than a second, when stderr is a terminal. The
@@ -289,7 +286,7 @@ void print_repeat_times(std::vector<double> ms) {
 // `run` on the CUDA device: one warm-up run (compiling nothing: the kernels were compiled
 // when the executor was made), then --repeat runs; outputs printed or written as on the CPU.
 int run_on_device(const RunArgs& a, const Graph& graph, const std::map<std::string, TensorData>& inputs,
-                  const std::vector<std::string>& names, const std::vector<std::string>& tensor_files) {
+                  const std::vector<std::string>& names, const TensorOutputPlan& tensor_files) {
   cuda::DeviceExecutor executor(graph);
   RunResult observed = executor.run(inputs, a.profile && a.repeat == 0);
   std::vector<double> ms;
@@ -323,8 +320,8 @@ int run_command(const RunArgs& a) {
   Graph graph = load_graph(a.graph, options);
   std::vector<std::string> names;
   for (const auto& [name, ref] : graph.outputs) names.push_back(name);
-  const std::vector<std::string> tensor_files = output_files(a, names);
-  auto inputs = read_inputs(graph, split_pairs(a.inputs, "--input"));
+  const TensorOutputPlan tensor_files = output_files(a, graph, names);
+  auto inputs = read_inputs(graph, split_pairs(a.inputs, "--input"), a.quiet ? nullptr : &std::cerr);
   for (const auto& [node, shape] : graph.input_specs)
     if (!inputs.count(graph.nodes[node].id))
       throw UsageError("graph input '" + graph.nodes[node].id + "' was not given (use --input " + graph.nodes[node].id +
@@ -332,6 +329,9 @@ int run_command(const RunArgs& a) {
   if (!a.quiet) print_warnings(graph);
   // --check-finite runs unfused, so that the node it names is the one that made the value.
   run_passes(graph, inputs, !a.no_fuse && !a.check_finite);
+
+  run_passes(graph, inputs, !a.no_fuse);
+  check_tensor_output_shapes(tensor_files, graph);
   if (device.device == "cuda") check_cuda_run(graph, a);
   check_memory(graph, inputs, a);
   if (device.device == "cuda") return run_on_device(a, graph, inputs, names, tensor_files);
@@ -417,10 +417,13 @@ int main(int argc, char** argv) {
   RunArgs run;
   auto* run_cmd = app.add_subcommand("run", "run a graph and print or write its outputs");
   run_cmd->add_option("graph", run.graph, "graph file (.yaml)")->required();
-  auto* out_dir_opt = run_cmd->add_option("-o,--output-dir", run.out_dir, "write each output to DIR/<name>.npy (or .csv)");
-  auto* format_opt = run_cmd->add_option("--format", run.format, "file format with -o")->check(CLI::IsMember({"npy", "csv"}));
+  auto* out_dir_opt = run_cmd->add_option("-o,--output-dir", run.out_dir,
+                                          "write each output to DIR/<name>.npy (or .csv, .wav), or all to FILE.npz");
+  auto* format_opt =
+      run_cmd->add_option("--format", run.format, "file format with -o DIR: npy, csv or wav")->check(CLI::IsMember({"npy", "csv", "wav"}));
+  run_cmd->add_option("--wav-rate", run.wav_rate, "sample rate of --format wav files (default: param fs, else 48000)");
   add_repeatable(run_cmd, "--set", run.sets, "override a param: name=value");
-  add_repeatable(run_cmd, "--input", run.inputs, "a graph input from a file: name=FILE (.npy or .csv)");
+  add_repeatable(run_cmd, "--input", run.inputs, "a graph input from a file: name=FILE (.npy, .npz[:KEY], .csv, .wav)");
   run_cmd->add_option("--device", run.device, "cpu, cuda or auto")->check(CLI::IsMember({"cpu", "cuda", "auto"}));
   std::string threads_text, repeat_text;
   run_cmd->add_option("--threads", threads_text, "worker threads (default 0: all cores)");
