@@ -329,8 +329,6 @@ int run_command(const RunArgs& a) {
   if (!a.quiet) print_warnings(graph);
   // --check-finite runs unfused, so that the node it names is the one that made the value.
   run_passes(graph, inputs, !a.no_fuse && !a.check_finite);
-
-  run_passes(graph, inputs, !a.no_fuse);
   check_tensor_output_shapes(tensor_files, graph);
   if (device.device == "cuda") check_cuda_run(graph, a);
   check_memory(graph, inputs, a);
