@@ -22,7 +22,7 @@ TEST(PlotLayout, OnePanelPerOutputScalarsInTheFooter) {
   EXPECT_EQ(layout.panels[1].rows, 3);
   EXPECT_EQ(layout.panels[1].cols, 50);
   EXPECT_EQ(layout.panels[1].kind, PanelKind::kLines);
-  EXPECT_EQ(layout.footer, std::vector<std::string>{"err = -1.78"});
+  EXPECT_EQ(layout.footer, std::vector<std::string>{"err = \u22121.78"});
   EXPECT_EQ(layout.x_title, "index");
   EXPECT_EQ(layout.panels[0].x.lo, 0);
   EXPECT_EQ(layout.panels[0].x.hi, 99);

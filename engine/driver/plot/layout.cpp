@@ -119,8 +119,9 @@ PlotLayout plan_plot(const std::vector<std::string>& names, const std::vector<Te
     Values values{&t, n};
     if (!drawn(t.shape)) {
       const double v = values[0];
-      layout.footer.push_back(names[k] + " = " +
-                              (std::isfinite(v) ? short_number(v, digits) : std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"));
+      std::string text = std::isfinite(v) ? short_number(v, digits) : std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
+      if (text[0] == '-') text = "\u2212" + text.substr(1);  // a minus sign, as on the axes
+      layout.footer.push_back(names[k] + " = " + text);
       continue;
     }
     if (layout.panels.size() == kMaxPanels) {

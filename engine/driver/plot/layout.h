@@ -37,7 +37,7 @@ struct Panel {
 
 struct PlotLayout {
   std::vector<Panel> panels;
-  std::vector<std::string> footer;
+  std::vector<std::string> footer;  // as shown: "name = value" with a real minus sign
   Values x;  // the --plot-x output; tensor null: the index
   std::string x_title;
 };

@@ -85,14 +85,22 @@ Axis nice_axis(double lo, double hi, int max_digits, bool loose, int target) {
   }
   // The step alone is made nice (Heckbert also rounds the range first, which can leave
   // only three ticks for [-1.78, 0.3]).
-  const double step = nice_number(2 * span / (target - 1));
-  const double first = std::floor(lo / step), last = std::ceil(hi / step);
-  if (loose) axis.lo = first * step, axis.hi = last * step;
-  axis.step = step;
-  for (double k = first; k <= last; ++k) {
-    const double t = k == 0 ? 0.0 : k * step;  // an exact zero, never -0 or 1e-17
-    if (t >= axis.lo - step * 1e-9 && t <= axis.hi + step * 1e-9) axis.ticks.push_back(t);
+  double step = nice_number(2 * span / (target - 1));
+  for (;;) {
+    const double first = std::floor(lo / step), last = std::ceil(hi / step);
+    if (loose) axis.lo = first * step, axis.hi = last * step;
+    axis.ticks.clear();
+    for (double k = first; k <= last; ++k) {
+      const double t = k == 0 ? 0.0 : k * step;  // an exact zero, never -0 or 1e-17
+      if (t >= axis.lo - step * 1e-9 && t <= axis.hi + step * 1e-9) axis.ticks.push_back(t);
+    }
+    // A tight axis may hold only one or two ticks: then the next smaller nice step.
+    if (loose || axis.ticks.size() >= 3) break;
+    const double p = std::pow(10.0, std::floor(std::log10(step) + 1e-9));
+    const double m = std::round(step / p);
+    step = m == 1 ? p / 2 : m == 2 ? p : 2 * p;
   }
+  axis.step = step;
   axis.labels = tick_labels(axis.ticks, step, max_digits);
   return axis;
 }
