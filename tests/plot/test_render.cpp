@@ -145,6 +145,28 @@ TEST(PlotRender, ASpikeInALongSeriesStaysVisible) {
   EXPECT_GT(img.count(0, rows[0] + 1, img.width(), top_quarter, kBlue), 5);
 }
 
+TEST(PlotRender, RowsHaveAWholeLegendManyRowsAHeatMap) {
+  std::vector<TensorData> outputs = {
+      f64_tensor({3, 200}, [](int64_t i) { return double(i / 200) + std::sin(0.05 * double(i % 200)); }),
+      f64_tensor({12, 100}, [](int64_t i) { return double(i % 100); })};
+  Image img(render_plot({"rows", "heat"}, outputs, "", PlotFormat::kPng));
+  ASSERT_TRUE(img.ok());
+  const std::vector<int> rows = frame_rows(img);
+  ASSERT_EQ(rows.size(), 4u);
+  const std::vector<int> cols = frame_columns(img, rows[0], rows[1]);
+  ASSERT_EQ(cols.size(), 2u);
+  const int right = cols[1];
+  // The legend right of the first frame: a swatch of each row's colour, and its text inside the picture.
+  for (uint32_t colour : {kBlue, kOrange, uint32_t{0x2ca02c}})
+    EXPECT_GT(img.count(right + 2, rows[0], img.width(), rows[1], colour), 10) << std::hex << colour;
+  for (int y = 0; y < img.height(); ++y)
+    for (int x = img.width() - 3; x < img.width(); ++x)
+      EXPECT_TRUE(img.near(x, y, 0xffffff)) << "ink at the right edge: a label cut, column " << x << " row " << y;
+  // The heat map: the lowest and highest colours of the scale inside the second frame.
+  EXPECT_GT(img.count(cols[0], rows[2], right, rows[3], 0x440154), 100);
+  EXPECT_GT(img.count(cols[0], rows[2], right, rows[3], 0xfde725), 100);
+}
+
 TEST(PlotRender, SvgIsXml) {
   std::vector<TensorData> outputs = {f64_tensor({400}, [](int64_t i) { return std::sin(0.05 * double(i)) - 0.5; }),
                                      f64_tensor({12, 40}, [](int64_t i) { return i % 7 == 0 ? NAN : double(i); }),
