@@ -6,6 +6,7 @@ packages=(
   libyaml-cpp-dev libboost-graph-dev libboost-dev libtbb-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev
   libopenblas-dev libsleef-dev libhwy-dev libfftw3-dev
+  libcairo2-dev fonts-dejavu-core  # run --plot: SVG and PNG through cairo, a font for its labels
   libxxhash-dev  # XXH3, the kernel cache's file names and checksums
   libzip-dev libsndfile1-dev  # .npz and .wav tensor files
   python3-numpy python3-scipy python3-dev python3-venv  # python3-dev, -venv: the Python package

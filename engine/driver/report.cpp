@@ -135,47 +135,4 @@ std::string trace_json(const Executor& executor, const RunResult& run) {
   return json;
 }
 
-std::string plot_svg(const std::vector<std::string>& names, const std::vector<TensorData>& outputs) {
-  const double width = 800, height = 480, margin = 60;
-  const char* colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"};
-  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-  int64_t longest = 1;
-  for (const auto& t : outputs) {
-    int64_t n = 1;
-    for (auto d : t.shape) n *= d;
-    longest = std::max(longest, n);
-    for (int64_t i = 0; i < n; ++i)
-      if (double v = value_at(t, i); std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
-  }
-  if (!(lo <= hi)) lo = 0, hi = 1;
-  if (lo == hi) lo -= 0.5, hi += 0.5;
-  auto x_of = [&](int64_t i) { return margin + (width - 2 * margin) * static_cast<double>(i) / static_cast<double>(std::max<int64_t>(longest - 1, 1)); };
-  auto y_of = [&](double v) { return height - margin - (height - 2 * margin) * (v - lo) / (hi - lo); };
-  std::string svg = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" font-size=\"12\">\n"
-      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-      "<line x1=\"{m}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\" stroke=\"black\"/>\n"
-      "<line x1=\"{m}\" y1=\"{m}\" x2=\"{m}\" y2=\"{b}\" stroke=\"black\"/>\n"
-      "<text x=\"{m}\" y=\"{t}\" text-anchor=\"middle\">{hi}</text>\n"
-      "<text x=\"{m}\" y=\"{bl}\" text-anchor=\"middle\">{lo}</text>\n"
-      "<text x=\"{r}\" y=\"{bl}\" text-anchor=\"end\">{n}</text>\n",
-      width, height, fmt::arg("m", margin), fmt::arg("b", height - margin), fmt::arg("r", width - margin),
-      fmt::arg("t", margin - 8), fmt::arg("bl", height - margin + 16), fmt::arg("hi", io::format_number(hi)),
-      fmt::arg("lo", io::format_number(lo)), fmt::arg("n", longest - 1));
-  for (size_t k = 0; k < outputs.size(); ++k) {
-    const TensorData& t = outputs[k];
-    int64_t n = 1;
-    for (auto d : t.shape) n *= d;
-    int64_t stride = std::max<int64_t>(1, n / 4096);
-    std::string points;
-    for (int64_t i = 0; i < n; i += stride)
-      if (double v = value_at(t, i); std::isfinite(v)) points += fmt::format("{:.2f},{:.2f} ", x_of(i), y_of(v));
-    const char* color = colors[k % 6];
-    svg += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\" points=\"{}\"/>\n", color, points);
-    svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"{}\">{}</text>\n", width - margin + 4, margin + 16.0 * static_cast<double>(k),
-                       color, json_escape(names[k]));
-  }
-  return svg + "</svg>\n";
-}
-
 }  // namespace graphrun

@@ -1,5 +1,5 @@
-// What `graphrun run` shows of a run: printed outputs, the --profile table, the text of the
-// --trace file (Chrome trace events) and of the --plot file (SVG line chart). The files
+// What `graphrun run` shows of a run: printed outputs, the --profile table and the text of the
+// --trace file (Chrome trace events); the --plot file is driver/plot/plot.h's. The files
 // themselves are written with the run's other outputs (io/output_files.h).
 #pragma once
 
@@ -28,9 +28,6 @@ void print_device_profile(std::ostream& os, const ExecutionPlan& plan, const Run
 /// `run`'s step records as Chrome trace-event JSON (opens in Perfetto), with the tensor
 /// memory the run held as a counter track.
 std::string trace_json(const Executor& executor, const RunResult& run);
-
-/// Each output (flattened; at most 4096 points each) as one line of an SVG chart.
-std::string plot_svg(const std::vector<std::string>& names, const std::vector<TensorData>& outputs);
 
 /// Text escaped for a JSON string.
 std::string json_escape(const std::string& s);

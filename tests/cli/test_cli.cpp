@@ -116,8 +116,9 @@ TEST(Cli, ProfileTraceAndPlot) {
   EXPECT_NE(trace.find("\"traceEvents\""), std::string::npos);
   EXPECT_NE(trace.find("\"ph\": \"X\""), std::string::npos);
   std::string svg = read_text(dir.path() + "/p.svg");
+  EXPECT_EQ(svg.rfind("<?xml", 0), 0u);
   EXPECT_NE(svg.find("<svg"), std::string::npos);
-  EXPECT_NE(svg.find("<polyline"), std::string::npos);
+  EXPECT_NE(svg.find("<path"), std::string::npos);
 }
 
 TEST(Cli, CheckExplainDot) {

@@ -87,7 +87,7 @@ TEST(Outputs, FlagsThatCannotBeHonouredAreUsageErrors) {
   for (const Case& c :
        {Case{{"run", escaping, "-o", dir.path() + "/out"}, "output name '../escape' must be a plain file name"},
         Case{{"run", g, "--format", "csv"}, "--format csv is the format of the files of -o DIR, and no -o was given"},
-        Case{{"run", g, "--plot", dir.path() + "/p.png"}, "plots are SVG; name the file .svg"},
+        Case{{"run", g, "--plot", dir.path() + "/p.pdf"}, "a plot file is .svg or .png"},
         Case{{"run", g, "--trace", dir.path() + "/x.svg", "--plot", dir.path() + "/./x.svg"}, "is also the --trace file"},
         Case{{"run", g, "-o", dir.path() + "/out", "--trace", dir.path() + "/out/b.npy"},
              "--trace " + dir.path() + "/out/b.npy: is also the file of the output 'b'"}}) {
@@ -117,7 +117,8 @@ TEST(Outputs, DevicesAreWrittenInPlaceNeverReplaced) {
   EXPECT_TRUE(fs::is_character_file("/dev/null"));
   CommandResult out = run_graphrun({"run", g, "--plot", "/dev/stdout", "--quiet"});
   EXPECT_EQ(out.exit_code, 0) << out.err;
-  EXPECT_EQ(out.out.rfind("<svg", 0), 0u) << out.out.substr(0, 200);
+  EXPECT_EQ(out.out.rfind("<?xml", 0), 0u) << out.out.substr(0, 200);
+  EXPECT_NE(out.out.find("<svg"), std::string::npos);
 }
 
 TEST(Outputs, AFailedWriteReplacesNoOutput) {

@@ -3,6 +3,7 @@
 #include "backends/cuda/device_executor.h"
 #include "driver/describe.h"
 #include "driver/elementwise_kernel_source.h"
+#include "driver/plot/plot.h"
 #include "driver/error_report.h"
 #include "driver/explain_placement.h"
 #include "driver/finite_check.h"
@@ -55,7 +56,7 @@ std::vector<std::pair<std::string, std::string>> split_pairs(const std::vector<s
 }
 
 struct RunArgs {
-  std::string graph, out_dir, format = "npy", device = "cpu", trace, plot, max_memory, wav_rate;
+  std::string graph, out_dir, format = "npy", device = "cpu", trace, plot, plot_x, max_memory, wav_rate;
   std::vector<std::string> sets, inputs, plugins;
   int threads = 0, repeat = 0;
   bool format_given = false, no_fuse = false, profile = false, quiet = false, check_finite = false;
@@ -86,15 +87,15 @@ void print_warnings(const Graph& graph) {
 TensorOutputRequest tensor_output_request(const RunArgs& a) { return {a.out_dir, a.format, a.format_given, a.wav_rate}; }
 
 // Refuses, before anything runs, output flags that cannot be honoured: -o naming a file or a
-// device, --trace or --plot naming a folder or under a file, a plot that is not SVG.
+// device, --trace or --plot naming a folder or under a file, a plot neither SVG nor PNG.
 void check_output_flags(const RunArgs& a) {
+  if (!a.plot_x.empty() && a.plot.empty()) throw UsageError("--plot-x " + a.plot_x + " names the x axis of --plot FILE, and no --plot was given");
   check_tensor_output_request(tensor_output_request(a));
   if (!a.trace.empty()) check_path("--trace", [&] { io::output_kind(a.trace); });
   if (!a.plot.empty()) {
     check_path("--plot", [&] { io::output_kind(a.plot); });
-    std::string ext = std::filesystem::path(a.plot).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (!ext.empty() && ext != ".svg") throw UsageError("--plot " + a.plot + ": plots are SVG; name the file .svg");
+    if (!plot::plot_format(a.plot))
+      throw UsageError("--plot " + a.plot + ": a plot file is .svg or .png (the extension gives the format)");
     if (!a.trace.empty() && io::same_path(a.trace, a.plot) && io::output_kind(a.plot) != io::OutputKind::kInPlace)
       throw UsageError("--plot " + a.plot + ": is also the --trace file");
   }
@@ -111,6 +112,13 @@ TensorOutputPlan output_files(const RunArgs& a, const Graph& graph, const std::v
         throw UsageError(std::string(flag) + " " + other + ": is also the file of " +
                          (plan.kind == TensorOutputPlan::Kind::kArchive ? "-o" : "the output '" + names[k] + "'"));
   return plan;
+}
+
+// Refuses, before the run, a --plot-x whose shape does not fit the outputs' inferred shapes.
+void check_plot_x(const Graph& graph, const std::vector<std::string>& names, const std::string& x_name) {
+  std::vector<Shape> shapes;
+  for (const auto& [name, ref] : graph.outputs) shapes.push_back(graph.nodes[ref.node].output_shapes.at(ref.port));
+  plot::check_plot_x(names, shapes, x_name);
 }
 
 // Refuses a run whose planned peak does not fit in the memory available (or in --max-memory):
@@ -148,6 +156,8 @@ void check_memory(const Graph& graph, const std::map<std::string, TensorData>& i
 void write_output_files(const RunArgs& a, const TensorOutputPlan& tensor_files, const Graph& graph,
                         const std::vector<std::string>& names, const std::vector<TensorData>& outputs,
                         const Executor* executor, const RunResult& run) {
+  // Drawn first: a --plot-x that does not fit the outputs is refused before any file is written.
+  const std::string plot_bytes = a.plot.empty() ? "" : plot::render_plot(names, outputs, a.plot_x, *plot::plot_format(a.plot));
   io::OutputFiles files;
   std::vector<std::string> lines;
   try {
@@ -155,7 +165,7 @@ void write_output_files(const RunArgs& a, const TensorOutputPlan& tensor_files, 
     for (const std::string& path : {a.trace, a.plot})
       if (!path.empty() && io::output_kind(path) != io::OutputKind::kInPlace) lines.push_back(path);
     if (!a.trace.empty() && executor) files.write(a.trace, trace_json(*executor, run));
-    if (!a.plot.empty()) files.write(a.plot, plot_svg(names, outputs));
+    if (!a.plot.empty()) files.write(a.plot, plot_bytes);
     files.commit();
   } catch (const io::FileError& e) {
     throw RunError(std::string(e.what()) + (files.replaced_any() ? "" : " (no output file was replaced)"));
@@ -330,6 +340,7 @@ int run_command(const RunArgs& a) {
   // --check-finite runs unfused, so that the node it names is the one that made the value.
   run_passes(graph, inputs, !a.no_fuse && !a.check_finite);
   check_tensor_output_shapes(tensor_files, graph);
+  if (!a.plot_x.empty()) check_plot_x(graph, names, a.plot_x);
   if (device.device == "cuda") check_cuda_run(graph, a);
   check_memory(graph, inputs, a);
   if (device.device == "cuda") return run_on_device(a, graph, inputs, names, tensor_files);
@@ -428,7 +439,9 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--no-fuse", run.no_fuse, "turn elementwise fusion off");
   run_cmd->add_flag("--profile", run.profile, "print time, bytes and GB/s per node, and peak memory");
   auto* trace_opt = run_cmd->add_option("--trace", run.trace, "write Chrome trace-event JSON to FILE");
-  auto* plot_opt = run_cmd->add_option("--plot", run.plot, "plot the outputs to FILE.svg");
+  auto* plot_opt = run_cmd->add_option("--plot", run.plot,
+                                       "plot the outputs to FILE.svg or FILE.png: a panel per output, scalars listed");
+  run_cmd->add_option("--plot-x", run.plot_x, "with --plot: the output NAME (e.g. time) as the x axis");
   run_cmd->add_option("--repeat", repeat_text, "after a warm-up, run N times and print the time");
   run_cmd->add_option("--max-memory", run.max_memory,
                       "refuse a run planned above SIZE (e.g. 64G) instead of above the available memory; "
