@@ -398,9 +398,31 @@ def write_graph_cases():
         save(os.path.join(folder, "expected", "e2.npy"), e2, t)
 
 
+def write_function_cases():
+    # expr: the language's own functions and constants, with a param named e (overridden to
+    # 0.25 by args, never Euler's number) and an input port named pi (never numpy.pi).
+    for sfx, t in DTYPES.items():
+        rng = np.random.default_rng(4242 + len(sfx))
+        folder = case_paths(f"ew_expr_functions_{sfx}")
+        u = rng.uniform(-3, 3, (3, 40)).astype(t)
+        v = rng.uniform(-2, 2, 40).astype(t)
+        save(os.path.join(folder, "u.npy"), u, t)
+        save(os.path.join(folder, "v.npy"), v, t)
+        e = t(0.25)
+        half_pi = t(np.pi / 2)
+        with np.errstate(all="ignore"):
+            f1 = np.where(u > v, np.arctan2(v, u), np.hypot(u, v) * e) * (t(4) + np.clip(u, -half_pi, half_pi))
+            f2 = np.cosh(u / t(4)) * (t(1) + (u >= 0).astype(t)) * (t(4) + np.floor(u))
+            f3 = np.sin(t(2) * t(np.pi) * v) * np.power(t(np.e), v) + np.round(v * t(3)) * np.fmod(v, t(0.75))
+        save(os.path.join(folder, "expected", "f1.npy"), f1, t)
+        save(os.path.join(folder, "expected", "f2.npy"), f2, t)
+        save(os.path.join(folder, "expected", "f3.npy"), f3, t)
+
+
 def main():
     write_unit_data()
     write_graph_cases()
+    write_function_cases()
 
 
 if __name__ == "__main__":

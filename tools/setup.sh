@@ -8,6 +8,7 @@ packages=(
   libopenblas-dev libsleef-dev libhwy-dev libfftw3-dev
   libxxhash-dev  # XXH3, the kernel cache's file names and checksums
   python3-numpy python3-scipy
+  zsh  # tests/cli: `zsh -n` checks the script of `graphrun completion zsh`
   clang libclang-rt-dev  # the fuzzing stage (tools/fuzz.sh): clang++ and its libFuzzer
 )
 # Regenerating reference data and running the peer benchmarks also needs PyTorch:
