@@ -7,6 +7,8 @@ computed in the tensor's dtype as numpy does (float32 math stays float32):
   tests/data/expr/special_<fn>_<dtype>.npy      rows [x, fn(x)] at inf, nan, +-0, huge, tiny
   tests/data/expr/binary_<op>_<dtype>.npy       rows [a, b, op(a, b)]
   tests/data/expr/special_binary_<op>_<dtype>.npy
+  tests/data/expr/ternary_<fn>_<dtype>.npy      rows [a, b, c, fn(a, b, c)] (where, clip)
+  tests/data/expr/special_ternary_<fn>_<dtype>.npy   every triple of special values
   tests/data/expr/formula_<k>_<dtype>.npy       rows [x, y, formula k]; formulas.txt lists them
                                                  (formula 0: 1300 values, several tiles)
   tests/data/expr/bcast_<case>_<dtype>_{a,b,ref}.npy   broadcasting; broadcast.txt lists them
@@ -70,7 +72,34 @@ UNARY = {
     "relu": lambda x: np.maximum(x, x.dtype.type(0)),
     "silu": lambda x: x * sigmoid(x),
     "softplus": softplus,
+    "tan": np.tan,
+    "asin": np.arcsin,
+    "acos": np.arccos,
+    "atan": np.arctan,
+    "sinh": np.sinh,
+    "cosh": np.cosh,
+    "asinh": np.arcsinh,
+    "acosh": np.arccosh,
+    "atanh": np.arctanh,
+    "erf": scipy.special.erf,
+    "log1p": np.log1p,
+    "expm1": np.expm1,
+    "sign": np.sign,
+    "floor": np.floor,
+    "ceil": np.ceil,
+    "round": np.round,  # half to even
 }
+
+
+# The SPEC's elementwise ops (also plugin ops, with graph cases below); the rest are the
+# expression language's own functions.
+SPEC_UNARY = ["neg", "abs", "exp", "log", "sqrt", "square", "recip", "sin", "cos", "tanh",
+              "sigmoid", "relu", "silu", "softplus"]
+
+
+def as_number(compare):
+    # A comparison as the language gives it: 1 or 0 in the operands' dtype.
+    return lambda a, b: compare(a, b).astype(a.dtype)
 
 BINARY = {
     "add": (lambda a, b: a + b, "a + b"),
@@ -80,6 +109,25 @@ BINARY = {
     "pow": (np.power, "pow(a, b)"),
     "maximum": (np.maximum, "maximum(a, b)"),
     "minimum": (np.minimum, "minimum(a, b)"),
+    "max": (np.maximum, "max(a, b)"),
+    "min": (np.minimum, "min(a, b)"),
+    "atan2": (np.arctan2, "atan2(a, b)"),
+    "hypot": (np.hypot, "hypot(a, b)"),
+    "fmod": (np.fmod, "fmod(a, b)"),
+    "less": (as_number(np.less), "a < b"),
+    "less_equal": (as_number(np.less_equal), "a <= b"),
+    "greater": (as_number(np.greater), "a > b"),
+    "greater_equal": (as_number(np.greater_equal), "a >= b"),
+    "equal": (as_number(np.equal), "a == b"),
+    "not_equal": (as_number(np.not_equal), "a != b"),
+}
+
+SPEC_BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum"]
+
+# where's condition is numeric: nonzero (NaN included) is true, as numpy's bool(x).
+TERNARY = {
+    "where": (lambda c, a, b: np.where(c.astype(bool), a, b), "where(a, b, c)"),
+    "clip": (np.clip, "clip(a, b, c)"),
 }
 
 
@@ -115,6 +163,28 @@ def unary_inputs(fn, sfx, rng):
     elif fn in ("sigmoid", "silu", "softplus"):
         x = np.concatenate([np.linspace(-700 if f64 else -80, 700 if f64 else 80, 160),
                             uniform(-25, 25), signed_logspace(-6, 0, 32)])
+    elif fn == "tan":
+        x = np.concatenate([np.linspace(-1e4, 1e4, 160), uniform(-1.5, 1.5)])
+    elif fn in ("asin", "acos", "atanh"):
+        x = np.concatenate([np.linspace(-1, 1, 161), uniform(-1, 1), signed_logspace(-8, -0.01, 32)])
+    elif fn in ("atan", "asinh"):
+        x = np.concatenate([signed_logspace(-300 if f64 else -35, 300 if f64 else 35, 160),
+                            uniform(-10, 10)])
+    elif fn in ("sinh", "cosh", "expm1"):
+        x = np.concatenate([np.linspace(-709 if f64 else -88, 709 if f64 else 88, 160),
+                            uniform(-3, 3), signed_logspace(-8, 0, 32)])
+    elif fn == "acosh":
+        x = np.concatenate([1 + np.logspace(-7 if f64 else -3, 300 if f64 else 35, 160),
+                            uniform(1, 5), [1.0]])
+    elif fn == "erf":
+        x = np.concatenate([signed_logspace(-300 if f64 else -35, 1, 160), uniform(-6, 6)])
+    elif fn == "log1p":
+        x = np.concatenate([np.logspace(-300 if f64 else -35, 300 if f64 else 35, 160),
+                            uniform(-0.999, 2), -np.logspace(-300 if f64 else -35, -1, 32)])
+    elif fn in ("sign", "floor", "ceil", "round"):
+        halves = np.arange(-6, 6) + 0.5  # round's ties, to even
+        x = np.concatenate([signed_logspace(-300 if f64 else -35, 300 if f64 else 35, 160),
+                            uniform(-10, 10), halves, np.arange(-5, 6)])
     elif fn == "square":
         x = np.concatenate([signed_logspace(-150 if f64 else -18, 150 if f64 else 18, 160),
                             uniform(-10, 10)])
@@ -145,6 +215,27 @@ def binary_inputs(op, sfx, rng):
     return a.astype(t), b.astype(t)
 
 
+def ternary_inputs(fn, sfx, rng):
+    t = DTYPES[sfx]
+    n = 192
+    if fn == "where":
+        c = rng.choice([0.0, 1.0, -2.0, 0.5, np.nan, -0.0, np.inf], n)
+        a = rng.uniform(-1, 1, n) * 10.0 ** rng.uniform(-6, 6, n)
+        b = rng.uniform(-1, 1, n) * 10.0 ** rng.uniform(-6, 6, n)
+    else:  # clip: x, lo, hi (some with lo > hi: numpy gives hi)
+        c = rng.uniform(-3, 3, n)
+        a = rng.uniform(-1, 0.5, n)
+        b = rng.uniform(-0.5, 1, n)
+    return c.astype(t), a.astype(t), b.astype(t)
+
+
+def special_ternary_inputs(sfx):
+    t = DTYPES[sfx]
+    values = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 1.0, -1.0, 0.5], dtype=t)
+    a, b, c = np.meshgrid(values, values, values)
+    return a.ravel(), b.ravel(), c.ravel()
+
+
 def special_binary_inputs(sfx):
     t = DTYPES[sfx]
     values = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 1.0, -1.0, 2.0, -2.0, 0.5], dtype=t)
@@ -169,6 +260,21 @@ FORMULAS = [
     ("sin(x)^2 + cos(x)^2 * y", lambda x, y, t: np.square(np.sin(x)) + np.square(np.cos(x)) * y),
     ("recip(1 + square(x)) * neg(y)", lambda x, y, t: np.reciprocal(t(1) + x * x) * -y),
     ("x*y*x*y + softplus(x)*exp(y)", lambda x, y, t: x * y * x * y + softplus(x) * np.exp(y)),
+    ("where(x > 0, sin(pi * x), e^y)",
+     lambda x, y, t: np.where(x > 0, np.sin(t(np.pi) * x), np.power(t(np.e), y))),
+    ("atan2(y, x) * hypot(x, y) / (2 + clip(x, -1, 1))",
+     lambda x, y, t: np.arctan2(y, x) * np.hypot(x, y) / (t(2) + np.clip(x, t(-1), t(1)))),
+    ("fmod(x, y) * sign(x - 1) + floor(x) * round(y * 2) - ceil(x)",
+     lambda x, y, t: np.fmod(x, y) * np.sign(x - t(1)) + np.floor(x) * np.round(y * t(2)) - np.ceil(x)),
+    ("where(x >= y, erf(x), log1p(y) * expm1(x / 4)) * (1 + (x != x)) + (x < -inf)",
+     lambda x, y, t: np.where(x >= y, scipy.special.erf(x), np.log1p(y) * np.expm1(x / t(4)))),
+    # (Products, and sums kept away from zero: a cancelling sum would magnify the last-bit
+    # differences of two libraries past a relative tolerance.)
+    ("cosh(x / 3) * sinh(y) * (2 + tanh(asinh(x))) / (1 + acosh(1 + y)) * (4 + atanh(y / 5) * tan(x / 4))",
+     lambda x, y, t: np.cosh(x / t(3)) * np.sinh(y) * (t(2) + np.tanh(np.arcsinh(x)))
+     / (t(1) + np.arccosh(t(1) + y)) * (t(4) + np.arctanh(y / t(5)) * np.tan(x / t(4)))),
+    ("max(asin(y / 4), acos(y / 4)) * atan(x) * min(x, y)",
+     lambda x, y, t: np.maximum(np.arcsin(y / t(4)), np.arccos(y / t(4))) * np.arctan(x) * np.minimum(x, y)),
     ("x ^ y ^ 0.5", lambda x, y, t: np.power(x, np.sqrt(y))),  # x is |x| + 1 here: real powers
 ]
 
@@ -189,16 +295,24 @@ def write_unit_data():
     ensure_dir(DATA)
     for sfx, t in DTYPES.items():
         rng = np.random.default_rng(20240 + len(sfx))
+        # The SPEC's ops first, then the language's own functions from a second generator
+        # (so adding a function leaves the data of the others as it was).
+        rng_more = np.random.default_rng(31337 + len(sfx))
         for fn, f in UNARY.items():
-            x = unary_inputs(fn, sfx, rng)
+            x = unary_inputs(fn, sfx, rng if fn in SPEC_UNARY else rng_more)
             save(os.path.join(DATA, f"unary_{fn}_{sfx}.npy"), [x, apply(f, x)], t)
             s = special_inputs(sfx)
             save(os.path.join(DATA, f"special_{fn}_{sfx}.npy"), [s, apply(f, s)], t)
         for op, (f, _) in BINARY.items():
-            a, b = binary_inputs(op, sfx, rng)
+            a, b = binary_inputs(op, sfx, rng if op in SPEC_BINARY else rng_more)
             save(os.path.join(DATA, f"binary_{op}_{sfx}.npy"), [a, b, apply(f, a, b)], t)
             a, b = special_binary_inputs(sfx)
             save(os.path.join(DATA, f"special_binary_{op}_{sfx}.npy"), [a, b, apply(f, a, b)], t)
+        for fn, (f, _) in TERNARY.items():
+            a, b, c = ternary_inputs(fn, sfx, rng_more)
+            save(os.path.join(DATA, f"ternary_{fn}_{sfx}.npy"), [a, b, c, apply(f, a, b, c)], t)
+            a, b, c = special_ternary_inputs(sfx)
+            save(os.path.join(DATA, f"special_ternary_{fn}_{sfx}.npy"), [a, b, c, apply(f, a, b, c)], t)
         x = rng.uniform(-5, 5, 1300).astype(t)
         y = rng.uniform(0.1, 4, 1300).astype(t)
         for k, (_, f) in enumerate(FORMULAS):
@@ -236,12 +350,14 @@ def case_paths(name):
 def write_graph_cases():
     for sfx, t in DTYPES.items():
         rng = np.random.default_rng(777 if sfx == "f64" else 333)
-        for fn, f in UNARY.items():
+        for fn in SPEC_UNARY:
+            f = UNARY[fn]
             folder = case_paths(f"ew_{fn}_{sfx}")
             x = rng.permutation(unary_inputs(fn, sfx, rng))[:256].reshape(4, 64)
             save(os.path.join(folder, "x.npy"), x, t)
             save(os.path.join(folder, "expected", "y.npy"), apply(f, x), t)
-        for op, (f, _) in BINARY.items():
+        for op in SPEC_BINARY:
+            f = BINARY[op][0]
             folder = case_paths(f"ew_{op}_{sfx}")
             if op == "pow":
                 a = rng.uniform(0.01, 10, (8, 1)).astype(t)
@@ -282,9 +398,31 @@ def write_graph_cases():
         save(os.path.join(folder, "expected", "e2.npy"), e2, t)
 
 
+def write_function_cases():
+    # expr: the language's own functions and constants, with a param named e (overridden to
+    # 0.25 by args, never Euler's number) and an input port named pi (never numpy.pi).
+    for sfx, t in DTYPES.items():
+        rng = np.random.default_rng(4242 + len(sfx))
+        folder = case_paths(f"ew_expr_functions_{sfx}")
+        u = rng.uniform(-3, 3, (3, 40)).astype(t)
+        v = rng.uniform(-2, 2, 40).astype(t)
+        save(os.path.join(folder, "u.npy"), u, t)
+        save(os.path.join(folder, "v.npy"), v, t)
+        e = t(0.25)
+        half_pi = t(np.pi / 2)
+        with np.errstate(all="ignore"):
+            f1 = np.where(u > v, np.arctan2(v, u), np.hypot(u, v) * e) * (t(4) + np.clip(u, -half_pi, half_pi))
+            f2 = np.cosh(u / t(4)) * (t(1) + (u >= 0).astype(t)) * (t(4) + np.floor(u))
+            f3 = np.sin(t(2) * t(np.pi) * v) * np.power(t(np.e), v) + np.round(v * t(3)) * np.fmod(v, t(0.75))
+        save(os.path.join(folder, "expected", "f1.npy"), f1, t)
+        save(os.path.join(folder, "expected", "f2.npy"), f2, t)
+        save(os.path.join(folder, "expected", "f3.npy"), f3, t)
+
+
 def main():
     write_unit_data()
     write_graph_cases()
+    write_function_cases()
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ packages=(
   libzip-dev libsndfile1-dev  # .npz and .wav tensor files
   python3-numpy python3-scipy python3-dev python3-venv  # python3-dev, -venv: the Python package
   python3-jsonschema python3-yaml  # tests/schema: graphrun schema against the loader
+  zsh  # tests/cli: `zsh -n` checks the script of `graphrun completion zsh`
   clang libclang-rt-dev  # the fuzzing stage (tools/fuzz.sh): clang++ and its libFuzzer
 )
 # Regenerating reference data and running the peer benchmarks also needs PyTorch:

@@ -20,7 +20,7 @@ class Dag {
     OpCode op;
     double value = 0;  // kConst
     int var = -1;      // kVar
-    int a = -1, b = -1;
+    int a = -1, b = -1, c = -1;
   };
 
   explicit Dag(std::span<const std::string> vars) : vars_(vars) {}
@@ -36,7 +36,7 @@ class Dag {
         auto it = std::find(vars_.begin(), vars_.end(), ast->name);
         if (it == vars_.end())
           throw ExprError("unknown variable '" + ast->name + "'", ast->offset);
-        id = intern({OpCode::kVar, 0, static_cast<int>(it - vars_.begin()), -1, -1});
+        id = intern({OpCode::kVar, 0, static_cast<int>(it - vars_.begin()), -1, -1, -1});
         break;
       }
       default: {
@@ -46,7 +46,8 @@ class Dag {
                           ast->offset);
         const int a = add(ast->args[0]);
         const int b = ast->args.size() > 1 ? add(ast->args[1]) : -1;
-        id = operation(ast->op, a, b);
+        const int c = ast->args.size() > 2 ? add(ast->args[2]) : -1;
+        id = operation(ast->op, a, b, c);
       }
     }
     memo_.emplace(ast.get(), id);
@@ -58,9 +59,9 @@ class Dag {
  private:
   bool is_const(int id) const { return nodes_[id].op == OpCode::kConst; }
 
-  int constant(double value) { return intern({OpCode::kConst, value, -1, -1, -1}); }
+  int constant(double value) { return intern({OpCode::kConst, value, -1, -1, -1, -1}); }
 
-  int operation(OpCode op, int a, int b) {
+  int operation(OpCode op, int a, int b, int c = -1) {
     if (op == OpCode::kPow && is_const(b)) {
       // numpy evaluates these powers by the cheaper, exactly rounded operation.
       const double exponent = nodes_[b].value;
@@ -70,15 +71,18 @@ class Dag {
       if (exponent == 1) return a;
       if (exponent == 0) return constant(1);
     }
-    if (is_const(a) && (b < 0 || is_const(b)))
-      return constant(apply_scalar(op, nodes_[a].value, b < 0 ? 0 : nodes_[b].value));
+    if (op == OpCode::kWhere && is_const(a))  // a constant condition picks its branch
+      return nodes_[a].value != 0 ? b : c;   // (NaN is true, as numpy's bool(nan))
+    if (is_const(a) && (b < 0 || is_const(b)) && (c < 0 || is_const(c)))
+      return constant(apply_scalar(op, nodes_[a].value, b < 0 ? 0 : nodes_[b].value,
+                                   c < 0 ? 0 : nodes_[c].value));
     if ((op == OpCode::kAdd || op == OpCode::kMul) && a > b) std::swap(a, b);  // commutative
-    return intern({op, 0, -1, a, b});
+    return intern({op, 0, -1, a, b, c});
   }
 
   int intern(const Node& n) {
     const auto key = std::make_tuple(static_cast<int>(n.op), std::bit_cast<uint64_t>(n.value),
-                                     n.var, n.a, n.b);
+                                     n.var, n.a, n.b, n.c);
     auto [it, inserted] = ids_.emplace(key, static_cast<int>(nodes_.size()));
     if (inserted) nodes_.push_back(n);
     return it->second;
@@ -86,7 +90,7 @@ class Dag {
 
   std::span<const std::string> vars_;
   std::vector<Node> nodes_;
-  std::map<std::tuple<int, uint64_t, int, int, int>, int> ids_;
+  std::map<std::tuple<int, uint64_t, int, int, int, int>, int> ids_;
   std::unordered_map<const Ast*, int> memo_;
 };
 
@@ -122,12 +126,13 @@ class Emitter {
       const Dag::Node& n = dag_.node(id);
       if (!children_done) {
         stack.push_back({id, true});
-        for (int child : {n.b, n.a})
+        for (int child : {n.c, n.b, n.a})
           if (child >= 0 && is_operation(child) && !value_of_.count(child))
             stack.push_back({child, false});
         continue;
       }
-      Instruction instruction{n.op, operand(n.a), n.b >= 0 ? operand(n.b) : Operand{}, 0};
+      Instruction instruction{n.op, operand(n.a), n.b >= 0 ? operand(n.b) : Operand{},
+                              n.c >= 0 ? operand(n.c) : Operand{}, 0};
       value_of_.emplace(id, static_cast<int>(code_.size()));
       code_.push_back(instruction);
     }
@@ -155,14 +160,15 @@ int assign_registers(std::vector<Instruction>& code, const std::vector<Operand>&
   };
   for (size_t i = 0; i < code.size(); ++i) {
     note_use(code[i].a, static_cast<int>(i));
-    if (arity(code[i].op) == 2) note_use(code[i].b, static_cast<int>(i));
+    if (arity(code[i].op) >= 2) note_use(code[i].b, static_cast<int>(i));
+    if (arity(code[i].op) == 3) note_use(code[i].c, static_cast<int>(i));
   }
   for (const Operand& o : outputs) note_use(o, kForever);
 
   std::vector<int> free_registers;  // kept sorted descending: the lowest is at the back
   int num_registers = 0;
   for (size_t i = 0; i < code.size(); ++i) {
-    for (const Operand* o : {&code[i].a, &code[i].b}) {
+    for (const Operand* o : {&code[i].a, &code[i].b, &code[i].c}) {
       if (o->kind == Operand::Kind::kValue && last_use[o->index] == static_cast<int>(i)) {
         const int reg = code[o->index].reg;
         if (std::find(free_registers.begin(), free_registers.end(), reg) == free_registers.end()) {

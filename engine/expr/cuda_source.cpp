@@ -17,13 +17,13 @@
 namespace graphrun::expr {
 namespace {
 
-// op → C++ expression of its operands {0} and {1}; the functions are elementwise_math.cuh's.
+// op → C++ expression of its operands {0}, {1} and {2}; the functions are elementwise_math.cuh's.
 // The infix operators stay infix (an exact IEEE operation either way, and easier to read).
 struct Snippet {
   OpCode op;
   std::string_view text;
 };
-constexpr std::array<Snippet, 21> kSnippets = {{
+constexpr std::array<Snippet, 47> kSnippets = {{
     {OpCode::kNeg, "ew::neg({0})"},         {OpCode::kAbs, "ew::abs({0})"},
     {OpCode::kExp, "ew::exp({0})"},         {OpCode::kLog, "ew::log({0})"},
     {OpCode::kSqrt, "ew::sqrt({0})"},       {OpCode::kSquare, "ew::square({0})"},
@@ -31,19 +31,32 @@ constexpr std::array<Snippet, 21> kSnippets = {{
     {OpCode::kCos, "ew::cos({0})"},         {OpCode::kTanh, "ew::tanh({0})"},
     {OpCode::kSigmoid, "ew::sigmoid({0})"}, {OpCode::kRelu, "ew::relu({0})"},
     {OpCode::kSilu, "ew::silu({0})"},       {OpCode::kSoftplus, "ew::softplus({0})"},
+    {OpCode::kTan, "ew::tan({0})"},         {OpCode::kAsin, "ew::asin({0})"},
+    {OpCode::kAcos, "ew::acos({0})"},       {OpCode::kAtan, "ew::atan({0})"},
+    {OpCode::kSinh, "ew::sinh({0})"},       {OpCode::kCosh, "ew::cosh({0})"},
+    {OpCode::kAsinh, "ew::asinh({0})"},     {OpCode::kAcosh, "ew::acosh({0})"},
+    {OpCode::kAtanh, "ew::atanh({0})"},     {OpCode::kErf, "ew::erf({0})"},
+    {OpCode::kLog1p, "ew::log1p({0})"},     {OpCode::kExpm1, "ew::expm1({0})"},
+    {OpCode::kSign, "ew::sign({0})"},       {OpCode::kFloor, "ew::floor({0})"},
+    {OpCode::kCeil, "ew::ceil({0})"},       {OpCode::kRound, "ew::round({0})"},
     {OpCode::kAdd, "{0} + {1}"},            {OpCode::kSub, "{0} - {1}"},
     {OpCode::kMul, "{0} * {1}"},            {OpCode::kDiv, "{0} / {1}"},
     {OpCode::kPow, "ew::pow({0}, {1})"},    {OpCode::kMaximum, "ew::maximum({0}, {1})"},
-    {OpCode::kMinimum, "ew::minimum({0}, {1})"},
+    {OpCode::kMinimum, "ew::minimum({0}, {1})"}, {OpCode::kAtan2, "ew::atan2({0}, {1})"},
+    {OpCode::kHypot, "ew::hypot({0}, {1})"}, {OpCode::kFmod, "ew::fmod({0}, {1})"},
+    {OpCode::kLess, "ew::less({0}, {1})"},   {OpCode::kLessEqual, "ew::less_equal({0}, {1})"},
+    {OpCode::kGreater, "ew::greater({0}, {1})"}, {OpCode::kGreaterEqual, "ew::greater_equal({0}, {1})"},
+    {OpCode::kEqual, "ew::equal({0}, {1})"}, {OpCode::kNotEqual, "ew::not_equal({0}, {1})"},
+    {OpCode::kWhere, "ew::where({0}, {1}, {2})"},
 }};
 
-std::string apply_snippet(OpCode op, const std::string& a, const std::string& b) {
+std::string apply_snippet(OpCode op, const std::string (&operands)[3]) {
   auto it = std::find_if(kSnippets.begin(), kSnippets.end(), [&](const Snippet& s) { return s.op == op; });
   if (it == kSnippets.end()) throw std::logic_error("no CUDA snippet for op " + std::string(op_name(op)));
   std::string out;
   for (size_t i = 0; i < it->text.size(); ++i) {
     if (it->text[i] == '{' && i + 2 < it->text.size() && it->text[i + 2] == '}') {
-      out += it->text[i + 1] == '0' ? a : b;
+      out += operands[it->text[i + 1] - '0'];
       i += 2;
     } else {
       out += it->text[i];
@@ -146,7 +159,8 @@ class KernelWriter {
     };
     for (const Instruction& instruction : program.code()) {
       note(instruction.a);
-      if (arity(instruction.op) == 2) note(instruction.b);
+      if (arity(instruction.op) >= 2) note(instruction.b);
+      if (arity(instruction.op) == 3) note(instruction.c);
     }
     for (const Operand& o : program.outputs()) note(o);
     for (int v = 0; v < num_vars; ++v) {
@@ -222,8 +236,10 @@ class KernelWriter {
                     join(params) + ") {\n";
     const auto& code = program_.code();
     for (size_t i = 0; i < code.size(); ++i) {
-      const std::string b = arity(code[i].op) == 2 ? operand(code[i].b) : std::string();
-      s += "  const " + type_ + " v" + std::to_string(i) + " = " + apply_snippet(code[i].op, operand(code[i].a), b) + ";\n";
+      const int operands = arity(code[i].op);
+      const std::string args[3] = {operand(code[i].a), operands >= 2 ? operand(code[i].b) : std::string(),
+                                   operands == 3 ? operand(code[i].c) : std::string()};
+      s += "  const " + type_ + " v" + std::to_string(i) + " = " + apply_snippet(code[i].op, args) + ";\n";
     }
     for (int k = 0; k < program_.num_outputs(); ++k)
       s += "  y" + std::to_string(k) + " = " + operand(program_.outputs()[k]) + ";\n";

@@ -27,12 +27,17 @@ class ExprError : public std::runtime_error {
   int offset_;
 };
 
-/// Operations of the language. Unary functions are the SPEC's elementwise unary ops.
+/// Operations of the language. The first unary functions are the SPEC's elementwise unary
+/// ops; comparisons give 1 or 0; kWhere is the one operation of three operands.
 enum class OpCode {
   kConst, kVar,
   kNeg, kAbs, kExp, kLog, kSqrt, kSquare, kRecip, kSin, kCos, kTanh, kSigmoid, kRelu, kSilu,
   kSoftplus,
-  kAdd, kSub, kMul, kDiv, kPow, kMaximum, kMinimum,
+  kTan, kAsin, kAcos, kAtan, kSinh, kCosh, kAsinh, kAcosh, kAtanh, kErf, kLog1p, kExpm1,
+  kSign, kFloor, kCeil, kRound,
+  kAdd, kSub, kMul, kDiv, kPow, kMaximum, kMinimum, kAtan2, kHypot, kFmod,
+  kLess, kLessEqual, kGreater, kGreaterEqual, kEqual, kNotEqual,
+  kWhere,
 };
 
 /// An immutable expression DAG node; shared_ptr so fused groups can share subtrees.
@@ -95,5 +100,9 @@ std::vector<int64_t> broadcast_shapes(std::span<const int64_t> a, std::span<cons
 
 /// Names of the built-in functions (for messages and `graphrun ops`).
 std::span<const std::string_view> function_names();
+
+/// Names of the built-in constants pi, e, inf, nan. A param or input of the same name
+/// takes precedence over a constant (a graph's param `e` stays that param).
+std::span<const std::string_view> constant_names();
 
 }  // namespace graphrun::expr

@@ -13,6 +13,7 @@
 
 #include "expr/kernels.h"
 
+#include <cstring>
 #include <stdexcept>
 
 HWY_BEFORE_NAMESPACE();
@@ -22,9 +23,10 @@ namespace {
 namespace hn = hwy::HWY_NAMESPACE;
 namespace nm = graphrun::numerics::HWY_NAMESPACE;
 
-// Each operation as apply(d, x) or apply(d, a, b) on vectors.
+// Each operation as apply(d, x), apply(d, a, b) or apply(d, c, a, b) on vectors.
 #define GRAPHRUN_UNARY_OP(Name, Fn)                                                              \
   struct Name {                                                                                  \
+    static constexpr int kArity = 1;                                                             \
     template <class D> static hn::Vec<D> apply(D d, hn::Vec<D> x) { return Fn(d, x); }         \
   };
 GRAPHRUN_UNARY_OP(NegOp, nm::Neg)
@@ -41,11 +43,28 @@ GRAPHRUN_UNARY_OP(TanhOp, nm::Tanh)
 GRAPHRUN_UNARY_OP(SigmoidOp, nm::Sigmoid)
 GRAPHRUN_UNARY_OP(SiluOp, nm::Silu)
 GRAPHRUN_UNARY_OP(SoftplusOp, nm::Softplus)
+GRAPHRUN_UNARY_OP(TanOp, nm::Tan)
+GRAPHRUN_UNARY_OP(AsinOp, nm::Asin)
+GRAPHRUN_UNARY_OP(AcosOp, nm::Acos)
+GRAPHRUN_UNARY_OP(AtanOp, nm::Atan)
+GRAPHRUN_UNARY_OP(SinhOp, nm::Sinh)
+GRAPHRUN_UNARY_OP(CoshOp, nm::Cosh)
+GRAPHRUN_UNARY_OP(AsinhOp, nm::Asinh)
+GRAPHRUN_UNARY_OP(AcoshOp, nm::Acosh)
+GRAPHRUN_UNARY_OP(AtanhOp, nm::Atanh)
+GRAPHRUN_UNARY_OP(ErfOp, nm::Erf)
+GRAPHRUN_UNARY_OP(Log1pOp, nm::Log1p)
+GRAPHRUN_UNARY_OP(Expm1Op, nm::Expm1)
+GRAPHRUN_UNARY_OP(SignOp, nm::Sign)
+GRAPHRUN_UNARY_OP(FloorOp, nm::Floor)
+GRAPHRUN_UNARY_OP(CeilOp, nm::Ceil)
+GRAPHRUN_UNARY_OP(RoundOp, nm::Round)
 #undef GRAPHRUN_UNARY_OP
 
 #define GRAPHRUN_BINARY_OP(Name, Fn)                                                             \
   struct Name {                                                                                  \
-    template <class D> static hn::Vec<D> apply([[maybe_unused]] D d, hn::Vec<D> a, hn::Vec<D> b) {            \
+    static constexpr int kArity = 2;                                                             \
+    template <class D> static hn::Vec<D> apply([[maybe_unused]] D d, hn::Vec<D> a, hn::Vec<D> b) { \
       return Fn;                                                                                 \
     }                                                                                            \
   };
@@ -56,57 +75,133 @@ GRAPHRUN_BINARY_OP(DivOp, hn::Div(a, b))
 GRAPHRUN_BINARY_OP(MaximumOp, nm::Maximum(d, a, b))
 GRAPHRUN_BINARY_OP(MinimumOp, nm::Minimum(d, a, b))
 GRAPHRUN_BINARY_OP(PowOp, nm::Pow(d, a, b))
+GRAPHRUN_BINARY_OP(Atan2Op, nm::Atan2(d, a, b))
+GRAPHRUN_BINARY_OP(HypotOp, nm::Hypot(d, a, b))
+GRAPHRUN_BINARY_OP(FmodOp, nm::Fmod(d, a, b))
+// Comparisons give 1 or 0; with NaN every one is false but !=, as numpy's.
+GRAPHRUN_BINARY_OP(LessOp, hn::IfThenElseZero(hn::Lt(a, b), hn::Set(d, 1)))
+GRAPHRUN_BINARY_OP(LessEqualOp, hn::IfThenElseZero(hn::Le(a, b), hn::Set(d, 1)))
+GRAPHRUN_BINARY_OP(GreaterOp, hn::IfThenElseZero(hn::Gt(a, b), hn::Set(d, 1)))
+GRAPHRUN_BINARY_OP(GreaterEqualOp, hn::IfThenElseZero(hn::Ge(a, b), hn::Set(d, 1)))
+GRAPHRUN_BINARY_OP(EqualOp, hn::IfThenElseZero(hn::Eq(a, b), hn::Set(d, 1)))
+GRAPHRUN_BINARY_OP(NotEqualOp, hn::IfThenZeroElse(hn::Eq(a, b), hn::Set(d, 1)))
 #undef GRAPHRUN_BINARY_OP
 
-template <typename T, typename Op> void unary(int64_t n, const T* a, const T*, T* out) {
-  nm::Map(hn::ScalableTag<T>(), a, n, out, [](auto d, auto x) HWY_ATTR { return Op::apply(d, x); });
+// where(c, a, b): a where c is nonzero (NaN included, as numpy's bool(nan)), else b.
+struct WhereOp {
+  static constexpr int kArity = 3;
+  template <class D> static hn::Vec<D> apply(D d, hn::Vec<D> c, hn::Vec<D> a, hn::Vec<D> b) {
+    return hn::IfThenElse(hn::Eq(c, hn::Zero(d)), b, a);
+  }
+};
+
+template <class Op, class D> HWY_INLINE hn::Vec<D> apply_op(D d, const hn::Vec<D>* v) {
+  if constexpr (Op::kArity == 1) return Op::apply(d, v[0]);
+  else if constexpr (Op::kArity == 2) return Op::apply(d, v[0], v[1]);
+  else return Op::apply(d, v[0], v[1], v[2]);
 }
 
-template <typename T, typename Op, Variant variant> void binary(int64_t n, const T* a, const T* b, T* out) {
+// The loop of every kernel: full vectors, then the last few values through one zero-padded
+// vector (as numerics' Map), so a value's bits never depend on where it sits. A scalar
+// operand is one vector of copies.
+template <typename T, class Op, ScalarMask kScalars>
+void kernel(int64_t n, const T* a, const T* b, const T* c, T* out) {
   const hn::ScalableTag<T> d;
-  if constexpr (variant == Variant::kVectorScalar) {
-    const hn::Vec<decltype(d)> s = hn::Set(d, b[0]);
-    nm::Map(d, a, n, out, [s](auto dd, auto x) HWY_ATTR { return Op::apply(dd, x, s); });
-  } else if constexpr (variant == Variant::kScalarVector) {
-    const hn::Vec<decltype(d)> s = hn::Set(d, a[0]);
-    nm::Map(d, b, n, out, [s](auto dd, auto x) HWY_ATTR { return Op::apply(dd, s, x); });
-  } else {
-    nm::Map2(d, a, b, n, out, [](auto dd, auto x, auto y) HWY_ATTR { return Op::apply(dd, x, y); });
+  using V = hn::Vec<decltype(d)>;
+  constexpr int kArity = Op::kArity;
+  const T* in[3] = {a, b, c};
+  V v[kArity];
+  for (int k = 0; k < kArity; ++k)
+    if ((kScalars >> k) & 1) v[k] = hn::Set(d, in[k][0]);
+  const int64_t w = static_cast<int64_t>(hn::Lanes(d));
+  int64_t i = 0;
+  for (; i + w <= n; i += w) {
+    for (int k = 0; k < kArity; ++k)
+      if (!((kScalars >> k) & 1)) v[k] = hn::LoadU(d, in[k] + i);
+    hn::StoreU(apply_op<Op>(d, v), d, out + i);
   }
+  if (i == n) return;
+  HWY_ALIGN T tail[kArity][hn::MaxLanes(d)] = {};
+  for (int k = 0; k < kArity; ++k)
+    if (!((kScalars >> k) & 1)) {
+      std::memcpy(tail[k], in[k] + i, static_cast<size_t>(n - i) * sizeof(T));
+      v[k] = hn::Load(d, tail[k]);
+    }
+  hn::Store(apply_op<Op>(d, v), d, tail[0]);
+  std::memcpy(out + i, tail[0], static_cast<size_t>(n - i) * sizeof(T));
 }
 
-template <typename T, typename Op> Kernel<T> binary_kernel(Variant variant) {
-  switch (variant) {
-    case Variant::kVectorScalar: return &binary<T, Op, Variant::kVectorScalar>;
-    case Variant::kScalarVector: return &binary<T, Op, Variant::kScalarVector>;
-    case Variant::kVectorVector: break;
+// The kernel of Op for one scalar mask (all-scalar masks fall back to the plain kernel,
+// which reads [0] of each operand the same way when n = 1).
+template <typename T, class Op> Kernel<T> kernel_of_mask(ScalarMask scalars) {
+  if constexpr (Op::kArity >= 2) {
+    switch (scalars) {
+      case 1: return &kernel<T, Op, 1>;
+      case 2: return &kernel<T, Op, 2>;
+      default: break;
+    }
   }
-  return &binary<T, Op, Variant::kVectorVector>;
+  if constexpr (Op::kArity == 3) {
+    switch (scalars) {
+      case 3: return &kernel<T, Op, 3>;
+      case 4: return &kernel<T, Op, 4>;
+      case 5: return &kernel<T, Op, 5>;
+      case 6: return &kernel<T, Op, 6>;
+      default: break;
+    }
+  }
+  return &kernel<T, Op, 0>;
 }
 
-template <typename T> Kernel<T> kernel_of(OpCode op, Variant variant) {
+template <typename T> Kernel<T> kernel_of(OpCode op, ScalarMask scalars) {
   switch (op) {
-    case OpCode::kNeg: return &unary<T, NegOp>;
-    case OpCode::kAbs: return &unary<T, AbsOp>;
-    case OpCode::kSqrt: return &unary<T, SqrtOp>;
-    case OpCode::kSquare: return &unary<T, SquareOp>;
-    case OpCode::kRecip: return &unary<T, RecipOp>;
-    case OpCode::kRelu: return &unary<T, ReluOp>;
-    case OpCode::kExp: return &unary<T, ExpOp>;
-    case OpCode::kLog: return &unary<T, LogOp>;
-    case OpCode::kSin: return &unary<T, SinOp>;
-    case OpCode::kCos: return &unary<T, CosOp>;
-    case OpCode::kTanh: return &unary<T, TanhOp>;
-    case OpCode::kSigmoid: return &unary<T, SigmoidOp>;
-    case OpCode::kSilu: return &unary<T, SiluOp>;
-    case OpCode::kSoftplus: return &unary<T, SoftplusOp>;
-    case OpCode::kAdd: return binary_kernel<T, AddOp>(variant);
-    case OpCode::kSub: return binary_kernel<T, SubOp>(variant);
-    case OpCode::kMul: return binary_kernel<T, MulOp>(variant);
-    case OpCode::kDiv: return binary_kernel<T, DivOp>(variant);
-    case OpCode::kMaximum: return binary_kernel<T, MaximumOp>(variant);
-    case OpCode::kMinimum: return binary_kernel<T, MinimumOp>(variant);
-    case OpCode::kPow: return binary_kernel<T, PowOp>(variant);
+    case OpCode::kNeg: return kernel_of_mask<T, NegOp>(scalars);
+    case OpCode::kAbs: return kernel_of_mask<T, AbsOp>(scalars);
+    case OpCode::kSqrt: return kernel_of_mask<T, SqrtOp>(scalars);
+    case OpCode::kSquare: return kernel_of_mask<T, SquareOp>(scalars);
+    case OpCode::kRecip: return kernel_of_mask<T, RecipOp>(scalars);
+    case OpCode::kRelu: return kernel_of_mask<T, ReluOp>(scalars);
+    case OpCode::kExp: return kernel_of_mask<T, ExpOp>(scalars);
+    case OpCode::kLog: return kernel_of_mask<T, LogOp>(scalars);
+    case OpCode::kSin: return kernel_of_mask<T, SinOp>(scalars);
+    case OpCode::kCos: return kernel_of_mask<T, CosOp>(scalars);
+    case OpCode::kTanh: return kernel_of_mask<T, TanhOp>(scalars);
+    case OpCode::kSigmoid: return kernel_of_mask<T, SigmoidOp>(scalars);
+    case OpCode::kSilu: return kernel_of_mask<T, SiluOp>(scalars);
+    case OpCode::kSoftplus: return kernel_of_mask<T, SoftplusOp>(scalars);
+    case OpCode::kTan: return kernel_of_mask<T, TanOp>(scalars);
+    case OpCode::kAsin: return kernel_of_mask<T, AsinOp>(scalars);
+    case OpCode::kAcos: return kernel_of_mask<T, AcosOp>(scalars);
+    case OpCode::kAtan: return kernel_of_mask<T, AtanOp>(scalars);
+    case OpCode::kSinh: return kernel_of_mask<T, SinhOp>(scalars);
+    case OpCode::kCosh: return kernel_of_mask<T, CoshOp>(scalars);
+    case OpCode::kAsinh: return kernel_of_mask<T, AsinhOp>(scalars);
+    case OpCode::kAcosh: return kernel_of_mask<T, AcoshOp>(scalars);
+    case OpCode::kAtanh: return kernel_of_mask<T, AtanhOp>(scalars);
+    case OpCode::kErf: return kernel_of_mask<T, ErfOp>(scalars);
+    case OpCode::kLog1p: return kernel_of_mask<T, Log1pOp>(scalars);
+    case OpCode::kExpm1: return kernel_of_mask<T, Expm1Op>(scalars);
+    case OpCode::kSign: return kernel_of_mask<T, SignOp>(scalars);
+    case OpCode::kFloor: return kernel_of_mask<T, FloorOp>(scalars);
+    case OpCode::kCeil: return kernel_of_mask<T, CeilOp>(scalars);
+    case OpCode::kRound: return kernel_of_mask<T, RoundOp>(scalars);
+    case OpCode::kAdd: return kernel_of_mask<T, AddOp>(scalars);
+    case OpCode::kSub: return kernel_of_mask<T, SubOp>(scalars);
+    case OpCode::kMul: return kernel_of_mask<T, MulOp>(scalars);
+    case OpCode::kDiv: return kernel_of_mask<T, DivOp>(scalars);
+    case OpCode::kMaximum: return kernel_of_mask<T, MaximumOp>(scalars);
+    case OpCode::kMinimum: return kernel_of_mask<T, MinimumOp>(scalars);
+    case OpCode::kPow: return kernel_of_mask<T, PowOp>(scalars);
+    case OpCode::kAtan2: return kernel_of_mask<T, Atan2Op>(scalars);
+    case OpCode::kHypot: return kernel_of_mask<T, HypotOp>(scalars);
+    case OpCode::kFmod: return kernel_of_mask<T, FmodOp>(scalars);
+    case OpCode::kLess: return kernel_of_mask<T, LessOp>(scalars);
+    case OpCode::kLessEqual: return kernel_of_mask<T, LessEqualOp>(scalars);
+    case OpCode::kGreater: return kernel_of_mask<T, GreaterOp>(scalars);
+    case OpCode::kGreaterEqual: return kernel_of_mask<T, GreaterEqualOp>(scalars);
+    case OpCode::kEqual: return kernel_of_mask<T, EqualOp>(scalars);
+    case OpCode::kNotEqual: return kernel_of_mask<T, NotEqualOp>(scalars);
+    case OpCode::kWhere: return kernel_of_mask<T, WhereOp>(scalars);
     case OpCode::kConst:
     case OpCode::kVar:
       break;
@@ -117,8 +212,8 @@ template <typename T> Kernel<T> kernel_of(OpCode op, Variant variant) {
 }  // namespace
 
 // The entry points of this target, one per dtype (Highway dispatches plain functions).
-Kernel<float> kernel_f32(OpCode op, Variant variant) { return kernel_of<float>(op, variant); }
-Kernel<double> kernel_f64(OpCode op, Variant variant) { return kernel_of<double>(op, variant); }
+Kernel<float> kernel_f32(OpCode op, ScalarMask scalars) { return kernel_of<float>(op, scalars); }
+Kernel<double> kernel_f64(OpCode op, ScalarMask scalars) { return kernel_of<double>(op, scalars); }
 
 }  // namespace graphrun::expr::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
@@ -129,16 +224,16 @@ namespace graphrun::expr {
 HWY_EXPORT(kernel_f32);
 HWY_EXPORT(kernel_f64);
 
-template <> Kernel<float> kernel_for<float>(OpCode op, Variant variant) {
-  return HWY_DYNAMIC_DISPATCH(kernel_f32)(op, variant);
+template <> Kernel<float> kernel_for<float>(OpCode op, ScalarMask scalars) {
+  return HWY_DYNAMIC_DISPATCH(kernel_f32)(op, scalars);
 }
-template <> Kernel<double> kernel_for<double>(OpCode op, Variant variant) {
-  return HWY_DYNAMIC_DISPATCH(kernel_f64)(op, variant);
+template <> Kernel<double> kernel_for<double>(OpCode op, ScalarMask scalars) {
+  return HWY_DYNAMIC_DISPATCH(kernel_f64)(op, scalars);
 }
 
-double apply_scalar(OpCode op, double a, double b) {
+double apply_scalar(OpCode op, double a, double b, double c) {
   double out = 0;
-  kernel_for<double>(op, Variant::kVectorVector)(1, &a, &b, &out);
+  kernel_for<double>(op, 0)(1, &a, &b, &c, &out);
   return out;
 }
 

@@ -87,7 +87,14 @@ std::vector<Token> tokenize(std::string_view text) {
     } else if (c == '*' && i + 1 < text.size() && text[i + 1] == '*') {
       tokens.push_back({Token::Kind::kSymbol, "^", 0, offset});  // Python's power operator
       i += 2;
-    } else if (std::string_view("+-*/^(),").find(c) != std::string_view::npos) {
+    } else if ((c == '<' || c == '>' || c == '=' || c == '!') && i + 1 < text.size() &&
+               text[i + 1] == '=') {
+      tokens.push_back({Token::Kind::kSymbol, text.substr(i, 2), 0, offset});  // <= >= == !=
+      i += 2;
+    } else if (c == '=' || c == '!') {
+      throw ExprError(std::string("unexpected '") + c + "' (to compare, write '" + c + "=')",
+                      offset);
+    } else if (std::string_view("+-*/^(),<>").find(c) != std::string_view::npos) {
       tokens.push_back({Token::Kind::kSymbol, text.substr(i, 1), 0, offset});
       ++i;
     } else {

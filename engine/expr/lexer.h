@@ -18,6 +18,7 @@ struct Token {
   bool is(char symbol) const {
     return kind == Kind::kSymbol && text.size() == 1 && text[0] == symbol;
   }
+  bool is(std::string_view symbol) const { return kind == Kind::kSymbol && text == symbol; }
 };
 
 /// Tokens of `text`, ending with a kEnd token; throws ExprError on a character that

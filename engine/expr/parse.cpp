@@ -1,6 +1,7 @@
 // Recursive-descent parser of formulas. Precedence follows Python: ^ (right-associative,
 // binding tighter than a unary minus on its left: -x^2 = -(x^2)), then unary minus, then
-// * /, then + -.
+// * /, then + -, then one comparison (< <= > >= == !=, giving 1 or 0; a chain such as
+// a < b < c is refused rather than read as Python's `and`).
 #include "text/did_you_mean.h"
 #include "expr/expr.h"
 #include "expr/functions.h"
@@ -8,6 +9,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
+#include <utility>
 
 namespace graphrun::expr {
 namespace {
@@ -52,7 +55,7 @@ class Parser {
 
   AstPtr parse_formula() {
     if (peek().kind == Token::Kind::kEnd) throw ExprError("empty formula", 0);
-    AstPtr result = parse_sum();
+    AstPtr result = parse_comparison();
     const Token& rest = peek();
     if (rest.is(')')) throw ExprError("unmatched ')'", rest.offset);
     if (rest.kind != Token::Kind::kEnd)
@@ -65,6 +68,28 @@ class Parser {
  private:
   const Token& peek() const { return tokens_[pos_]; }
   const Token& take() { return tokens_[pos_++]; }
+
+  static std::optional<OpCode> comparison_of(const Token& token) {
+    static constexpr std::pair<std::string_view, OpCode> kComparisons[] = {
+        {"<", OpCode::kLess},   {"<=", OpCode::kLessEqual},   {">", OpCode::kGreater},
+        {">=", OpCode::kGreaterEqual}, {"==", OpCode::kEqual}, {"!=", OpCode::kNotEqual}};
+    for (const auto& [text, op] : kComparisons)
+      if (token.is(text)) return op;
+    return std::nullopt;
+  }
+
+  AstPtr parse_comparison() {
+    AstPtr lhs = parse_sum();
+    const auto op = comparison_of(peek());
+    if (!op) return lhs;
+    const int offset = take().offset;
+    AstPtr result = make_node(*op, {lhs, parse_sum()}, offset);
+    if (comparison_of(peek()))
+      throw ExprError("comparisons do not chain: write where(a < b, b < c, 0) for a < b < c, "
+                          "or put one comparison in parentheses",
+                      peek().offset);
+    return result;
+  }
 
   AstPtr parse_sum() {
     AstPtr lhs = parse_product();
@@ -122,7 +147,7 @@ class Parser {
       case Token::Kind::kSymbol:
         if (token.is('(')) {
           take();
-          AstPtr inner = parse_sum();
+          AstPtr inner = parse_comparison();
           if (!peek().is(')'))
             throw ExprError("expected ')' to close the '(' at offset " +
                                 std::to_string(token.offset) + ", found " + describe(peek()),
@@ -139,11 +164,48 @@ class Parser {
                     token.offset);
   }
 
+  // Arguments of the call whose '(' is the next token, counted without parsing them (so
+  // that an unknown function is reported before any error inside its arguments).
+  int count_arguments() const {
+    int depth = 0, commas = 0;
+    for (size_t i = pos_; i < tokens_.size() && tokens_[i].kind != Token::Kind::kEnd; ++i) {
+      if (tokens_[i].is('(')) {
+        ++depth;
+      } else if (tokens_[i].is(')')) {
+        if (--depth == 0) return i == pos_ + 1 ? 0 : commas + 1;
+      } else if (depth == 1 && tokens_[i].is(',')) {
+        ++commas;
+      }
+    }
+    return commas + 1;  // unclosed: reported when the call is parsed
+  }
+
+  // The closest function to a misspelt name called with `args` arguments, ranked by both:
+  // edit distance plus 1 when the function takes another number of arguments, ties going
+  // to the nearer spelling (atn2(y, x) is atan2, not tanh; asn(x, y) is asin, not min).
+  // Only names closest_name would offer at all are candidates.
+  static std::string closest_function(std::string_view name, int args) {
+    std::string best;
+    int best_score = 0, best_distance = 0;
+    for (std::string_view f : function_names()) {
+      const std::string_view one[] = {f};
+      if (text::closest_name(name, one).empty()) continue;  // beyond a typo's distance
+      const int distance = text::edit_distance(name, f);
+      const int score = distance + (find_function(f)->arity == args ? 0 : 1);
+      if (best.empty() || score < best_score || (score == best_score && distance < best_distance)) {
+        best = std::string(f);
+        best_score = score;
+        best_distance = distance;
+      }
+    }
+    return best;
+  }
+
   AstPtr parse_call(const Token& name) {
     const auto function = find_function(name.text);
     if (!function) {
       std::string message = "unknown function '" + std::string(name.text) + "'";
-      const std::string suggestion = text::closest_name(name.text, function_names());
+      const std::string suggestion = closest_function(name.text, count_arguments());
       message += suggestion.empty() ? "; the functions are " + join_quoted(function_names())
                                     : " (did you mean '" + suggestion + "'?)";
       throw ExprError(message, name.offset);
@@ -151,10 +213,10 @@ class Parser {
     const Token& open = take();
     std::vector<AstPtr> args;
     if (!peek().is(')')) {
-      args.push_back(parse_sum());
+      args.push_back(parse_comparison());
       while (peek().is(',')) {
         take();
-        args.push_back(parse_sum());
+        args.push_back(parse_comparison());
       }
     }
     if (!peek().is(')'))
@@ -169,14 +231,20 @@ class Parser {
                           (function->arity == 1 ? " argument" : " arguments") + ", got " +
                           std::to_string(args.size()),
                       name.offset);
+    if (function->is_clip) {  // numpy's clip: minimum(maximum(x, lo), hi), NaN propagating
+      AstPtr lower = make_node(OpCode::kMaximum, {args[0], args[1]}, name.offset);
+      return make_node(OpCode::kMinimum, {lower, args[2]}, name.offset);
+    }
     return make_node(function->op, std::move(args), name.offset);
   }
 
   AstPtr resolve_name(const Token& name) {
     const std::string text(name.text);
     if (auto it = params_.find(text); it != params_.end()) return make_const(it->second, name.offset);
-    if (vars_.empty() || std::find(vars_.begin(), vars_.end(), text) != vars_.end())
-      return make_var(name.text, name.offset);
+    if (std::find(vars_.begin(), vars_.end(), text) != vars_.end()) return make_var(name.text, name.offset);
+    // Built-in constants come after params and inputs: a graph's own `e` keeps its meaning.
+    if (auto constant = find_constant(name.text)) return make_const(constant->value, name.offset);
+    if (vars_.empty()) return make_var(name.text, name.offset);
     if (find_function(name.text))
       throw ExprError("function '" + text + "' needs its arguments in parentheses: " + text +
                           "(...)",
@@ -186,8 +254,10 @@ class Parser {
     for (const auto& v : vars_)
       if (!v.empty() && (std::isalpha(static_cast<unsigned char>(v[0])) || v[0] == '_')) known.push_back(v);
     for (const auto& [param, value] : params_) known.push_back(param);
+    std::vector<std::string_view> candidates = known;
+    candidates.insert(candidates.end(), constant_names().begin(), constant_names().end());
     std::string message = "unknown name '" + text + "'";
-    const std::string suggestion = text::closest_name(name.text, known);
+    const std::string suggestion = text::closest_name(name.text, candidates);
     if (!suggestion.empty()) {
       message += " (did you mean '" + suggestion + "'?)";
     } else if (!known.empty()) {

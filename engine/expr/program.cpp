@@ -62,6 +62,12 @@ std::string mnemonic(OpCode op) {
     case OpCode::kMul: return "mul";
     case OpCode::kDiv: return "div";
     case OpCode::kPow: return "pow";
+    case OpCode::kLess: return "lt";
+    case OpCode::kLessEqual: return "le";
+    case OpCode::kGreater: return "gt";
+    case OpCode::kGreaterEqual: return "ge";
+    case OpCode::kEqual: return "eq";
+    case OpCode::kNotEqual: return "ne";
     default: return std::string(op_name(op));
   }
 }
@@ -85,7 +91,8 @@ std::string ProgramImpl::disassemble() const {
   for (const Instruction& instruction : code_) {
     out += "r" + std::to_string(instruction.reg) + " = " + mnemonic(instruction.op) +
            "(" + operand_text(instruction.a);
-    if (arity(instruction.op) == 2) out += ", " + operand_text(instruction.b);
+    if (arity(instruction.op) >= 2) out += ", " + operand_text(instruction.b);
+    if (arity(instruction.op) == 3) out += ", " + operand_text(instruction.c);
     out += ")\n";
   }
   for (size_t k = 0; k < outputs_.size(); ++k)

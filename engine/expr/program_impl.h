@@ -15,10 +15,11 @@ struct Operand {
   int index = 0;  // variable number, constant number, or the instruction that computes it
 };
 
-/// One instruction: value = op(a, b) (b unused by unary ops), kept in register `reg`.
+/// One instruction: value = op(a, b, c) (b and c used only as the op's arity says), kept
+/// in register `reg`.
 struct Instruction {
   OpCode op;
-  Operand a, b;
+  Operand a, b, c;
   int reg = 0;
 };
 

@@ -35,20 +35,20 @@ void TilePlan<T>::build(const ProgramImpl& program, const T* const* vars, const 
 
   for (size_t i = 0; i < code.size(); ++i) {
     const Instruction& instruction = code[i];
-    const bool binary = arity(instruction.op) == 2;
+    const int operands = arity(instruction.op);
     const Source a = source_of(instruction.a);
-    const Source b = binary ? source_of(instruction.b) : Source{};
-    if (a.kind == Source::Kind::kScalar && b.kind == Source::Kind::kScalar) {
+    const Source b = operands >= 2 ? source_of(instruction.b) : Source{};
+    const Source c = operands == 3 ? source_of(instruction.c) : Source{};
+    ScalarMask scalars = 0;
+    for (int k = 0; k < operands; ++k)
+      if ((k == 0 ? a : k == 1 ? b : c).kind == Source::Kind::kScalar) scalars |= 1u << k;
+    if (scalars == (1u << operands) - 1) {
       // Same for every element: computed once here, never per tile.
-      kernel_for<T>(instruction.op, Variant::kVectorVector)(1, a.scalar, b.scalar,
-                                                           &uniform_values_[i]);
+      kernel_for<T>(instruction.op, 0)(1, a.scalar, b.scalar, c.scalar, &uniform_values_[i]);
       value_sources_[i] = {Source::Kind::kScalar, 0, &uniform_values_[i]};
       continue;
     }
-    Variant variant = Variant::kVectorVector;
-    if (binary && a.kind == Source::Kind::kScalar) variant = Variant::kScalarVector;
-    if (binary && b.kind == Source::Kind::kScalar) variant = Variant::kVectorScalar;
-    steps_.push_back({kernel_for<T>(instruction.op, variant), a, b, instruction.reg});
+    steps_.push_back({kernel_for<T>(instruction.op, scalars), a, b, c, instruction.reg});
     value_sources_[i] = {Source::Kind::kRegister, instruction.reg, nullptr};
   }
 
@@ -98,7 +98,8 @@ void TilePlan<T>::run_tile(int64_t len, const T* const* var_ptrs, T* const* out_
   for (const Step& step : steps_) {
     const T* a = source_ptr(step.a, var_ptrs, out_ptrs, scratch, outputs_direct);
     const T* b = source_ptr(step.b, var_ptrs, out_ptrs, scratch, outputs_direct);
-    step.kernel(len, a, b, register_ptr(step.dst, out_ptrs, scratch, outputs_direct));
+    const T* c = source_ptr(step.c, var_ptrs, out_ptrs, scratch, outputs_direct);
+    step.kernel(len, a, b, c, register_ptr(step.dst, out_ptrs, scratch, outputs_direct));
   }
   for (size_t k = 0; k < outputs_.size(); ++k) {
     const OutputAction& action = outputs_[k];

@@ -37,7 +37,7 @@ template <typename T> class TilePlan {
   };
   struct Step {
     Kernel<T> kernel;
-    Source a, b;
+    Source a, b, c;
     int dst;
   };
   struct OutputAction {

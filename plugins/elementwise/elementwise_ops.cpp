@@ -73,10 +73,14 @@ OpDef expr_def() {
       .variadic_inputs()
       .output("out", kOutputDoc)
       .attr("expr", GR_ATTR_FORMULA,
-            "the formula over the input port names and the graph's params: + - * / ^ (power, "
-            "right-associative, binding tighter than unary minus), unary minus, parentheses, "
-            "numbers, and the functions neg abs exp log sqrt square recip sin cos tanh sigmoid "
-            "relu silu softplus, pow(a, b) maximum(a, b) minimum(a, b)")
+            "the formula over the input port names and the graph's params (docs/expressions.md): "
+            "+ - * / ^ (power, right-associative, binding tighter than unary minus), unary minus, "
+            "parentheses, numbers, one comparison < <= > >= == != (1 or 0), the constants pi e "
+            "inf nan (a param or input of that name comes first), and numpy's functions neg abs "
+            "exp log log1p expm1 sqrt square recip sin cos tan asin acos atan sinh cosh tanh asinh "
+            "acosh atanh erf sigmoid relu silu softplus sign floor ceil round (half to even), "
+            "pow(a, b) maximum(a, b) minimum(a, b) max(a, b) min(a, b) atan2(y, x) hypot(x, y) "
+            "fmod(a, b), clip(x, lo, hi) and where(c, a, b) (a where c is nonzero)")
       .elementwise([](const Node& node) { return node.attr_string("expr"); });
 }
 

@@ -37,7 +37,9 @@ inline std::vector<EmulationCase> emulation_cases() {
     const std::vector<std::string> xy = {"x", "y"};
     // Every op alone, over a vector that takes the 128-bit path and a tail.
     for (const char* f : {"neg", "abs", "exp", "log", "sqrt", "square", "recip", "sin", "cos", "tanh",
-                          "sigmoid", "relu", "silu", "softplus"})
+                          "sigmoid", "relu", "silu", "softplus", "tan", "asin", "acos", "atan", "sinh",
+                          "cosh", "asinh", "acosh", "atanh", "erf", "log1p", "expm1", "sign", "floor",
+                          "ceil", "round"})
       add(std::string("op_") + f, {std::string(f) + "(x)"}, {"x"}, {37}, {{37}});
     add("op_add", {"x + y"}, xy, {37}, {{37}, {37}});
     add("op_sub", {"x - y"}, xy, {37}, {{37}, {37}});
@@ -46,6 +48,13 @@ inline std::vector<EmulationCase> emulation_cases() {
     add("op_pow", {"pow(x, y)"}, xy, {37}, {{37}, {37}});
     add("op_maximum", {"maximum(x, y)"}, xy, {37}, {{37}, {37}});
     add("op_minimum", {"minimum(x, y)"}, xy, {37}, {{37}, {37}});
+    for (const char* f : {"max", "min", "atan2", "hypot", "fmod"})
+      add(std::string("op_") + f, {std::string(f) + "(x, y)"}, xy, {37}, {{37}, {37}});
+    add("op_comparisons", {"x < y", "x <= y", "x > y", "x >= y", "x == y", "x != y"}, xy, {37}, {{37}, {37}});
+    const std::vector<std::string> xyz = {"x", "y", "z"};
+    add("op_where", {"where(x, y, z)", "where(x > y, x, z)"}, xyz, {37}, {{37}, {37}, {37}});
+    add("op_clip", {"clip(x, y, z)"}, xyz, {37}, {{37}, {37}, {37}});
+    add("where_broadcast_scalar", {"where(x, y, z)"}, xyz, {3, 5}, {{3, 1}, {5}, {}});
     // Shapes: rank 0, size 1, sizes 1..9 and 1000 (non-multiples of 4 and 2).
     // (No sums of terms that may cancel: the CPU's and the host's library functions differ
     // in the last bits, which cancellation would magnify past a relative tolerance.)

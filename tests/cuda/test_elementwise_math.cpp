@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <limits>
 #include <map>
@@ -34,7 +35,7 @@ template <typename T> std::vector<T> special_values() {
 
 // The CPU's result: the compiled formula evaluated as the CPU backend evaluates groups.
 template <typename T> std::vector<T> cpu_eval(const std::string& formula, const std::vector<std::vector<T>>& vars) {
-  const std::vector<std::string> names = {"x", "y"};
+  const std::vector<std::string> names = {"x", "y", "z"};
   const std::vector<std::string> used(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(vars.size()));
   const expr::AstPtr ast = expr::parse(formula, used, {});
   const auto program = expr::Program::compile(std::span<const expr::AstPtr>(&ast, 1), used);
@@ -63,6 +64,12 @@ const std::vector<UnaryCase>& unary_cases() {
       GRAPHRUN_UNARY(exp, false),    GRAPHRUN_UNARY(log, false),     GRAPHRUN_UNARY(sin, false),
       GRAPHRUN_UNARY(cos, false),    GRAPHRUN_UNARY(tanh, false),    GRAPHRUN_UNARY(sigmoid, false),
       GRAPHRUN_UNARY(silu, false),   GRAPHRUN_UNARY(softplus, false),
+      GRAPHRUN_UNARY(tan, false),    GRAPHRUN_UNARY(asin, false),    GRAPHRUN_UNARY(acos, false),
+      GRAPHRUN_UNARY(atan, false),   GRAPHRUN_UNARY(sinh, false),    GRAPHRUN_UNARY(cosh, false),
+      GRAPHRUN_UNARY(asinh, false),  GRAPHRUN_UNARY(acosh, false),   GRAPHRUN_UNARY(atanh, false),
+      GRAPHRUN_UNARY(erf, false),    GRAPHRUN_UNARY(log1p, false),   GRAPHRUN_UNARY(expm1, false),
+      GRAPHRUN_UNARY(sign, true),    GRAPHRUN_UNARY(floor, true),    GRAPHRUN_UNARY(ceil, true),
+      GRAPHRUN_UNARY(round, true),
   };
   return cases;
 }
@@ -84,6 +91,12 @@ const std::vector<BinaryCase>& binary_cases() {
       GRAPHRUN_BINARY(mul, "x * y", true),           GRAPHRUN_BINARY(div, "x / y", true),
       GRAPHRUN_BINARY(maximum, "maximum(x, y)", true), GRAPHRUN_BINARY(minimum, "minimum(x, y)", true),
       GRAPHRUN_BINARY(pow, "pow(x, y)", false),
+      GRAPHRUN_BINARY(maximum, "max(x, y)", true),   GRAPHRUN_BINARY(minimum, "min(x, y)", true),
+      GRAPHRUN_BINARY(atan2, "atan2(x, y)", false),  GRAPHRUN_BINARY(hypot, "hypot(x, y)", false),
+      GRAPHRUN_BINARY(fmod, "fmod(x, y)", true),     GRAPHRUN_BINARY(less, "x < y", true),
+      GRAPHRUN_BINARY(less_equal, "x <= y", true),   GRAPHRUN_BINARY(greater, "x > y", true),
+      GRAPHRUN_BINARY(greater_equal, "x >= y", true), GRAPHRUN_BINARY(equal, "x == y", true),
+      GRAPHRUN_BINARY(not_equal, "x != y", true),
   };
   return cases;
 }
@@ -124,6 +137,30 @@ template <typename T> void check_binary(const BinaryCase& c) {
   }
 }
 
+// where and clip (clip is the parser's minimum(maximum(x, lo), hi)) over every triple of
+// special values: exact.
+template <typename T> void check_ternary() {
+  std::vector<T> as, bs, cs;
+  const std::vector<T> values = special_values<T>();
+  for (size_t i = 0; i < values.size(); i += 3)  // a third of them: 13^3 triples
+    for (size_t j = 0; j < values.size(); j += 3)
+      for (size_t k = 0; k < values.size(); k += 3) {
+        as.push_back(values[i]);
+        bs.push_back(values[j]);
+        cs.push_back(values[k]);
+      }
+  const std::vector<T> where = cpu_eval<T>("where(x, y, z)", {as, bs, cs});
+  const std::vector<T> clip = cpu_eval<T>("clip(x, y, z)", {as, bs, cs});
+  for (size_t i = 0; i < as.size(); ++i) {
+    EXPECT_TRUE(same_bits(ew::where(as[i], bs[i], cs[i]), where[i])) << "where(" << as[i] << ", " << bs[i] << ", " << cs[i] << ")";
+    EXPECT_TRUE(same_bits(ew::minimum(ew::maximum(as[i], bs[i]), cs[i]), clip[i]))
+        << "clip(" << as[i] << ", " << bs[i] << ", " << cs[i] << ")";
+  }
+}
+
+TEST(ElementwiseMath, TernaryF32) { check_ternary<float>(); }
+TEST(ElementwiseMath, TernaryF64) { check_ternary<double>(); }
+
 TEST(ElementwiseMath, UnaryF32) { for (const auto& c : unary_cases()) check_unary<float>(c); }
 TEST(ElementwiseMath, UnaryF64) { for (const auto& c : unary_cases()) check_unary<double>(c); }
 TEST(ElementwiseMath, BinaryF32) { for (const auto& c : binary_cases()) check_binary<float>(c); }
@@ -133,9 +170,12 @@ TEST(ElementwiseMath, BinaryF64) { for (const auto& c : binary_cases()) check_bi
 TEST(ElementwiseMath, CoversEveryFunction) {
   std::vector<std::string> covered;
   for (const auto& c : unary_cases()) covered.push_back(c.name);
-  for (const auto& c : binary_cases()) covered.push_back(c.name);
+  for (const auto& c : binary_cases()) covered.push_back(c.formula);  // by formula: max is maximum
+  for (const char* ternary : {"where", "clip"}) covered.push_back(ternary);
   for (std::string_view f : expr::function_names())
-    EXPECT_NE(std::find(covered.begin(), covered.end(), f), covered.end()) << f;
+    EXPECT_TRUE(std::any_of(covered.begin(), covered.end(), [&](const std::string& c) {
+      return c == f || c.rfind(std::string(f) + "(", 0) == 0;
+    })) << f;
 }
 
 // The semantics SPEC and numpy fix, stated outright (the CPU could drift with them).
@@ -153,6 +193,14 @@ TEST(ElementwiseMath, EdgeSemantics) {
   EXPECT_EQ(ew::silu(-1000.0), -0.0);
   EXPECT_EQ(ew::inf_f64(), inf);
   EXPECT_TRUE(std::isnan(ew::nan_f32()));
+  EXPECT_TRUE(std::isnan(ew::sign(nan)));
+  EXPECT_FALSE(std::signbit(ew::sign(-0.0)));
+  EXPECT_EQ(ew::round(2.5), 2.0);
+  EXPECT_EQ(ew::round(-3.5f), -4.0f);
+  EXPECT_EQ(ew::fmod(-7.0, 3.0), -1.0);
+  EXPECT_EQ(ew::where(nan, 1.0, 2.0), 1.0);
+  EXPECT_EQ(ew::not_equal(nan, nan), 1.0);
+  EXPECT_EQ(ew::equal(nan, nan), 0.0);
 }
 
 }  // namespace

@@ -30,22 +30,36 @@ struct OpCase {
 std::vector<OpCase> op_cases() {
   std::vector<OpCase> cases;
   for (const char* f : {"neg", "abs", "exp", "log", "sqrt", "square", "recip", "sin", "cos", "tanh", "sigmoid",
-                        "relu", "silu", "softplus"})
+                        "relu", "silu", "softplus", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh",
+                        "acosh", "atanh", "erf", "log1p", "expm1", "sign", "floor", "ceil", "round"})
     cases.push_back({f, std::string(f) + "(x)", 1});
   cases.push_back({"add", "x + y", 2});
   cases.push_back({"sub", "x - y", 2});
   cases.push_back({"mul", "x * y", 2});
   cases.push_back({"div", "x / y", 2});
-  for (const char* f : {"pow", "maximum", "minimum"}) cases.push_back({f, std::string(f) + "(x, y)", 2});
+  for (const char* f : {"pow", "maximum", "minimum", "max", "min", "atan2", "hypot", "fmod"})
+    cases.push_back({f, std::string(f) + "(x, y)", 2});
+  cases.push_back({"less", "x < y", 2});
+  cases.push_back({"less_equal", "x <= y", 2});
+  cases.push_back({"greater", "x > y", 2});
+  cases.push_back({"greater_equal", "x >= y", 2});
+  cases.push_back({"equal", "x == y", 2});
+  cases.push_back({"not_equal", "x != y", 2});
+  cases.push_back({"where", "where(x, y, z)", 3});
+  cases.push_back({"clip", "clip(x, y, z)", 3});
   return cases;
 }
 
 using Layout = expr::KernelLayout;
 
 // Unary: a vector (128-bit path and tail) and rank 0. Binary: same shapes, a broadcast
-// (3,1) x (5,), a scalar second and a scalar first operand.
+// (3,1) x (5,), a scalar second and a scalar first operand. Ternary: same shapes, a
+// broadcast with a scalar, and scalar bounds.
 std::vector<Layout> layouts(int arity) {
   if (arity == 1) return {{{1000}, {{1000}}}, {{}, {{}}}};
+  if (arity == 3)
+    return {{{1000}, {{1000}, {1000}, {1000}}}, {{3, 5}, {{3, 1}, {5}, {}}}, {{1000}, {{1000}, {}, {1}}},
+            {{1000}, {{}, {1000}, {1000}}}};
   return {{{1000}, {{1000}, {1000}}}, {{3, 5}, {{3, 1}, {5}}}, {{1000}, {{1000}, {}}}, {{1000}, {{1}, {1000}}}};
 }
 
@@ -54,7 +68,8 @@ class OpKernel : public ::testing::TestWithParam<OpCase> {};
 TEST_P(OpKernel, CompilesWithoutSpills) {
   SKIP_WITHOUT_CUDA();
   const OpCase& c = GetParam();
-  const std::vector<std::string> vars = c.arity == 1 ? std::vector<std::string>{"x"} : std::vector<std::string>{"x", "y"};
+  const std::vector<std::string> all_vars = {"x", "y", "z"};
+  const std::vector<std::string> vars(all_vars.begin(), all_vars.begin() + c.arity);
   const expr::AstPtr ast = expr::parse(c.formula, vars, {});
   const auto program = expr::Program::compile(std::span<const expr::AstPtr>(&ast, 1), vars);
   int compiled = 0, expected = 0;
@@ -76,7 +91,7 @@ TEST(OpKernelList, CoversEveryFunction) {
   const auto cases = op_cases();
   for (std::string_view f : expr::function_names())
     EXPECT_TRUE(std::any_of(cases.begin(), cases.end(), [&](const OpCase& c) { return c.name == f; })) << f;
-  EXPECT_EQ(cases.size(), 21u);
+  EXPECT_EQ(cases.size(), 50u);
 }
 
 fs::path fusion_dir() { return fs::path(GRAPHRUN_SOURCE_DIR) / "tests" / "passes" / "fusion"; }

@@ -73,7 +73,7 @@ TYPED_TEST(ExprEvalTensors, SameBitsForAnyThreadCountAndAcrossChunkEdges) {
   for (size_t i = 0; i < row.size(); ++i) row[i] = static_cast<T>(std::cos(0.01 * i));
   const std::vector<std::string> vars = {"f", "c", "r", "s"};
   const std::vector<AstPtr> asts = {parse("silu(f) * c + tanh(r) * s - exp(-f^2)", vars, {}),
-                                    parse("maximum(f, r) + c", vars, {})};
+                                    parse("maximum(f, r) + c * where(f > r, atan2(f, c), hypot(r, s))", vars, {})};
   const auto program = Program::compile(asts, vars);
   const gr_tensor inputs[] = {tensor_of<T>(shape, full.data()), tensor_of<T>(col, column.data()),
                               tensor_of<T>(row_shape, row.data()), tensor_of<T>(scalar, one.data())};

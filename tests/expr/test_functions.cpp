@@ -4,16 +4,20 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 
 namespace graphrun::expr {
 namespace {
 
 using namespace testing;
 
-const char* const kUnary[] = {"neg", "abs",  "exp",     "log",  "sqrt", "square",  "recip",
-                              "sin", "cos",  "tanh",    "sigmoid", "relu", "silu", "softplus"};
+const char* const kUnary[] = {"neg",   "abs",   "exp",   "log",     "sqrt",  "square", "recip", "sin",
+                              "cos",   "tanh",  "sigmoid", "relu",  "silu",  "softplus", "tan", "asin",
+                              "acos",  "atan",  "sinh",  "cosh",    "asinh", "acosh", "atanh", "erf",
+                              "log1p", "expm1", "sign",  "floor",   "ceil",  "round"};
 
 struct BinaryOp {
   const char* name;
@@ -21,7 +25,14 @@ struct BinaryOp {
 };
 const BinaryOp kBinary[] = {{"add", "a + b"},     {"sub", "a - b"},         {"mul", "a * b"},
                             {"div", "a / b"},     {"pow", "pow(a, b)"},     {"pow", "a ^ b"},
-                            {"maximum", "maximum(a, b)"}, {"minimum", "minimum(a, b)"}};
+                            {"maximum", "maximum(a, b)"}, {"minimum", "minimum(a, b)"},
+                            {"max", "max(a, b)"}, {"min", "min(a, b)"},     {"atan2", "atan2(a, b)"},
+                            {"hypot", "hypot(a, b)"}, {"fmod", "fmod(a, b)"}, {"less", "a < b"},
+                            {"less_equal", "a <= b"}, {"greater", "a > b"}, {"greater_equal", "a >= b"},
+                            {"equal", "a == b"},  {"not_equal", "a != b"}};
+
+// Three operands, rows [a, b, c, reference] (tools/ref_elementwise.py).
+const BinaryOp kTernary[] = {{"where", "where(a, b, c)"}, {"clip", "clip(a, b, c)"}};
 
 template <typename T> class ExprFunctions : public ::testing::Test {};
 using Dtypes = ::testing::Types<float, double>;
@@ -46,6 +57,30 @@ template <typename T> void check_binary(const std::string& file_prefix) {
         << op.formula << " " << suffix<T>() << " (" << file_prefix << ")";
   }
 }
+
+template <typename T> void check_ternary(const std::string& file_prefix) {
+  for (const BinaryOp& op : kTernary) {
+    const io::HostArray data = load_data<T>(file_prefix + op.name + "_" + suffix<T>() + ".npy");
+    const std::vector<T> a = row<T>(data, 0), b = row<T>(data, 1), c = row<T>(data, 2);
+    const auto program = compile_one(op.formula, {"a", "b", "c"});
+    EXPECT_TRUE(all_close(eval_vectors<T>(*program, {a, b, c}), row<T>(data, 3), 0.0, a))
+        << op.formula << " " << suffix<T>() << " (" << file_prefix << ")";
+  }
+}
+
+// Every function of the language is in one of the lists above (a new one must be added).
+TEST(ExprFunctionList, EveryFunctionIsChecked) {
+  for (std::string_view f : function_names()) {
+    bool found = std::any_of(std::begin(kUnary), std::end(kUnary), [&](const char* u) { return f == u; });
+    for (const BinaryOp& op : kBinary) found = found || f == op.name;
+    for (const BinaryOp& op : kTernary) found = found || f == op.name;
+    EXPECT_TRUE(found) << f;
+  }
+}
+
+TYPED_TEST(ExprFunctions, TernaryMatchNumpy) { check_ternary<TypeParam>("ternary_"); }
+
+TYPED_TEST(ExprFunctions, TernaryMatchNumpyAtSpecialValues) { check_ternary<TypeParam>("special_ternary_"); }
 
 TYPED_TEST(ExprFunctions, UnaryMatchNumpyOverWideRanges) { check_unary<TypeParam>("unary_"); }
 
@@ -100,6 +135,37 @@ TYPED_TEST(ExprFunctions, ScalarOperandsGiveTheSameBitsAsVectors) {
       for (T g : got)
         ASSERT_TRUE(same_bits(g, want) || (std::isnan(g) && std::isnan(want))) << fn << " " << scalar;
     }
+  }
+}
+
+// Each mix of scalar and vector operands of a three-operand function (its own kernels).
+TYPED_TEST(ExprFunctions, TernaryScalarOperandsGiveTheSameBitsAsVectors) {
+  using T = TypeParam;
+  const io::HostArray data = load_data<T>(std::string("special_ternary_where_") + suffix<T>() + ".npy");
+  const std::vector<T> a = row<T>(data, 0), b = row<T>(data, 1), c = row<T>(data, 2);
+  const int64_t n = static_cast<int64_t>(a.size());
+  for (const BinaryOp& op : kTernary) {
+    const auto program = compile_one(op.formula, {"a", "b", "c"});
+    for (int mask = 1; mask < 7; ++mask)
+      for (int64_t at : {int64_t{0}, n / 3, n - 1}) {  // the scalar is element `at` of each scalar operand
+        const std::vector<T>* columns[3] = {&a, &b, &c};
+        std::vector<std::vector<T>> filled;
+        const T* vars[3];
+        int32_t is_scalar[3];
+        for (int k = 0; k < 3; ++k) {
+          is_scalar[k] = (mask >> k) & 1;
+          vars[k] = is_scalar[k] ? &(*columns[k])[static_cast<size_t>(at)] : columns[k]->data();
+          filled.push_back(is_scalar[k] ? std::vector<T>(a.size(), (*columns[k])[static_cast<size_t>(at)])
+                                        : *columns[k]);
+        }
+        std::vector<T> got(a.size());
+        T* out = got.data();
+        program->eval(n, vars, is_scalar, &out);
+        const std::vector<T> want = eval_vectors<T>(*program, filled);
+        for (size_t i = 0; i < got.size(); ++i)
+          ASSERT_TRUE(same_bits(got[i], want[i]) || (std::isnan(got[i]) && std::isnan(want[i])))
+              << op.formula << " mask " << mask << " at " << i;
+      }
   }
 }
 

@@ -1,11 +1,13 @@
 // Parser: precedence and associativity (as Python), literals, names and params, every error
 // with its offset and message, "did you mean"; and the AST operations.
 #include "expr/expr.h"
+#include "expr/functions.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 
 namespace graphrun::expr {
 namespace {
@@ -55,14 +57,40 @@ TEST(ExprParse, NumericLiterals) {
   EXPECT_EQ(parse("1e-400", {}, {})->value, 0.0);
 }
 
-TEST(ExprParse, EveryUnaryAndBinaryFunctionParses) {
+TEST(ExprParse, EveryFunctionParsesWithItsArity) {
+  const std::string args[] = {"", "(x)", "(x, y)", "(x, y, z)"};
   for (std::string_view name : function_names()) {
-    const bool binary = name == "pow" || name == "maximum" || name == "minimum";
-    const std::string formula = std::string(name) + (binary ? "(x, y)" : "(x)");
+    const int n = find_function(name)->arity;
+    const std::string formula = std::string(name) + args[n];
     const AstPtr ast = parse(formula, {}, {});
-    EXPECT_EQ(ast->args.size(), binary ? 2u : 1u) << formula;
+    EXPECT_EQ(ast->args.size(), name == "clip" ? 2u : static_cast<size_t>(n)) << formula;
   }
-  EXPECT_EQ(function_names().size(), 17u);
+  EXPECT_EQ(function_names().size(), 40u);
+}
+
+TEST(ExprParse, ConstantsYieldToParamsAndInputsOfTheSameName) {
+  EXPECT_EQ(parse("pi", {}, {})->value, std::numbers::pi);
+  EXPECT_EQ(parse("e", {}, {})->value, std::numbers::e);
+  EXPECT_TRUE(std::isinf(parse("inf", {}, {})->value));
+  EXPECT_TRUE(std::isnan(parse("nan", {}, {})->value));
+  EXPECT_EQ(text_of("2 * pi * -inf"), "((2 * 3.141592653589793) * (-inf))");
+  // A graph's own `e` (a param) and an input named `pi` keep their meaning.
+  EXPECT_EQ(parse("e", {}, {{"e", 0.25}})->value, 0.25);
+  const std::vector<std::string> vars = {"pi", "x"};
+  EXPECT_EQ(to_string(parse("pi * x + e", vars, {})), "((pi * x) + 2.718281828459045)");
+}
+
+TEST(ExprParse, ComparisonsBindLoosestAndWhereAndClipParse) {
+  EXPECT_EQ(text_of("x < y + 1"), "(x < (y + 1))");
+  EXPECT_EQ(text_of("where(x >= 0, x, -x) * 2"), "(where((x >= 0), x, (-x)) * 2)");
+  EXPECT_EQ(text_of("(x == y) + (x != y) + (x <= 1) + (x > 2)"),
+            "((((x == y) + (x != y)) + (x <= 1)) + (x > 2))");
+  EXPECT_EQ(text_of("clip(x, 0, 1)"), "minimum(maximum(x, 0), 1)");
+  EXPECT_EQ(text_of("max(x, y) - min(x, y)"), "(maximum(x, y) - minimum(x, y))");
+  for (const char* formula : {"where(x < y, atan2(y, x), hypot(x, y))", "(x < 1) * nan + inf"}) {
+    const std::string once = text_of(formula);
+    EXPECT_EQ(text_of(once), once) << formula;
+  }
 }
 
 TEST(ExprParse, ParamsBecomeConstantsAndVarsStayNames) {
@@ -116,6 +144,23 @@ TEST(ExprParse, ErrorsGiveOffsetAndMessage) {
       {"exp + 1", 0, "function 'exp' needs its arguments in parentheses: exp(...)"},
       {"x(2)", 0, "unknown function 'x'; the functions are neg, abs, exp"},
       {"x, 1", 1, "unexpected ',' after a complete expression"},
+      // Misspelt functions: the suggestion takes the number of arguments into account.
+      {"atn2(beta, x)", 0, "unknown function 'atn2' (did you mean 'atan2'?)"},
+      {"tan2(beta, x)", 0, "unknown function 'tan2' (did you mean 'atan2'?)"},
+      {"asn(x, beta)", 0, "unknown function 'asn' (did you mean 'asin'?)"},  // no 2-argument one is close
+      {"x * tnah(x)", 4, "unknown function 'tnah' (did you mean 'tanh'?)"},
+      {"mx(x, beta)", 0, "unknown function 'mx' (did you mean 'max'?)"},
+      {"fmin(x, alpha)", 0, "unknown function 'fmin' (did you mean 'min'?)"},
+      {"hypt(x, (x, beta))", 0, "unknown function 'hypt' (did you mean 'hypot'?)"},
+      {"wher(x > 0, x, 0)", 0, "unknown function 'wher' (did you mean 'where'?)"},
+      {"where(x, 1)", 0, "function 'where' takes 3 arguments, got 2"},
+      {"1 + clip(x)", 4, "function 'clip' takes 3 arguments, got 1"},
+      {"atan2(x)", 0, "function 'atan2' takes 2 arguments, got 1"},
+      {"2 * pii", 4, "unknown name 'pii' (did you mean 'pi'?)"},
+      {"x < 1 < 2", 6, "comparisons do not chain"},
+      {"x = 1", 2, "unexpected '=' (to compare, write '==')"},
+      {"x ! 1", 2, "unexpected '!' (to compare, write '!=')"},
+      {"x <", 3, "expected a number, a name or '(' after '<', found end of the formula"},
   };
   for (const ErrorCase& c : cases) {
     try {

@@ -38,6 +38,19 @@ const Formula kFormulas[] = {
     {"mul", "a * b", true, false},          {"div", "a / b", true, false},
     {"pow", "pow(a, b)", true, true},       {"maximum", "maximum(a, b)", true, false},
     {"minimum", "minimum(a, b)", true, false},
+    {"tan", "tan(x)", false, true},         {"asin", "asin(x)", false, true},
+    {"acos", "acos(x)", false, true},       {"atan", "atan(x)", false, true},
+    {"sinh", "sinh(x)", false, true},       {"cosh", "cosh(x)", false, true},
+    {"asinh", "asinh(x)", false, true},     {"acosh", "acosh(x)", false, true},
+    {"atanh", "atanh(x)", false, true},     {"erf", "erf(x)", false, true},
+    {"log1p", "log1p(x)", false, true},     {"expm1", "expm1(x)", false, true},
+    {"sign", "sign(x)", false, false},      {"floor", "floor(x)", false, false},
+    {"ceil", "ceil(x)", false, false},      {"round", "round(x)", false, false},
+    {"atan2", "atan2(a, b)", true, true},   {"hypot", "hypot(a, b)", true, true},
+    {"fmod", "fmod(a, b)", true, false},    {"less", "a < b", true, false},
+    {"less_equal", "a <= b", true, false},  {"greater", "a > b", true, false},
+    {"greater_equal", "a >= b", true, false}, {"equal", "a == b", true, false},
+    {"not_equal", "a != b", true, false},
 };
 
 template <typename T> bool same(T a, T b) {

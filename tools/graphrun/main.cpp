@@ -9,6 +9,7 @@
 #include "driver/finite_check.h"
 #include "driver/report.h"
 #include "driver/session.h"
+#include "completion.h"
 #include "driver/tensor_outputs.h"
 #include "text/did_you_mean.h"
 #include "io/output_files.h"
@@ -479,6 +480,9 @@ int main(int argc, char** argv) {
   add_repeatable(ops_cmd, "--plugin", plugins, "load a plugin library");
   auto* schema_cmd = app.add_subcommand("schema", "JSON Schema of graph files, for editor completion");
   add_repeatable(schema_cmd, "--plugin", plugins, "load a plugin library");
+  std::string shell;
+  auto* completion_cmd = app.add_subcommand("completion", "print a shell completion script: bash or zsh");
+  completion_cmd->add_option("shell", shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
 
   if (missing_or_unknown_command(app, argc, argv)) return kInvalid;
   try {
@@ -488,6 +492,10 @@ int main(int argc, char** argv) {
     return rc == 0 ? kOk : kInvalid;
   }
 
+  if (completion_cmd->parsed()) {
+    std::cout << (shell == "bash" ? graphrun::cli::bash_completion(app) : graphrun::cli::zsh_completion(app));
+    return kOk;
+  }
   try {
     if (run_cmd->parsed()) {
       if (!threads_text.empty())

@@ -16,7 +16,8 @@
 // inner loops are inline (no call, no spilled registers): exp is SLEEF's algorithm written
 // out, the bits of that target's SLEEF function for every float, and softplus a short
 // series on it. Accuracy: 1 ulp, except tanh at 3.5 ulp (three times faster, far inside the
-// 1e-5 / 1e-12 tolerances of f32 / f64) and f32 softplus at 3. No a*b+c is contracted into
+// 1e-5 / 1e-12 tolerances of f32 / f64), f32 softplus at 3 and hypot at 0.5; fmod, floor, ceil,
+// round and sign are exact. No a*b+c is contracted into
 // an FMA behind the code's back (graphrun builds with -ffp-contract=off); MulAdd appears
 // only where SLEEF fuses too, so the arithmetic rounds as SLEEF's does.
 //
@@ -34,6 +35,7 @@
 
 #include <immintrin.h>
 
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -62,6 +64,34 @@ namespace sleef {
   RawD Sleef_tanhd##dw##_u35##isa(RawD);                                                        \
   RawF Sleef_powf##fw##_u10##isa(RawF, RawF);                                                   \
   RawD Sleef_powd##dw##_u10##isa(RawD, RawD);                                                   \
+  RawF Sleef_tanf##fw##_u10##isa(RawF);\
+  RawD Sleef_tand##dw##_u10##isa(RawD);\
+  RawF Sleef_asinf##fw##_u10##isa(RawF);\
+  RawD Sleef_asind##dw##_u10##isa(RawD);\
+  RawF Sleef_acosf##fw##_u10##isa(RawF);\
+  RawD Sleef_acosd##dw##_u10##isa(RawD);\
+  RawF Sleef_atanf##fw##_u10##isa(RawF);\
+  RawD Sleef_atand##dw##_u10##isa(RawD);\
+  RawF Sleef_sinhf##fw##_u10##isa(RawF);\
+  RawD Sleef_sinhd##dw##_u10##isa(RawD);\
+  RawF Sleef_coshf##fw##_u10##isa(RawF);\
+  RawD Sleef_coshd##dw##_u10##isa(RawD);\
+  RawF Sleef_asinhf##fw##_u10##isa(RawF);\
+  RawD Sleef_asinhd##dw##_u10##isa(RawD);\
+  RawF Sleef_acoshf##fw##_u10##isa(RawF);\
+  RawD Sleef_acoshd##dw##_u10##isa(RawD);\
+  RawF Sleef_atanhf##fw##_u10##isa(RawF);\
+  RawD Sleef_atanhd##dw##_u10##isa(RawD);\
+  RawF Sleef_erff##fw##_u10##isa(RawF);\
+  RawD Sleef_erfd##dw##_u10##isa(RawD);\
+  RawF Sleef_expm1f##fw##_u10##isa(RawF);\
+  RawD Sleef_expm1d##dw##_u10##isa(RawD);\
+  RawF Sleef_atan2f##fw##_u10##isa(RawF, RawF);\
+  RawD Sleef_atan2d##dw##_u10##isa(RawD, RawD);\
+  RawF Sleef_hypotf##fw##_u05##isa(RawF, RawF);\
+  RawD Sleef_hypotd##dw##_u05##isa(RawD, RawD);\
+  RawF Sleef_fmodf##fw##_##isa(RawF, RawF);\
+  RawD Sleef_fmodd##dw##_##isa(RawD, RawD);\
   }                                                                                             \
   HWY_INLINE RawF exp(RawF x) { return Sleef_expf##fw##_u10##isa(x); }                          \
   HWY_INLINE RawD exp(RawD x) { return Sleef_expd##dw##_u10##isa(x); }                          \
@@ -76,7 +106,35 @@ namespace sleef {
   HWY_INLINE RawF tanh(RawF x) { return Sleef_tanhf##fw##_u35##isa(x); }                        \
   HWY_INLINE RawD tanh(RawD x) { return Sleef_tanhd##dw##_u35##isa(x); }                        \
   HWY_INLINE RawF pow(RawF x, RawF y) { return Sleef_powf##fw##_u10##isa(x, y); }               \
-  HWY_INLINE RawD pow(RawD x, RawD y) { return Sleef_powd##dw##_u10##isa(x, y); }
+  HWY_INLINE RawD pow(RawD x, RawD y) { return Sleef_powd##dw##_u10##isa(x, y); } \
+  HWY_INLINE RawF tan(RawF x) { return Sleef_tanf##fw##_u10##isa(x); }\
+  HWY_INLINE RawD tan(RawD x) { return Sleef_tand##dw##_u10##isa(x); }\
+  HWY_INLINE RawF asin(RawF x) { return Sleef_asinf##fw##_u10##isa(x); }\
+  HWY_INLINE RawD asin(RawD x) { return Sleef_asind##dw##_u10##isa(x); }\
+  HWY_INLINE RawF acos(RawF x) { return Sleef_acosf##fw##_u10##isa(x); }\
+  HWY_INLINE RawD acos(RawD x) { return Sleef_acosd##dw##_u10##isa(x); }\
+  HWY_INLINE RawF atan(RawF x) { return Sleef_atanf##fw##_u10##isa(x); }\
+  HWY_INLINE RawD atan(RawD x) { return Sleef_atand##dw##_u10##isa(x); }\
+  HWY_INLINE RawF sinh(RawF x) { return Sleef_sinhf##fw##_u10##isa(x); }\
+  HWY_INLINE RawD sinh(RawD x) { return Sleef_sinhd##dw##_u10##isa(x); }\
+  HWY_INLINE RawF cosh(RawF x) { return Sleef_coshf##fw##_u10##isa(x); }\
+  HWY_INLINE RawD cosh(RawD x) { return Sleef_coshd##dw##_u10##isa(x); }\
+  HWY_INLINE RawF asinh(RawF x) { return Sleef_asinhf##fw##_u10##isa(x); }\
+  HWY_INLINE RawD asinh(RawD x) { return Sleef_asinhd##dw##_u10##isa(x); }\
+  HWY_INLINE RawF acosh(RawF x) { return Sleef_acoshf##fw##_u10##isa(x); }\
+  HWY_INLINE RawD acosh(RawD x) { return Sleef_acoshd##dw##_u10##isa(x); }\
+  HWY_INLINE RawF atanh(RawF x) { return Sleef_atanhf##fw##_u10##isa(x); }\
+  HWY_INLINE RawD atanh(RawD x) { return Sleef_atanhd##dw##_u10##isa(x); }\
+  HWY_INLINE RawF erf(RawF x) { return Sleef_erff##fw##_u10##isa(x); }\
+  HWY_INLINE RawD erf(RawD x) { return Sleef_erfd##dw##_u10##isa(x); }\
+  HWY_INLINE RawF expm1(RawF x) { return Sleef_expm1f##fw##_u10##isa(x); }\
+  HWY_INLINE RawD expm1(RawD x) { return Sleef_expm1d##dw##_u10##isa(x); }\
+  HWY_INLINE RawF atan2(RawF y, RawF x) { return Sleef_atan2f##fw##_u10##isa(y, x); }\
+  HWY_INLINE RawD atan2(RawD y, RawD x) { return Sleef_atan2d##dw##_u10##isa(y, x); }\
+  HWY_INLINE RawF hypot(RawF x, RawF y) { return Sleef_hypotf##fw##_u05##isa(x, y); }\
+  HWY_INLINE RawD hypot(RawD x, RawD y) { return Sleef_hypotd##dw##_u05##isa(x, y); }\
+  HWY_INLINE RawF fmod(RawF x, RawF y) { return Sleef_fmodf##fw##_##isa(x, y); }\
+  HWY_INLINE RawD fmod(RawD x, RawD y) { return Sleef_fmodd##dw##_##isa(x, y); }
 
 // clang decides how vectors are passed by the file's -m flags alone (see engine/CMakeLists.txt).
 #if defined(__clang__) && ((HWY_TARGET <= HWY_AVX3 && !defined(__AVX512F__)) || \
@@ -202,6 +260,32 @@ template <class D> HWY_INLINE hn::Vec<D> exp_f32(D d, hn::Vec<D> x) {
 
 }  // namespace sleef
 
+namespace sleef {
+
+/// Beyond this magnitude SLEEF's asinh, acosh and log1p overflow to inf (from 1.8e19 in
+/// f32 and 1.3e154 in f64) where the true values are finite; above it, log(2|x|) and log(x)
+/// are exact to the last bit of the dtype, so the functions below take those instead.
+template <class D> HWY_INLINE hn::Vec<D> huge(D d) {
+  if constexpr (sizeof(hn::TFromD<D>) == sizeof(float)) return hn::Set(d, 0x1p60f);
+  else return hn::Set(d, 0x1p500);
+}
+
+/// e^|x| / 2 as (e^(|x|/2) / 2) · e^(|x|/2): finite up to the dtype's largest sinh and cosh
+/// (SLEEF's sinh and cosh overflow from 88.7 in f32 and 709.8 in f64, where e^|x| does,
+/// though the true values stay finite to 89.4 and 710.5). Within 3 ulp.
+template <class D> HWY_INLINE hn::Vec<D> half_exp_abs(D d, hn::Vec<D> x) {
+  const hn::Vec<D> h = from_raw(d, exp(to_raw(hn::Mul(hn::Abs(x), hn::Set(d, 0.5)))));
+  return hn::Mul(hn::Mul(h, hn::Set(d, 0.5)), h);
+}
+
+/// Where e^|x| would overflow: |x| above 88 (f32) or 709 (f64).
+template <class D> HWY_INLINE auto exp_overflows(D d, hn::Vec<D> x) {
+  if constexpr (sizeof(hn::TFromD<D>) == sizeof(float)) return hn::Gt(hn::Abs(x), hn::Set(d, 88.0f));
+  else return hn::Gt(hn::Abs(x), hn::Set(d, 709.0));
+}
+
+}  // namespace sleef
+
 /// e^x.
 template <class D> HWY_INLINE hn::Vec<D> Exp(D d, hn::Vec<D> x) {
   if constexpr (sizeof(hn::TFromD<D>) == sizeof(float)) return sleef::exp_f32(d, x);
@@ -211,9 +295,10 @@ template <class D> HWY_INLINE hn::Vec<D> Exp(D d, hn::Vec<D> x) {
 template <class D> HWY_INLINE hn::Vec<D> Log(D d, hn::Vec<D> x) {
   return sleef::from_raw(d, sleef::log(sleef::to_raw(x)));
 }
-/// log(1 + x), accurate for small x.
+/// log(1 + x), accurate for small x (log x for huge x, where SLEEF's overflows).
 template <class D> HWY_INLINE hn::Vec<D> Log1p(D d, hn::Vec<D> x) {
-  return sleef::from_raw(d, sleef::log1p(sleef::to_raw(x)));
+  const hn::Vec<D> near = sleef::from_raw(d, sleef::log1p(sleef::to_raw(x)));
+  return hn::IfThenElse(hn::Gt(x, sleef::huge(d)), sleef::from_raw(d, sleef::log(sleef::to_raw(x))), near);
 }
 /// sin x.
 template <class D> HWY_INLINE hn::Vec<D> Sin(D d, hn::Vec<D> x) {
@@ -231,6 +316,93 @@ template <class D> HWY_INLINE hn::Vec<D> Tanh(D d, hn::Vec<D> x) {
 template <class D> HWY_INLINE hn::Vec<D> Pow(D d, hn::Vec<D> x, hn::Vec<D> y) {
   return sleef::from_raw(d, sleef::pow(sleef::to_raw(x), sleef::to_raw(y)));
 }
+
+/// tan x (SLEEF, 1 ulp).
+template <class D> HWY_INLINE hn::Vec<D> Tan(D d, hn::Vec<D> x) {
+  return sleef::from_raw(d, sleef::tan(sleef::to_raw(x)));
+}
+/// arcsin x (SLEEF, 1 ulp; NaN outside [-1, 1]).
+template <class D> HWY_INLINE hn::Vec<D> Asin(D d, hn::Vec<D> x) {
+  return sleef::from_raw(d, sleef::asin(sleef::to_raw(x)));
+}
+/// arccos x (SLEEF, 1 ulp; NaN outside [-1, 1]).
+template <class D> HWY_INLINE hn::Vec<D> Acos(D d, hn::Vec<D> x) {
+  return sleef::from_raw(d, sleef::acos(sleef::to_raw(x)));
+}
+/// arctan x (SLEEF, 1 ulp).
+template <class D> HWY_INLINE hn::Vec<D> Atan(D d, hn::Vec<D> x) {
+  return sleef::from_raw(d, sleef::atan(sleef::to_raw(x)));
+}
+/// artanh x (SLEEF, 1 ulp; ±inf at ±1, NaN beyond).
+template <class D> HWY_INLINE hn::Vec<D> Atanh(D d, hn::Vec<D> x) {
+  return sleef::from_raw(d, sleef::atanh(sleef::to_raw(x)));
+}
+/// The error function (SLEEF, 1 ulp).
+template <class D> HWY_INLINE hn::Vec<D> Erf(D d, hn::Vec<D> x) {
+  return sleef::from_raw(d, sleef::erf(sleef::to_raw(x)));
+}
+/// e^x - 1, accurate for small x (SLEEF, 1 ulp).
+template <class D> HWY_INLINE hn::Vec<D> Expm1(D d, hn::Vec<D> x) {
+  return sleef::from_raw(d, sleef::expm1(sleef::to_raw(x)));
+}
+
+/// sinh x (SLEEF, 1 ulp; e^|x|/2 with x's sign where e^|x| overflows).
+template <class D> HWY_INLINE hn::Vec<D> Sinh(D d, hn::Vec<D> x) {
+  const hn::Vec<D> near = sleef::from_raw(d, sleef::sinh(sleef::to_raw(x)));
+  return hn::IfThenElse(sleef::exp_overflows(d, x), hn::CopySign(sleef::half_exp_abs(d, x), x), near);
+}
+/// cosh x (SLEEF, 1 ulp; e^|x|/2 where e^|x| overflows).
+template <class D> HWY_INLINE hn::Vec<D> Cosh(D d, hn::Vec<D> x) {
+  const hn::Vec<D> near = sleef::from_raw(d, sleef::cosh(sleef::to_raw(x)));
+  return hn::IfThenElse(sleef::exp_overflows(d, x), sleef::half_exp_abs(d, x), near);
+}
+/// arsinh x (SLEEF, 1 ulp; log|x| + ln 2 with x's sign for huge |x|).
+template <class D> HWY_INLINE hn::Vec<D> Asinh(D d, hn::Vec<D> x) {
+  const hn::Vec<D> near = sleef::from_raw(d, sleef::asinh(sleef::to_raw(x)));
+  const hn::Vec<D> far = hn::Add(sleef::from_raw(d, sleef::log(sleef::to_raw(hn::Abs(x)))),
+                                 hn::Set(d, 0.693147180559945309417232121458176568));
+  return hn::IfThenElse(hn::Gt(hn::Abs(x), sleef::huge(d)), hn::CopySign(far, x), near);
+}
+/// arcosh x (SLEEF, 1 ulp; log x + ln 2 for huge x; NaN below 1).
+template <class D> HWY_INLINE hn::Vec<D> Acosh(D d, hn::Vec<D> x) {
+  const hn::Vec<D> near = sleef::from_raw(d, sleef::acosh(sleef::to_raw(x)));
+  const hn::Vec<D> far = hn::Add(sleef::from_raw(d, sleef::log(sleef::to_raw(x))),
+                                 hn::Set(d, 0.693147180559945309417232121458176568));
+  return hn::IfThenElse(hn::Gt(x, sleef::huge(d)), far, near);
+}
+/// The angle of the point (x, y), numpy.arctan2(y, x) (SLEEF, 1 ulp).
+template <class D> HWY_INLINE hn::Vec<D> Atan2(D d, hn::Vec<D> y, hn::Vec<D> x) {
+  return sleef::from_raw(d, sleef::atan2(sleef::to_raw(y), sleef::to_raw(x)));
+}
+/// √(x² + y²) without overflow or underflow in between (SLEEF, 0.5 ulp).
+template <class D> HWY_INLINE hn::Vec<D> Hypot(D d, hn::Vec<D> x, hn::Vec<D> y) {
+  return sleef::from_raw(d, sleef::hypot(sleef::to_raw(x), sleef::to_raw(y)));
+}
+/// C's fmod (numpy.fmod): x - n·y with n = trunc(x/y), exact; the sign of x. Lane by lane
+/// with the C library's: SLEEF's gives NaN or wrong values once x/y is beyond about 2^30
+/// (fmod(3e38, 0.5)) or y is subnormal.
+template <class D> HWY_INLINE hn::Vec<D> Fmod(D d, hn::Vec<D> x, hn::Vec<D> y) {
+  using T = hn::TFromD<D>;
+  HWY_ALIGN T a[hn::MaxLanes(d)];
+  HWY_ALIGN T b[hn::MaxLanes(d)];
+  hn::Store(x, d, a);
+  hn::Store(y, d, b);
+  for (size_t i = 0; i < hn::Lanes(d); ++i) a[i] = std::fmod(a[i], b[i]);
+  return hn::Load(d, a);
+}
+/// numpy.sign: -1, 0 or 1; NaN stays NaN, and -0 gives +0 as numpy's does.
+template <class D> HWY_INLINE hn::Vec<D> Sign(D d, hn::Vec<D> x) {
+  const hn::Vec<D> one = hn::Set(d, 1);
+  const hn::Vec<D> sign = hn::IfThenElse(hn::Gt(x, hn::Zero(d)), one, hn::IfThenElse(hn::Lt(x, hn::Zero(d)), hn::Neg(one), x));
+  return hn::IfThenElse(hn::Eq(x, hn::Zero(d)), hn::Zero(d), sign);
+}
+/// numpy.floor, numpy.ceil and numpy.round (to the nearest integer, ties to even; the sign
+/// of zero kept: round(-0.3) = -0).
+/// The result always has x's sign; Highway's portable fallbacks lose it on a zero result
+/// (ceil(-0.5) = +0 there, -0 in hardware and numpy), so it is copied back.
+template <class D> HWY_INLINE hn::Vec<D> Floor(D, hn::Vec<D> x) { return hn::CopySign(hn::Floor(x), x); }
+template <class D> HWY_INLINE hn::Vec<D> Ceil(D, hn::Vec<D> x) { return hn::CopySign(hn::Ceil(x), x); }
+template <class D> HWY_INLINE hn::Vec<D> Round(D, hn::Vec<D> x) { return hn::CopySign(hn::Round(x), x); }
 
 /// e^-|x| (NaN stays NaN): the exponential of the stable sigmoid and silu, which never
 /// overflows.
