@@ -9,6 +9,7 @@ packages=(
   libcairo2-dev fonts-dejavu-core  # run --plot: SVG and PNG through cairo, a font for its labels
   libxxhash-dev  # XXH3, the kernel cache's file names and checksums
   libzip-dev libsndfile1-dev  # .npz and .wav tensor files
+  graphviz  # tests/trace_dot: `graphrun dot` output drawn by dot -Tsvg
   python3-numpy python3-scipy python3-dev python3-venv  # python3-dev, -venv: the Python package
   python3-jsonschema python3-yaml  # tests/schema: graphrun schema against the loader
   zsh  # tests/cli: `zsh -n` checks the script of `graphrun completion zsh`

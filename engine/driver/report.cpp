@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <set>
 
 namespace graphrun {
 namespace {
@@ -114,23 +115,36 @@ std::string json_escape(const std::string& s) {
   return out;
 }
 
-std::string trace_json(const Executor& executor, const RunResult& run) {
-  std::string json = "{\"traceEvents\": [\n";
+std::string trace_json(const Executor& executor, const std::vector<TracedRun>& runs) {
+  std::vector<std::string> events;
   const auto& steps = executor.steps();
-  bool first = true;
-  for (const auto& r : run.records) {
-    json += fmt::format("{}  {{\"name\": \"{}\", \"cat\": \"{}\", \"ph\": \"X\", \"ts\": {:.3f}, \"dur\": {:.3f}, "
-                        "\"pid\": 1, \"tid\": {}, \"args\": {{\"bytes\": {}}}}}",
-                        first ? "" : ",\n", json_escape(steps[r.step].label), json_escape(steps[r.step].op),
-                        static_cast<double>(r.start_ns) / 1e3, static_cast<double>(r.end_ns - r.start_ns) / 1e3,
-                        r.thread, steps[r.step].bytes_moved);
-    first = false;
+  for (size_t k = 0; k < runs.size(); ++k) {
+    const int pid = static_cast<int>(k) + 1;
+    events.push_back(fmt::format("{{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": {}, \"args\": {{\"name\": \"{}\"}}}}",
+                                 pid, json_escape(runs[k].label)));
+    events.push_back(fmt::format("{{\"name\": \"process_sort_index\", \"ph\": \"M\", \"pid\": {}, "
+                                 "\"args\": {{\"sort_index\": {}}}}}",
+                                 pid, k));
+    std::set<int> workers;
+    for (const auto& r : runs[k].records) workers.insert(r.thread);
+    for (int w : workers)
+      events.push_back(fmt::format("{{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": {}, \"tid\": {}, "
+                                   "\"args\": {{\"name\": \"worker {}\"}}}}",
+                                   pid, w, w));
+    for (const auto& r : runs[k].records)
+      events.push_back(fmt::format("{{\"name\": \"{}\", \"cat\": \"{}\", \"ph\": \"X\", \"ts\": {:.3f}, \"dur\": {:.3f}, "
+                                   "\"pid\": {}, \"tid\": {}, \"args\": {{\"run\": {}, \"bytes\": {}}}}}",
+                                   json_escape(steps[r.step].label), json_escape(steps[r.step].op),
+                                   static_cast<double>(r.start_ns) / 1e3, static_cast<double>(r.end_ns - r.start_ns) / 1e3,
+                                   pid, r.thread, k, steps[r.step].bytes_moved));
+    // Memory held once each step was done: a counter track under the steps.
+    for (const auto& r : runs[k].records)
+      events.push_back(fmt::format("{{\"name\": \"tensor memory\", \"ph\": \"C\", \"ts\": {:.3f}, \"pid\": {}, "
+                                   "\"args\": {{\"bytes\": {}}}}}",
+                                   static_cast<double>(r.end_ns) / 1e3, pid, r.live_bytes));
   }
-  // Memory held once each step was done: a counter track under the steps.
-  for (const auto& r : run.records)
-    json += fmt::format(",\n  {{\"name\": \"tensor memory\", \"ph\": \"C\", \"ts\": {:.3f}, \"pid\": 1, "
-                        "\"args\": {{\"bytes\": {}}}}}",
-                        static_cast<double>(r.end_ns) / 1e3, r.live_bytes);
+  std::string json = "{\"traceEvents\": [\n";
+  for (size_t i = 0; i < events.size(); ++i) json += (i ? ",\n  " : "  ") + events[i];
   json += "\n], \"displayTimeUnit\": \"ms\"}\n";
   return json;
 }

@@ -25,9 +25,18 @@ void print_profile(std::ostream& os, const Executor& executor, const RunResult& 
 /// device memory peak of `device` (its name).
 void print_device_profile(std::ostream& os, const ExecutionPlan& plan, const RunResult& run, const std::string& device);
 
-/// `run`'s step records as Chrome trace-event JSON (opens in Perfetto), with the tensor
-/// memory the run held as a counter track.
-std::string trace_json(const Executor& executor, const RunResult& run);
+/// One traced run: its label ("run", "warm-up", "repeat 3") and its step records.
+struct TracedRun {
+  std::string label;
+  std::vector<StepRecord> records;
+};
+
+/// The runs' step records as Chrome trace-event JSON (opens in Perfetto). Each run is a
+/// process of its own (pid k + 1, named by a "process_name" metadata event with its label)
+/// so that runs never overlap; in it one row per worker slot that ran a step (tid = the
+/// slot, named "worker N"), each event with args {run: k}, and the tensor memory the run
+/// held as a counter track.
+std::string trace_json(const Executor& executor, const std::vector<TracedRun>& runs);
 
 /// Text escaped for a JSON string.
 std::string json_escape(const std::string& s);

@@ -3,7 +3,6 @@
 #include "ir/fused_group.h"
 
 #include <boost/graph/adjacency_list.hpp>
-#include <boost/graph/graphviz.hpp>
 #include <boost/graph/strong_components.hpp>
 
 #include <algorithm>
@@ -146,63 +145,6 @@ std::vector<std::vector<int>> Graph::consumers() const {
     c.erase(std::unique(c.begin(), c.end()), c.end());
   }
   return out;
-}
-
-namespace {
-std::string dot_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
-}  // namespace
-
-std::string Graph::to_dot() const {
-  std::vector<int> live, vertex_of;
-  BoostGraph bg = to_boost(*this, live, vertex_of);
-  auto vertex_label = [&](std::ostream& os, BoostGraph::vertex_descriptor v) {
-    const Node& n = nodes[live[v]];
-    std::string label = n.id + "\n";
-    if (n.kind == NodeKind::kInput) label += "input";
-    else if (n.kind == NodeKind::kFused) label += "fused: " + std::to_string(n.fused->member_ids.size()) + " ops";
-    else label += n.op->desc.name;
-    if (!n.output_shapes.empty()) label += "\n" + shape_str(n.output_shapes[0]);
-    const char* shape = n.kind == NodeKind::kInput ? "ellipse" : "box";
-    os << "[label=\"" << dot_escape(label) << "\", shape=" << shape
-       << (n.kind == NodeKind::kFused ? ", style=filled, fillcolor=lightyellow" : "") << "]";
-  };
-  auto clusters = [&](std::ostream& os) {
-    os << "rankdir=TB;\n";
-    for (size_t v = 0; v < live.size(); ++v) {
-      const Node& n = nodes[live[v]];
-      if (n.kind != NodeKind::kFused) continue;
-      const FusedGroup& f = *n.fused;
-      os << "subgraph cluster_" << v << " {\nlabel=\"" << dot_escape(n.id) << " (fused)\";\nstyle=dashed;\n";
-      for (size_t m = 0; m < f.member_ids.size(); ++m)
-        os << "\"" << v << "_" << m << "\" [label=\"" << dot_escape(f.member_ids[m] + "\n" + f.member_ops[m])
-           << "\", shape=box];\n";
-      for (const auto& [a, b] : f.member_edges) os << "\"" << v << "_" << a << "\" -> \"" << v << "_" << b << "\";\n";
-      os << v << ";\n}\n";
-    }
-  };
-  std::ostringstream os;
-  boost::write_graphviz(os, bg, vertex_label, boost::default_writer(), clusters);
-  // Named graph outputs as plain-text sinks.
-  std::string dot = os.str();
-  std::ostringstream extra;
-  for (const auto& [output, ref] : outputs)
-    if (ref.node >= 0 && vertex_of[ref.node] >= 0)
-      extra << "\"out:" << dot_escape(output) << "\" [label=\"" << dot_escape(output)
-            << "\", shape=plaintext];\n" << vertex_of[ref.node] << " -> \"out:" << dot_escape(output) << "\";\n";
-  dot.insert(dot.rfind('}'), extra.str());
-  // write_graphviz names the graph G; use the graph's own name.
-  return "digraph \"" + dot_escape(name.empty() ? "graph" : name) + "\" " + dot.substr(dot.find('{'));
 }
 
 }  // namespace graphrun

@@ -123,6 +123,12 @@ void build_group(Graph& g, const Grouping& grouping, int root, LiveConsumerCount
   std::map<int, expr::AstPtr> built;
   std::map<int, int> member_index;
   std::vector<int> members;
+  struct ExternalUse {
+    size_t operand;
+    int member;  // node index
+    std::string port;
+  };
+  std::vector<ExternalUse> external_uses;
   std::function<expr::AstPtr(int)> build = [&](int v) -> expr::AstPtr {
     if (auto it = built.find(v); it != built.end()) return it->second;
     const Node& n = g.nodes[v];
@@ -135,6 +141,7 @@ void build_group(Graph& g, const Grouping& grouping, int root, LiveConsumerCount
       }
       auto pos = std::find(operands.begin(), operands.end(), in);
       if (pos == operands.end()) pos = operands.insert(operands.end(), in);
+      external_uses.push_back({static_cast<size_t>(pos - operands.begin()), v, n.input_ports[k]});
       auto var = std::make_shared<expr::Ast>();
       var->op = expr::OpCode::kVar;
       var->name = "in" + std::to_string(pos - operands.begin());
@@ -149,8 +156,12 @@ void build_group(Graph& g, const Grouping& grouping, int root, LiveConsumerCount
   for (int v : members) {
     group->member_ids.push_back(g.nodes[v].id);
     group->member_ops.push_back(g.nodes[v].op->desc.name);
-    for (const auto& in : g.nodes[v].inputs)
-      if (member_index.count(in.node)) group->member_edges.emplace_back(member_index[in.node], member_index[v]);
+    group->member_shapes.push_back(g.nodes[v].output_shapes.empty() ? std::vector<int64_t>{} : g.nodes[v].output_shapes[0]);
+    for (size_t k = 0; k < g.nodes[v].inputs.size(); ++k)
+      if (const int in = g.nodes[v].inputs[k].node; member_index.count(in)) {
+        group->member_edges.emplace_back(member_index[in], member_index[v]);
+        group->member_edge_ports.push_back(g.nodes[v].input_ports[k]);
+      }
     if (v != root) {
       const Node& m = g.nodes[v];
       // Each member's output would have been written once and read by each consumer.
@@ -158,6 +169,9 @@ void build_group(Graph& g, const Grouping& grouping, int root, LiveConsumerCount
     }
   }
   for (size_t k = 0; k < operands.size(); ++k) group->variables.push_back("in" + std::to_string(k));
+  group->input_uses.resize(operands.size());
+  for (const ExternalUse& use : external_uses)
+    group->input_uses[use.operand].emplace_back(member_index.at(use.member), use.port);
   group->formulas = {formula};
   group->program = expr::Program::compile(std::span(&group->formulas[0], 1), group->variables);
   for (int v : members)

@@ -156,7 +156,7 @@ void check_memory(const Graph& graph, const std::map<std::string, TensorData>& i
 // device such as /dev/stdout is not a file written).
 void write_output_files(const RunArgs& a, const TensorOutputPlan& tensor_files, const Graph& graph,
                         const std::vector<std::string>& names, const std::vector<TensorData>& outputs,
-                        const Executor* executor, const RunResult& run) {
+                        const Executor* executor, const std::vector<TracedRun>& traced) {
   // Drawn first: a --plot-x that does not fit the outputs is refused before any file is written.
   const std::string plot_bytes = a.plot.empty() ? "" : plot::render_plot(names, outputs, a.plot_x, *plot::plot_format(a.plot));
   io::OutputFiles files;
@@ -165,7 +165,7 @@ void write_output_files(const RunArgs& a, const TensorOutputPlan& tensor_files, 
     lines = write_tensor_outputs(files, tensor_files, names, outputs, graph.dtype, a.quiet ? nullptr : &std::cerr);
     for (const std::string& path : {a.trace, a.plot})
       if (!path.empty() && io::output_kind(path) != io::OutputKind::kInPlace) lines.push_back(path);
-    if (!a.trace.empty() && executor) files.write(a.trace, trace_json(*executor, run));
+    if (!a.trace.empty() && executor) files.write(a.trace, trace_json(*executor, traced));
     if (!a.plot.empty()) files.write(a.plot, plot_bytes);
     files.commit();
   } catch (const io::FileError& e) {
@@ -317,7 +317,7 @@ int run_on_device(const RunArgs& a, const Graph& graph, const std::map<std::stri
     print_device_profile(std::cerr, executor.plan(), observed, device);
   }
   if (!a.out_dir.empty() || !a.plot.empty())
-    write_output_files(a, tensor_files, graph, names, outputs, nullptr, observed);
+    write_output_files(a, tensor_files, graph, names, outputs, nullptr, {});
   return kOk;
 }
 
@@ -350,18 +350,24 @@ int run_command(const RunArgs& a) {
     if (std::string why = non_finite_inputs(executor.plan(), inputs); !why.empty()) throw RunError(why);
   RunObserver observer;
   observer.record_steps = a.profile || !a.trace.empty();
-  RunResult observed;  // the run --profile and --trace show: the only one, or the last repeat
+  RunResult observed;  // the run --profile shows: the only one, or the last repeat
+  std::vector<TracedRun> traced;  // --trace shows every run: the warm-up and each repeat
+  RunObserver trace_only;  // a repeat that --profile does not show
+  trace_only.record_steps = !a.trace.empty();
   std::vector<double> ms;
   {
     ProgressBar progress(!a.quiet, executor.steps());
     observer.progress = progress.progress();
     RunObserver first = a.repeat > 0 ? RunObserver{} : observer;
     if (a.check_finite) first.check_step = first_non_finite_check(executor.plan());  // one checked run is enough
+    if (a.repeat > 0) first.record_steps = trace_only.record_steps;
     observed = executor.run(inputs, first);
+    if (!a.trace.empty()) traced.push_back({a.repeat > 0 ? "warm-up" : "run", observed.records});
     for (int r = 0; r < a.repeat; ++r) {
       auto t0 = std::chrono::steady_clock::now();
-      RunResult result = executor.run(inputs, r + 1 == a.repeat ? observer : RunObserver{});
+      RunResult result = executor.run(inputs, r + 1 == a.repeat ? observer : trace_only);
       ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      if (!a.trace.empty()) traced.push_back({"repeat " + std::to_string(r + 1), result.records});
       if (r + 1 == a.repeat) observed = std::move(result);
     }
   }
@@ -374,7 +380,7 @@ int run_command(const RunArgs& a) {
     std::cerr << "device: " << device.device << " (--device auto: " << device.fallback_reason << ")\n";
   if (a.profile) print_profile(std::cerr, executor, observed);
   if (!a.out_dir.empty() || !a.trace.empty() || !a.plot.empty())
-    write_output_files(a, tensor_files, graph, names, outputs, &executor, observed);
+    write_output_files(a, tensor_files, graph, names, outputs, &executor, traced);
   return kOk;
 }
 
@@ -475,6 +481,7 @@ int main(int argc, char** argv) {
   auto* dot_cmd = app.add_subcommand("dot", "Graphviz DOT of the graph, fusion groups as clusters");
   add_graph_options(dot_cmd);
   dot_cmd->add_flag("--no-fuse", no_fuse, "draw the graph without fusion");
+  add_repeatable(dot_cmd, "--input", inputs, "a graph input from a file, for its shape: name=FILE");
   auto* ops_cmd = app.add_subcommand("ops", "every registered op, or one op in detail");
   ops_cmd->add_option("op", op_name, "an op name");
   add_repeatable(ops_cmd, "--plugin", plugins, "load a plugin library");
