@@ -25,13 +25,28 @@ constexpr int64_t kNormalBlock = 256;
 
 /// Element first + k for k in [0, kNormalBlock), in double, into `z`.
 void normal_block(const RandomParams& p, uint64_t first, double* HWY_RESTRICT z) {
-  alignas(64) double u1[kNormalBlock], u2[kNormalBlock];
-  // Philox per element: integer code, the same bits on every target (and vectorized by the
-  // compiler on those with wide integer multiplies).
+  // Philox4x32-10 of every element's counter, round by round over the whole block (the
+  // element loops vectorize: the same integer bits as philox_block_of_element, faster).
+  alignas(64) uint32_t c0[kNormalBlock], c1[kNormalBlock], c2[kNormalBlock], c3[kNormalBlock];
   for (int64_t k = 0; k < kNormalBlock; ++k) {
-    const PhiloxBlock b = philox_block_of_element(p.seed, first + static_cast<uint64_t>(k));
-    u1[k] = unit_double(b[0], b[1]);
-    u2[k] = unit_double(b[2], b[3]);
+    const uint64_t index = first + static_cast<uint64_t>(k);
+    c0[k] = static_cast<uint32_t>(index);
+    c1[k] = static_cast<uint32_t>(index >> 32);
+    c2[k] = 0;
+    c3[k] = 0;
+  }
+  uint32_t key0 = static_cast<uint32_t>(p.seed), key1 = static_cast<uint32_t>(p.seed >> 32);
+  for (int round = 0; round < 10; ++round) {
+    if (round > 0) {
+      key0 += kPhiloxWeyl0;
+      key1 += kPhiloxWeyl1;
+    }
+    for (int64_t k = 0; k < kNormalBlock; ++k) philox_round(c0[k], c1[k], c2[k], c3[k], key0, key1);
+  }
+  alignas(64) double u1[kNormalBlock], u2[kNormalBlock];
+  for (int64_t k = 0; k < kNormalBlock; ++k) {
+    u1[k] = unit_double(c0[k], c1[k]);
+    u2[k] = unit_double(c2[k], c3[k]);
   }
   const hn::ScalableTag<double> d;
   const auto one = hn::Set(d, 1.0), minus_two = hn::Set(d, -2.0), two_pi = hn::Set(d, kRandomTwoPi);
