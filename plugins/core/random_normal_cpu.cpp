@@ -2,9 +2,9 @@
 // run time. Box–Muller as random_value.h defines it, with log and cos from graphrun's SIMD
 // math (SLEEF's 1-ulp functions) on whole vectors, and Philox vectorized across the block:
 // 4.5-5x less CPU than per-element Philox with glibc's scalar log and cos (bench/RESULTS.md,
-// issue 12 item 11). Every element goes through the same vector
-// code (a short tail is computed in a full block and copied), so the bits depend only on
-// (seed, index), never on the chunking, hence not on the thread count.
+// issue 12 item 11). Every element goes through the same vector code (a short tail is
+// computed in a full block and copied), so the bits depend only on (seed, index), never on
+// the chunking, hence not on the thread count.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "core/random_normal_cpu.cpp"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
