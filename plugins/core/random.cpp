@@ -1,8 +1,10 @@
 // random: uniform or normal values from the counter-based Philox4x32-10 generator. Element i
 // depends only on (seed, i), so results are the same for any thread count or device. The
-// mapping from (seed, i) to a value is random_value.h, shared with random.cu.
+// mapping from (seed, i) to a value is random_value.h, shared with random.cu; normal draws
+// run on the CPU in SIMD blocks (random_normal_cpu.cpp, stream version 2: see random_value.h).
 #include "core_ops.h"
 #include "cuda_launchers.h"
+#include "random_normal_cpu.h"
 #include "random_value.h"
 #include "source_shape.h"
 
@@ -39,6 +41,12 @@ void infer(const Node& node, plugin::Outputs& outputs) {
 
 template <typename T> void fill(const Node& node, const RandomParams& r, OutTensor& out) {
   T* y = out.data<T>();
+  if (r.normal) {
+    node.parallel_for(out.numel(), kSourceGrain, [&](int64_t b, int64_t e) {
+      random_normal_cpu(r, static_cast<uint64_t>(b), e - b, y + b);
+    });
+    return;
+  }
   node.parallel_for(out.numel(), kSourceGrain, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) y[i] = random_value<T>(r, static_cast<uint64_t>(i));
   });
@@ -59,7 +67,9 @@ plugin::OpDef random_op() {
   return plugin::OpDef("random",
                        "Random values, uniform in [low, high) or normal (mean, std), from the "
                        "counter-based Philox4x32-10 generator: element i depends only on "
-                       "(seed, i), the same on any thread count and device.")
+                       "(seed, i), the same on any thread count. Normal draws: Box-Muller, stream "
+                       "version 2 (2026-12-01: SIMD log and cos on the CPU; values may differ "
+                       "from version 1 and between devices in the last bits).")
       .output("out", "the values")
       .attr("shape", GR_ATTR_INT_LIST, "shape of the output")
       .attr_choice("dist", "uniform", "normal|uniform", "distribution")

@@ -9,17 +9,25 @@
 //     z = sqrt(-2 * log(1 - u1)) * cos(2π * u2);  value = T(mean + std * z)
 // with every operation in double, rounded once per operation (no fused multiply-add), and
 // 2π the double 6.283185307179586. Uniform values are bit-equal on both devices (integer
-// bits and correctly rounded + and *). Normal values go through log and cos: glibc's and
-// CUDA's double log/cos are both faithful (within 1 ulp, CUDA Programming Guide, "Mathematical
-// Functions") but not always correctly rounded, so a normal value may differ in the last
-// bits of the double (compare with a relative tolerance of 1e-14 in f64; f32 rounds the
-// double once, so it may differ by 1 ulp of the float).
+// bits and correctly rounded + and *).
+//
+// Normal values, stream version 2 (2026-12-01): log and cos are faithful (within 1 ulp) but
+// not correctly rounded, and each device uses its fast vector-friendly ones: the CPU kernel
+// graphrun's SIMD math (SLEEF's 1-ulp log and cos, random_normal_cpu.cpp, on blocks of
+// elements), the CUDA kernel CUDA's double log and cos (CUDA Programming Guide,
+// "Mathematical Functions") through random_value below. So a normal value may differ in
+// the last bits of the double between devices, and between CPUs with and without FMA (see
+// graphrun/numerics/math-inl.h); compare with a relative tolerance of 1e-14 in f64; f32
+// rounds the double once, so it may differ by 1 ulp of the float. On one machine the values
+// depend only on (seed, i), never on the thread count. Version 1 (before 2026-12-01) used
+// glibc's scalar log and cos on the CPU, four times slower; its values differ from version
+// 2's only in those last bits.
 #pragma once
 
 #include "host_device.h"
 #include "philox.h"
 
-#include <math.h>  // ::sqrt, ::log, ::cos: glibc on the host, CUDA's device functions in a kernel
+#include <math.h>  // ::sqrt, ::log, ::cos: CUDA's device functions in a kernel (glibc on the host)
 
 #include <cstdint>
 

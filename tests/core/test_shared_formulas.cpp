@@ -1,7 +1,8 @@
 // The formulas the source ops' CPU and CUDA kernels share: random_value (Philox4x32-10),
 // LinspaceFormula and ArangeFormula. Each is checked against the documented contract
 // computed independently here, and against what the CPU op writes, so the CUDA kernel (which
-// calls the same function) gives the CPU's bits.
+// calls the same function) gives the CPU's bits (normal draws: up to the last bits of log and
+// cos, see random_value.h).
 #include "core/random_value.h"
 #include "core/source_formulas.h"
 
@@ -9,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -36,21 +38,56 @@ TEST(SharedRandom, UniformBitsFollowTheContractFromThePhiloxWords) {
   }
 }
 
-TEST(SharedRandom, EqualsTheCpuOpBitForBitInBothDtypesAndDistributions) {
+TEST(SharedRandom, UniformEqualsTheCpuOpBitForBitInBothDtypes) {
   for (const char* dtype : {"f64", "f32"})
-    for (const char* dist : {"uniform", "normal"})
-      for (int64_t seed : {int64_t{0}, int64_t{42}, int64_t{1} << 40, int64_t{-7}}) {
-        const auto out = testing::OpTest("random").dtype(dtype).attrs(random_attrs(dist, seed)).run();
-        const std::vector<double>& got = out.at("out").values;
-        ASSERT_EQ(got.size(), static_cast<size_t>(kDraws));
-        const RandomParams p{std::string(dist) == "normal", static_cast<uint64_t>(seed), 1, 2, -2, 3};
-        for (int64_t i = 0; i < kDraws; ++i) {
-          const double expected = std::string(dtype) == "f64"
-                                      ? random_value<double>(p, static_cast<uint64_t>(i))
-                                      : static_cast<double>(random_value<float>(p, static_cast<uint64_t>(i)));
-          ASSERT_EQ(got[i], expected) << dtype << " " << dist << " seed " << seed << " element " << i;
+    for (int64_t seed : {int64_t{0}, int64_t{42}, int64_t{1} << 40, int64_t{-7}}) {
+      const auto out = testing::OpTest("random").dtype(dtype).attrs(random_attrs("uniform", seed)).run();
+      const std::vector<double>& got = out.at("out").values;
+      ASSERT_EQ(got.size(), static_cast<size_t>(kDraws));
+      const RandomParams p{false, static_cast<uint64_t>(seed), 1, 2, -2, 3};
+      for (int64_t i = 0; i < kDraws; ++i) {
+        const double expected = std::string(dtype) == "f64"
+                                    ? random_value<double>(p, static_cast<uint64_t>(i))
+                                    : static_cast<double>(random_value<float>(p, static_cast<uint64_t>(i)));
+        ASSERT_EQ(got[i], expected) << dtype << " seed " << seed << " element " << i;
+      }
+    }
+}
+
+// Normal draws: the CPU op computes log and cos with SIMD functions, random_value (the CUDA
+// kernel's code) with the C library's (here) or CUDA's; both are faithful, so the values
+// agree to the last bits, as random_value.h documents for CPU against device.
+TEST(SharedRandom, NormalAgreesWithTheSharedFunctionToTheLastBits) {
+  for (const char* dtype : {"f64", "f32"})
+    for (int64_t seed : {int64_t{0}, int64_t{42}, int64_t{1} << 40, int64_t{-7}}) {
+      const auto out = testing::OpTest("random").dtype(dtype).attrs(random_attrs("normal", seed)).run();
+      const std::vector<double>& got = out.at("out").values;
+      ASSERT_EQ(got.size(), static_cast<size_t>(kDraws));
+      const RandomParams p{true, static_cast<uint64_t>(seed), 1, 2, -2, 3};
+      for (int64_t i = 0; i < kDraws; ++i) {
+        if (std::string(dtype) == "f64") {
+          const double expected = random_value<double>(p, static_cast<uint64_t>(i));
+          // mean + std * z with |mean| = 1: the bound scales with the terms, not the sum.
+          ASSERT_NEAR(got[i], expected, 1e-14 * (1 + std::abs(expected))) << "seed " << seed << " element " << i;
+        } else {
+          const float expected = random_value<float>(p, static_cast<uint64_t>(i));
+          const auto ulp = std::abs(std::nextafter(expected, INFINITY) - expected);
+          ASSERT_LE(std::abs(got[i] - expected), ulp) << "seed " << seed << " element " << i;
         }
       }
+    }
+}
+
+TEST(SharedRandom, NormalBitsDoNotDependOnTheThreadCount) {
+  // Long enough for several parallel chunks, of a length that ends inside a SIMD block.
+  const std::string attrs = "{shape: [200003], dist: normal, seed: 9, mean: -1, std: 3}";
+  for (const char* dtype : {"f64", "f32"}) {
+    const auto one = testing::OpTest("random").dtype(dtype).attrs(attrs).run({.threads = 1});
+    for (int threads : {2, 3}) {
+      const auto many = testing::OpTest("random").dtype(dtype).attrs(attrs).run({.threads = threads});
+      EXPECT_EQ(many.at("out").values, one.at("out").values) << dtype << ", " << threads << " threads";
+    }
+  }
 }
 
 TEST(SharedLinspace, EqualsTheCpuOpAndKeepsStopExact) {

@@ -69,6 +69,9 @@ const TargetCase kCases[] = {
      "  - {id: W_xh, op: random, shape: [40, 16], seed: 15, low: -0.2, high: 0.2}\n"
      "  - {id: r, op: rnn, in: [x, W_hh, W_xh]}\n",
      {"r:out", "r:final"}, true},
+    {"random_normal",  // SIMD log and cos in blocks of 256; 5003 ends inside a block
+     "  - {id: z, op: random, shape: [5003], dist: normal, seed: 16, mean: 1, std: 2}\n",
+     {"z"}, true},
 };
 
 class SimdTargets : public ::testing::TestWithParam<TargetCase> {};
