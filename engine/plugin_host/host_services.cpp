@@ -12,6 +12,7 @@
 #include <oneapi/tbb/partitioner.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -30,11 +31,21 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain,
     return;
   }
   const RunningStep* step = current_step();  // workers report crashes as the caller's node
+  // A progress display is watching this run: every op that splits its work through
+  // parallel_for shows how far it is, as the fraction of chunks done (one atomic per chunk,
+  // and only then).
+  const bool report = step && step->progress;
+  std::atomic<int64_t> chunks_done{0};
   auto run_chunks = [&](const tbb::blocked_range<int64_t>& r) {
     tsan_take_over();  // TSan annotations: scheduler/tsan_annotations.h
     RunningStepScope scope(step);
-    for (int64_t c = r.begin(); c != r.end(); ++c)
+    for (int64_t c = r.begin(); c != r.end(); ++c) {
       body(context, begin + c * grain, std::min(end, begin + (c + 1) * grain));
+      if (report) {
+        const int64_t done = chunks_done.fetch_add(1, std::memory_order_relaxed) + 1;
+        step->progress(step->progress_context, step->step, static_cast<double>(done) / static_cast<double>(chunks));
+      }
+    }
     tsan_hand_off();
   };
   tsan_hand_off();

@@ -10,6 +10,7 @@
 #include "driver/report.h"
 #include "driver/session.h"
 #include "completion.h"
+#include "progress_bar.h"
 #include "driver/tensor_outputs.h"
 #include "text/did_you_mean.h"
 #include "io/output_files.h"
@@ -174,63 +175,6 @@ void write_output_files(const RunArgs& a, const TensorOutputPlan& tensor_files, 
   if (!a.quiet)
     for (const auto& line : lines) std::cout << "wrote " << line << "\n";
 }
-
-// A progress bar on stderr for runs longer than a second, when stderr is a terminal. The
-// executor's workers only update the RunProgress (atomics); this bar's own thread reads it
-// every 100 ms and is the only one that draws. It is gone (line cleared, thread joined)
-// once the object is, before anything else is printed.
-class ProgressBar {
- public:
-  ProgressBar(bool enabled, const std::vector<StepInfo>& steps) : steps_(steps) {
-    if (enabled && ::isatty(2)) thread_ = std::thread([this] { draw_until_stopped(); });
-  }
-  ~ProgressBar() {
-    if (!thread_.joinable()) return;
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-    }
-    wake_.notify_one();
-    thread_.join();
-  }
-  ProgressBar(const ProgressBar&) = delete;
-  ProgressBar& operator=(const ProgressBar&) = delete;
-
-  /// What a run should update, or null when no bar is shown.
-  RunProgress* progress() { return thread_.joinable() ? &progress_ : nullptr; }
-
- private:
-  void draw_until_stopped() {
-    std::unique_lock lock(mutex_);
-    bool drawn = false;
-    if (!wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
-      do {
-        draw(progress_.snapshot());
-        drawn = true;
-      } while (!wake_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stop_; }));
-    }
-    if (drawn) std::cerr << "\r\033[K" << std::flush;
-  }
-
-  // "[#####        ] 12/40 nodes, ode 37%": finished steps, plus the fraction a running
-  // step reported.
-  void draw(const RunProgress::Snapshot& s) const {
-    const double done = s.done + (s.step >= 0 ? s.fraction : 0.0);
-    const int filled = s.total ? static_cast<int>(30 * done / s.total) : 0;
-    std::string line = fmt::format("\r[{:<30}] {}/{} nodes", std::string(static_cast<size_t>(std::clamp(filled, 0, 30)), '#'),
-                                   s.done, s.total);
-    if (s.step >= 0 && static_cast<size_t>(s.step) < steps_.size())
-      line += fmt::format(", {} {:.0f}%", steps_[s.step].label, 100 * s.fraction);
-    std::cerr << line << "\033[K" << std::flush;
-  }
-
-  const std::vector<StepInfo>& steps_;
-  RunProgress progress_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
-  std::thread thread_;
-};
 
 // Where a run goes; for `--device auto` on the CPU, why (--profile says it).
 struct DeviceChoice {
