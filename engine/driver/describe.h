@@ -16,6 +16,11 @@ std::string explain_text(const Graph& graph);
 /// line, the formula of elementwise ops, and the plugin. Throws UsageError for an unknown op.
 std::string ops_text(const Registry& registry, const std::string& op);
 
+/// Every op built into graphrun (the plugins of the built-in folder, not --plugin ones) as a
+/// Markdown reference: one section per op with its doc, ports and attributes. docs/ops.md is
+/// this text (a test keeps it current).
+std::string ops_markdown(const Registry& registry);
+
 /// An attribute type as `ops` names it ("float", "int list", ...).
 const char* attr_type_name(int type);
 

@@ -428,6 +428,9 @@ int main(int argc, char** argv) {
   add_repeatable(dot_cmd, "--input", inputs, "a graph input from a file, for its shape: name=FILE");
   auto* ops_cmd = app.add_subcommand("ops", "every registered op, or one op in detail");
   ops_cmd->add_option("op", op_name, "an op name");
+  std::string ops_format = "text";
+  ops_cmd->add_option("--format", ops_format, "text, or markdown: the op reference of docs/ops.md")
+      ->check(CLI::IsMember({"text", "markdown"}));
   add_repeatable(ops_cmd, "--plugin", plugins, "load a plugin library");
   auto* schema_cmd = app.add_subcommand("schema", "JSON Schema of graph files, for editor completion");
   add_repeatable(schema_cmd, "--plugin", plugins, "load a plugin library");
@@ -484,7 +487,13 @@ int main(int argc, char** argv) {
     Registry& registry = Registry::global();
     registry.load_defaults();
     for (const auto& p : plugins) registry.load(p);
-    if (ops_cmd->parsed()) std::cout << ops_text(registry, op_name);
+    if (ops_cmd->parsed() && ops_format == "markdown") {
+      if (!op_name.empty() || !plugins.empty())
+        throw UsageError("ops --format markdown prints the built-in ops' reference: no op name, no --plugin");
+      std::cout << ops_markdown(registry);
+    } else if (ops_cmd->parsed()) {
+      std::cout << ops_text(registry, op_name);
+    }
     if (schema_cmd->parsed()) std::cout << schema_json(registry);
     return kOk;
   } catch (...) {
