@@ -7,9 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <mutex>
 #include <thread>
 
 namespace graphrun::testing {
@@ -39,16 +41,20 @@ TEST(RunProgress, CountsStepsAndKeepsThePendingFraction) {
   EXPECT_EQ(progress.snapshot().total, 3);
 }
 
+// What reached a progress target; parallel_for's chunks report from several threads.
 struct Reported {
+  std::mutex mutex;
   int calls = 0, step = -1;
-  double fraction = -1;
+  double fraction = -1, most = -1;
 };
 
 void record(void* context, int step, double fraction) {
   auto* r = static_cast<Reported*>(context);
+  std::lock_guard lock(r->mutex);
   ++r->calls;
   r->step = step;
   r->fraction = fraction;
+  r->most = std::max(r->most, fraction);
 }
 
 TEST(ReportProgress, GoesToTheRunningStepClampedAndWithoutNaN) {
@@ -71,7 +77,8 @@ TEST(ReportProgress, GoesToTheRunningStepClampedAndWithoutNaN) {
     EXPECT_EQ(reported.fraction, 0.0);
     host.report_progress(nullptr, std::nan(""));
     EXPECT_EQ(reported.calls, 3);
-    // The chunks of the host's parallel_for run as the calling step too.
+    // The chunks of the host's parallel_for run as the calling step too, and each finished
+    // chunk reports the share done: 4 more reports, the last of them all the work.
     std::atomic<int> chunks{0};
     host.parallel_for(
         0, 4, 1,
@@ -80,9 +87,12 @@ TEST(ReportProgress, GoesToTheRunningStepClampedAndWithoutNaN) {
         },
         &chunks);
     EXPECT_EQ(chunks.load(), 4);
+    EXPECT_EQ(reported.calls, 7);
+    EXPECT_EQ(reported.step, 7);
+    EXPECT_EQ(reported.most, 1.0);
   }
   host.report_progress(nullptr, 0.5);
-  EXPECT_EQ(reported.calls, 3);
+  EXPECT_EQ(reported.calls, 7);
 }
 
 TEST(ReportProgress, AKernelsFractionReachesItsRunWhileItRuns) {

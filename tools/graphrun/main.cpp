@@ -8,6 +8,7 @@
 #include "driver/explain_placement.h"
 #include "driver/finite_check.h"
 #include "driver/report.h"
+#include "driver/report/run_report.h"
 #include "driver/session.h"
 #include "completion.h"
 #include "progress_bar.h"
@@ -58,7 +59,8 @@ std::vector<std::pair<std::string, std::string>> split_pairs(const std::vector<s
 }
 
 struct RunArgs {
-  std::string graph, out_dir, format = "npy", device = "cpu", trace, plot, plot_x, max_memory, wav_rate;
+  std::string graph, out_dir, format = "npy", device = "cpu", trace, plot, plot_x, report, max_memory, wav_rate;
+  std::string command_line;  // for the --report page
   std::vector<std::string> sets, inputs, plugins;
   int threads = 0, repeat = 0;
   bool format_given = false, no_fuse = false, profile = false, quiet = false, check_finite = false;
@@ -100,6 +102,15 @@ void check_output_flags(const RunArgs& a) {
       throw UsageError("--plot " + a.plot + ": a plot file is .svg or .png (the extension gives the format)");
     if (!a.trace.empty() && io::same_path(a.trace, a.plot) && io::output_kind(a.plot) != io::OutputKind::kInPlace)
       throw UsageError("--plot " + a.plot + ": is also the --trace file");
+  }
+  if (!a.report.empty()) {
+    check_path("--report", [&] { io::output_kind(a.report); });
+    std::string ext = std::filesystem::path(a.report).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (ext != ".html" && ext != ".htm") throw UsageError("--report " + a.report + ": the report is a page: name it .html");
+    for (const auto& [flag, other] : {std::pair{"--trace", a.trace}, {"--plot", a.plot}})
+      if (!other.empty() && io::same_path(a.report, other))
+        throw UsageError("--report " + a.report + ": is also the " + flag + " file");
   }
 }
 
@@ -157,17 +168,22 @@ void check_memory(const Graph& graph, const std::map<std::string, TensorData>& i
 // device such as /dev/stdout is not a file written).
 void write_output_files(const RunArgs& a, const TensorOutputPlan& tensor_files, const Graph& graph,
                         const std::vector<std::string>& names, const std::vector<TensorData>& outputs,
-                        const Executor* executor, const std::vector<TracedRun>& traced) {
+                        const Executor* executor, const std::vector<TracedRun>& traced, const RunResult* reported) {
   // Drawn first: a --plot-x that does not fit the outputs is refused before any file is written.
   const std::string plot_bytes = a.plot.empty() ? "" : plot::render_plot(names, outputs, a.plot_x, *plot::plot_format(a.plot));
+  std::string report_page;
+  if (!a.report.empty() && executor && reported)
+    report_page = report::run_report_html({&graph, executor, reported->records, reported->peak_bytes, names, outputs,
+                                           a.plot_x, a.command_line});
   io::OutputFiles files;
   std::vector<std::string> lines;
   try {
     lines = write_tensor_outputs(files, tensor_files, names, outputs, graph.dtype, a.quiet ? nullptr : &std::cerr);
-    for (const std::string& path : {a.trace, a.plot})
+    for (const std::string& path : {a.trace, a.plot, a.report})
       if (!path.empty() && io::output_kind(path) != io::OutputKind::kInPlace) lines.push_back(path);
     if (!a.trace.empty() && executor) files.write(a.trace, trace_json(*executor, traced));
     if (!a.plot.empty()) files.write(a.plot, plot_bytes);
+    if (!report_page.empty()) files.write(a.report, report_page);
     files.commit();
   } catch (const io::FileError& e) {
     throw RunError(std::string(e.what()) + (files.replaced_any() ? "" : " (no output file was replaced)"));
@@ -194,6 +210,7 @@ DeviceChoice device_choice(const RunArgs& a) {
   }
   // auto: the device when one is present and the run asks nothing it cannot do there yet
   if (probe.device && !a.trace.empty()) return {"cpu", "--trace is not available on the CUDA device yet"};
+  if (probe.device && !a.report.empty()) return {"cpu", "--report is not available on the CUDA device yet"};
   if (probe.device && a.check_finite) return {"cpu", "--check-finite is not available on the CUDA device yet"};
   if (probe.device) return {"cuda", ""};
   return {"cpu", "no CUDA device: " + probe.reason};
@@ -222,6 +239,7 @@ void check_cuda_run(const Graph& graph, const RunArgs& a) {
   if (auto refusal = device_memory_refusal(placement, device.total_memory, device.name))
     throw DeviceUnavailable("--device cuda: " + *refusal);
   if (!a.trace.empty()) throw UsageError("--trace is not available for runs on the CUDA device yet (use --device cpu)");
+  if (!a.report.empty()) throw UsageError("--report is not available for runs on the CUDA device yet (use --device cpu)");
 }
 
 // A warning for each output holding NaN or inf (unless --quiet): the run still succeeds.
@@ -261,7 +279,7 @@ int run_on_device(const RunArgs& a, const Graph& graph, const std::map<std::stri
     print_device_profile(std::cerr, executor.plan(), observed, device);
   }
   if (!a.out_dir.empty() || !a.plot.empty())
-    write_output_files(a, tensor_files, graph, names, outputs, nullptr, {});
+    write_output_files(a, tensor_files, graph, names, outputs, nullptr, {}, nullptr);
   return kOk;
 }
 
@@ -293,7 +311,7 @@ int run_command(const RunArgs& a) {
   if (a.check_finite)
     if (std::string why = non_finite_inputs(executor.plan(), inputs); !why.empty()) throw RunError(why);
   RunObserver observer;
-  observer.record_steps = a.profile || !a.trace.empty();
+  observer.record_steps = a.profile || !a.trace.empty() || !a.report.empty();
   RunResult observed;  // the run --profile shows: the only one, or the last repeat
   std::vector<TracedRun> traced;  // --trace shows every run: the warm-up and each repeat
   RunObserver trace_only;  // a repeat that --profile does not show
@@ -323,8 +341,8 @@ int run_command(const RunArgs& a) {
   if (a.profile && !device.fallback_reason.empty())
     std::cerr << "device: " << device.device << " (--device auto: " << device.fallback_reason << ")\n";
   if (a.profile) print_profile(std::cerr, executor, observed);
-  if (!a.out_dir.empty() || !a.trace.empty() || !a.plot.empty())
-    write_output_files(a, tensor_files, graph, names, outputs, &executor, traced);
+  if (!a.out_dir.empty() || !a.trace.empty() || !a.plot.empty() || !a.report.empty())
+    write_output_files(a, tensor_files, graph, names, outputs, &executor, traced, &observed);
   return kOk;
 }
 
@@ -390,6 +408,8 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--no-fuse", run.no_fuse, "turn elementwise fusion off");
   run_cmd->add_flag("--profile", run.profile, "print time, bytes and GB/s per node, and peak memory");
   auto* trace_opt = run_cmd->add_option("--trace", run.trace, "write Chrome trace-event JSON to FILE");
+  auto* report_opt = run_cmd->add_option(
+      "--report", run.report, "write one self-contained page FILE.html: the graph, the profile, each output's plot");
   auto* plot_opt = run_cmd->add_option("--plot", run.plot,
                                        "plot the outputs to FILE.svg or FILE.png: a panel per output, scalars listed");
   run_cmd->add_option("--plot-x", run.plot_x, "with --plot: the output NAME (e.g. time) as the x axis");
@@ -458,8 +478,9 @@ int main(int argc, char** argv) {
       if (!repeat_text.empty())
         run.repeat = whole_number(repeat_text, 1, std::numeric_limits<int>::max(), "--repeat must be a whole number >= 1");
       run.format_given = format_opt->count() > 0;
-      for (auto [option, value] : {std::pair{out_dir_opt, &run.out_dir}, {trace_opt, &run.trace}, {plot_opt, &run.plot}})
+      for (auto [option, value] : {std::pair{out_dir_opt, &run.out_dir}, {trace_opt, &run.trace}, {plot_opt, &run.plot}, {report_opt, &run.report}})
         if (option->count() && value->empty()) throw UsageError(option->get_name(false, true) + ": the name is empty");
+      for (int i = 0; i < argc; ++i) run.command_line += (i ? " " : "") + std::string(argv[i]);
       return run_command(run);
     }
     if (check_cmd->parsed() || explain_cmd->parsed() || dot_cmd->parsed()) require_graph_file(graph_path);

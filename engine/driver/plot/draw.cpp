@@ -354,10 +354,13 @@ void check(cairo_status_t status) {
 }  // namespace graphrun::plot
 
 // fontconfig (cairo's font lookup) keeps the patterns of its first lookup for the life of the
-// process, without a pointer LeakSanitizer can follow: that is not a leak of ours. A hook
+// process, without a pointer LeakSanitizer can follow: that is not a leak of ours. Graphviz
+// (run --report's graph drawing) keeps its plugin and font tables the same way. A hook
 // LeakSanitizer calls in sanitized builds (an unused function elsewhere); it lives here
-// because every program that draws a plot links this file.
-extern "C" const char* __lsan_default_suppressions() { return "leak:libfontconfig.so\n"; }
+// because every program that draws a plot or a report links this file.
+extern "C" const char* __lsan_default_suppressions() {
+  return "leak:libfontconfig.so\nleak:libgvc.so\nleak:libcgraph.so\nleak:libcdt.so\nleak:libgvplugin_\n";
+}
 
 namespace graphrun::plot {
 
