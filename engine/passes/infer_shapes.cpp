@@ -195,8 +195,9 @@ bool infer_shapes(Graph& g, const std::map<int, Shape>& input_shapes, Diagnostic
   }
   for (size_t k = 0; k < g.outputs.size(); ++k) {
     ValueRef& r = g.outputs[k].second;
-    if (!known[r.node]) continue;
     const Node& producer = g.nodes[r.node];
+    // A graph input with a -1 axis has its (partly unknown) shape already: its port is known.
+    if (!known[r.node] && producer.output_shapes.empty()) continue;
     const std::string& port = g.output_ref_ports[k];
     r.port = port.empty() ? 0 : producer.output_index(port);
     if (r.port < 0)

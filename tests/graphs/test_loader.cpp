@@ -97,6 +97,23 @@ TEST(Limits, InputOfRankAboveEightIsRefusedAtItsDeclaration) {
   }
 }
 
+TEST(Outputs, AnInputOfAnySizeMayBeAnOutputItself) {
+  // An input declared with a -1 axis, listed as an output (an x axis for --plot-x): loading
+  // gave "internal error: output 'x' refers to output -1" when its size was not known yet.
+  TempDir dir;
+  std::string path = write_file(dir, "g.yaml",
+                                "format: 1\ngraph: g\ndtype: f64\ninputs:\n  x: {shape: [-1]}\nnodes:\n"
+                                "  - {id: y, op: neg, in: [x]}\noutputs: [x, y]\n");
+  Graph graph = load_graph(path, {});
+  ASSERT_EQ(graph.outputs.size(), 2u);
+  EXPECT_EQ(graph.outputs[0].second.port, 0);
+  TensorData five;
+  five.dtype = GR_F64;
+  five.shape = {5};
+  run_passes(graph, {{"x", five}}, true);
+  EXPECT_EQ(graph.nodes[graph.outputs[0].second.node].output_shapes[0], (Shape{5}));
+}
+
 // CPU seconds (user + system) a graphrun command takes: unlike the wall clock, not
 // stretched by whatever else the machine runs.
 double cpu_seconds_of(const std::vector<std::string>& args, CommandResult& r) {
