@@ -47,13 +47,6 @@ int64_t element_count(const Shape& shape) {
   return n;
 }
 
-bool matches_declared(const Shape& shape, const Shape& declared) {
-  if (shape.size() != declared.size()) return false;
-  for (size_t k = 0; k < shape.size(); ++k)
-    if (declared[k] >= 0 && declared[k] != shape[k]) return false;
-  return true;
-}
-
 /// The shape the tensor of `path` takes as the input `name`: its own when it matches the
 /// declared one (-1 = any size). Only a .csv table, whose 1-D or 2-D shape says nothing of
 /// the data, takes a fully declared shape of the same element count. UsageError otherwise.
@@ -95,6 +88,13 @@ void note_sample_rate(const Graph& graph, const std::string& name, const std::st
 }
 
 }  // namespace
+
+bool matches_declared(const Shape& shape, const Shape& declared) {
+  if (shape.size() != declared.size()) return false;
+  for (size_t k = 0; k < shape.size(); ++k)
+    if (declared[k] >= 0 && declared[k] != shape[k]) return false;
+  return true;
+}
 
 std::map<std::string, TensorData> read_inputs(const Graph& graph,
                                               const std::vector<std::pair<std::string, std::string>>& files,

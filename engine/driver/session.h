@@ -24,6 +24,10 @@ struct LoadOptions {
 /// problem, PluginError for a --plugin that can't load.
 Graph load_graph(const std::string& path, const LoadOptions& options);
 
+/// A tensor shape fits a declared input shape: the same rank, each axis equal where the
+/// declaration gives a size (-1 = any size).
+bool matches_declared(const Shape& shape, const Shape& declared);
+
 /// Reads `--input name=FILE` tensors in the graph's dtype and checks them against the
 /// declared shapes (-1 = any size); only a .csv table is reshaped, to a fully declared shape
 /// of the same element count. Throws UsageError (exit code 2, as a bad file in a `read` node)

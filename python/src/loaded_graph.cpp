@@ -19,13 +19,6 @@ struct LoadedGraph::Plan {
 
 namespace {
 
-bool matches_declared(const Shape& shape, const Shape& declared) {
-  if (shape.size() != declared.size()) return false;
-  for (size_t k = 0; k < shape.size(); ++k)
-    if (declared[k] >= 0 && declared[k] != shape[k]) return false;
-  return true;
-}
-
 const char* dtype_name(gr_dtype dtype) { return dtype == GR_F64 ? "float64" : "float32"; }
 
 }  // namespace
