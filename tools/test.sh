@@ -23,6 +23,7 @@ echo "== Release build, warnings as errors"
 run_suite release -DCMAKE_BUILD_TYPE=Release -DGRAPHRUN_PYTHON=ON -DPython_EXECUTABLE="$root/.venv/bin/python"
 echo "== ASan + UBSan build"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tools/lsan.supp}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:suppressions=$root/tools/ubsan.supp}
 run_suite sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGRAPHRUN_SANITIZE=ON
 echo "== TSan build (scheduler tests)"

@@ -23,18 +23,16 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <oneapi/tbb/global_control.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
 #include <iostream>
 #include <limits>
-#include <mutex>
-#include <thread>
 
 namespace {
 
@@ -383,9 +381,7 @@ int whole_number(const std::string& text, int minimum, int maximum, const std::s
   return value;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int graphrun_main(int argc, char** argv) {
   CLI::App app{"graphrun: run computation graphs of numerical operators described in YAML"};
   app.require_subcommand(1);
   install_crash_reporter();
@@ -522,4 +518,15 @@ int main(int argc, char** argv) {
     std::cerr << report.message << "\n";
     return report.exit_code;
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // oneTBB's workers otherwise end while the process exits, racing its teardown: LeakSanitizer
+  // then saw a worker already unregistered but its thread-specific data not yet freed by glibc.
+  tbb::task_scheduler_handle workers{tbb::attach{}};
+  const int rc = graphrun_main(argc, argv);
+  (void)tbb::finalize(workers, std::nothrow);  // false only if another scheduler user is left
+  return rc;
 }
