@@ -6,6 +6,7 @@ packages=(
   libyaml-cpp-dev libboost-graph-dev libboost-dev libtbb-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev
   libopenblas-dev libsleef-dev libhwy-dev libfftw3-dev
+  libopenmpi-dev openmpi-bin  # runs over many processes: mpirun, sharded inputs, sweeps over ranks
   libgraphviz-dev  # run --report: the graph drawn by Graphviz's dot, in-process
   chromium  # tests/report: the report page rendered headless, as a browser shows it
   libcairo2-dev fonts-dejavu-core  # run --plot: SVG and PNG through cairo, a font for its labels

@@ -1,0 +1,42 @@
+// The processes of one graphrun command: under an MPI launcher (`mpirun -n N graphrun ...`)
+// the N ranks of MPI_COMM_WORLD, otherwise a world of one process that never touches MPI.
+// Every collective here must be reached by every rank, errors included: a rank that fails
+// says so through these calls (max_over_ranks, all_gather) instead of leaving the others
+// waiting.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace graphrun::distributed {
+
+/// Whether an MPI launcher started this process (Open MPI's, or any PMI/PMIx one): only then
+/// does graphrun start MPI, so that a plain run behaves, and costs, exactly as without it.
+bool launched_by_mpi();
+
+/// Whether this build can take part in an MPI run (GRAPHRUN_MPI).
+bool built_with_mpi();
+
+struct World {
+  int rank = 0;
+  int size = 1;
+  bool root() const { return rank == 0; }
+};
+
+/// This process's place among the ranks; starts MPI on first use when launched_by_mpi().
+/// Throws RunError when launched by MPI in a build without it.
+const World& world();
+
+/// Ends MPI if world() started it; call once, at the end of main, on every rank.
+void finalize();
+
+/// The largest of every rank's `value`, on every rank.
+int max_over_ranks(int value);
+
+/// Every rank's `text`, in rank order, on every rank.
+std::vector<std::string> all_gather(const std::string& text);
+
+/// Returns when every rank has called it.
+void barrier();
+
+}  // namespace graphrun::distributed

@@ -1,0 +1,24 @@
+// world.h in a build without MPI: one process. Started by an MPI launcher anyway, it says
+// so rather than running N copies that each believe they are alone.
+#include "distributed/world.h"
+
+#include "graph/diagnostics.h"
+
+namespace graphrun::distributed {
+
+bool built_with_mpi() { return false; }
+
+const World& world() {
+  static const World w;
+  if (launched_by_mpi())
+    throw RunError("graphrun was started by mpirun, but this build has no MPI (configure with -DGRAPHRUN_MPI=ON, "
+                   "which needs libopenmpi-dev)");
+  return w;
+}
+
+void finalize() {}
+int max_over_ranks(int value) { return value; }
+std::vector<std::string> all_gather(const std::string& text) { return {text}; }
+void barrier() {}
+
+}  // namespace graphrun::distributed
