@@ -141,10 +141,15 @@ HostArray decode_npy(const std::string& path, std::string_view bytes, gr_dtype d
                     " bytes (" + std::to_string(h.data_offset) + " of header and " +
                     std::to_string(data_bytes) + " of data for shape " + shape_tuple(h.shape) +
                     "), found " + std::to_string(bytes.size()));
+  return decode_npy_elements(h, bytes.data() + h.data_offset, dtype);
+}
+
+HostArray decode_npy_elements(const NpyHeader& h, const char* data, gr_dtype dtype) {
+  int64_t n = 1;
+  for (int64_t d : h.shape) n *= d;
   HostArray out;
   out.dtype = dtype;
   out.shape = h.shape;
-  const char* data = bytes.data() + h.data_offset;
   if (dtype == GR_F64)
     decode_into(out.f64, h, data, n);
   else

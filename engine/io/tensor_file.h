@@ -41,6 +41,15 @@ class FileError : public std::runtime_error {
 ///    mono, else (channels, frames); audio_channels and sample_rate say what the file held.
 HostArray read_tensor(const std::string& path, gr_dtype dtype);
 
+/// The shape a .npy file holds, from its header alone; FileError as read_tensor.
+std::vector<int64_t> npy_shape(const std::string& path);
+
+/// The block [begin, end) along `axis` of the .npy file `path` (any element type and order
+/// read_tensor takes), reading from the file only the bytes of that block: what one rank of
+/// a sharded run reads. FileError as read_tensor, or naming the block when it does not lie
+/// in the array.
+HostArray read_npy_block(const std::string& path, gr_dtype dtype, int axis, int64_t begin, int64_t end);
+
 /// The file of `path` and the member an .npz path names: "a.npz:x" -> {"a.npz", "x"};
 /// any other path -> {path, ""}.
 std::pair<std::string, std::string> split_npz_member(const std::string& path);

@@ -2,6 +2,7 @@
 // the file helpers they use, and the digit layout of format_number.
 #pragma once
 
+#include "io/npy_header.h"
 #include "io/output_files.h"
 #include "io/tensor_file.h"
 
@@ -17,6 +18,9 @@ std::string read_file_bytes(const std::string& path);
 
 /// Decodes the bytes of a .npy file (`path` is only used in messages).
 HostArray decode_npy(const std::string& path, std::string_view bytes, gr_dtype dtype);
+
+/// Decodes the elements at `data`, laid out as the header `h` says (h.shape checked already).
+HostArray decode_npy_elements(const NpyHeader& h, const char* data, gr_dtype dtype);
 
 /// Writes a contiguous row-major tensor as a numpy format 1.0 file, the data straight from
 /// `data`.
