@@ -144,6 +144,7 @@ void draw_row(Pen& pen, const Frame& f, const Panel& p, const Values& x, int64_t
   cairo_t* cr = pen.cr;
   const int64_t n = p.cols, base = row * p.cols;
   int64_t run = 0;
+  std::vector<std::pair<double, double>> marks;  // p.markers: where the values are
   double last_x = 0, last_y = 0;
   auto end_run = [&] {
     if (run == 1) {  // a lone value: a dot, since a line of one point draws nothing
@@ -164,6 +165,7 @@ void draw_row(Pen& pen, const Frame& f, const Panel& p, const Values& x, int64_t
     last_x = sx, last_y = sy;
     if (run++ == 0) cairo_move_to(cr, last_x, last_y);
     else cairo_line_to(cr, last_x, last_y);
+    if (p.markers) marks.emplace_back(sx, sy);
   };
   const int64_t columns = std::max<int64_t>(1, static_cast<int64_t>(f.x1 - f.x0));
   if (n <= 2 * columns) {
@@ -187,6 +189,11 @@ void draw_row(Pen& pen, const Frame& f, const Panel& p, const Values& x, int64_t
     }
   }
   end_run();
+  for (const auto& [mx, my] : marks) {
+    cairo_new_sub_path(cr);
+    cairo_arc(cr, mx, my, 3.0, 0, 2 * M_PI);
+  }
+  cairo_fill(cr);
 }
 
 // A heat map: the values averaged over the cells of an image no larger than the frame.

@@ -171,6 +171,7 @@ PlotLayout plan_line_chart(const LineChart& chart, const TensorData& x, const Te
   p.cols = cols;
   p.rows = cols ? p.values.size / cols : 0;
   if (p.rows > 1) p.row_labels = chart.row_labels;
+  p.markers = true;
   // The values an axis shows: finite ones, and only positive ones on a log axis.
   auto axis = [](const Values& v, bool log, bool loose) {
     Extent e;

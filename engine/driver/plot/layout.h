@@ -34,6 +34,7 @@ struct Panel {
   Axis x, y;  // y: the values (lines) or the rows (heat map)
   Axis color;  // heat map: the values
   std::vector<std::string> row_labels;  // the legend's entry for each row ("row r" when empty)
+  bool markers = false;  // a dot at each value: a few measured points rather than a series
 };
 
 struct PlotLayout {
