@@ -167,35 +167,40 @@ std::vector<PreparedRun> prepare_runs(const std::string& graph_path, const std::
   return prepared;
 }
 
-std::vector<SweepResult> run_prepared(const std::vector<PreparedRun>& runs, int jobs, int threads_per_run) {
-  std::vector<SweepResult> results(runs.size());
-  std::vector<std::exception_ptr> failures(runs.size());
+std::vector<SweepResult> run_prepared(const std::vector<PreparedRun>& runs, int jobs, int threads_per_run,
+                                      const std::vector<size_t>& which) {
+  std::vector<size_t> chosen = which;
+  if (chosen.empty())
+    for (size_t i = 0; i < runs.size(); ++i) chosen.push_back(i);
+  std::vector<SweepResult> results(chosen.size());
+  std::vector<std::exception_ptr> failures(chosen.size());
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   auto work = [&] {
-    for (size_t i = next++; i < runs.size() && !failed; i = next++) {
+    for (size_t k = next++; k < chosen.size() && !failed; k = next++) {
       try {
-        Executor executor(*runs[i].graph, threads_per_run);
-        results[i].outputs = executor.run(runs[i].inputs).outputs;
+        const PreparedRun& run = runs.at(chosen[k]);
+        Executor executor(*run.graph, threads_per_run);
+        results[k].outputs = executor.run(run.inputs).outputs;
       } catch (...) {
-        failures[i] = std::current_exception();
+        failures[k] = std::current_exception();
         failed = true;
       }
     }
   };
-  const size_t workers = std::clamp<size_t>(static_cast<size_t>(std::max(jobs, 1)), 1, std::max<size_t>(runs.size(), 1));
+  const size_t workers = std::clamp<size_t>(static_cast<size_t>(std::max(jobs, 1)), 1, std::max<size_t>(chosen.size(), 1));
   if (workers == 1) {
     work();
   } else {
     std::vector<std::jthread> pool;
     for (size_t w = 0; w < workers; ++w) pool.emplace_back(work);
   }
-  for (size_t i = 0; i < runs.size(); ++i)
-    if (failures[i]) {
+  for (size_t k = 0; k < chosen.size(); ++k)
+    if (failures[k]) {
       try {
-        std::rethrow_exception(failures[i]);
+        std::rethrow_exception(failures[k]);
       } catch (...) {
-        rethrow_naming(*runs[i].run);
+        rethrow_naming(*runs.at(chosen[k]).run);
       }
     }
   return results;

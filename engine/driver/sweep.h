@@ -73,12 +73,13 @@ struct SweepResult {
   std::vector<TensorData> outputs;
 };
 
-/// Runs `runs` (all of a sweep, or one rank's share), up to `jobs` at once, each executor
-/// with `threads_per_run` threads (0: all cores). Results in the order of `runs`; each run's
-/// outputs are those `graphrun run` gives for its --set values. The first run to fail (in
-/// list order among those started) throws RunError "sweep run 3 (...): <its error>"; no run
-/// starts after a failure.
-std::vector<SweepResult> run_prepared(const std::vector<PreparedRun>& runs, int jobs, int threads_per_run);
+/// Runs runs[i] for each i in `which` (every run when empty; a distributed layer passes each
+/// rank's share), up to `jobs` at once, each executor with `threads_per_run` threads (0: all
+/// cores). Results in the order of `which`; each run's outputs are those `graphrun run` gives
+/// for its --set values. The first run to fail (in that order, among those started) throws
+/// RunError "sweep run 3 (...): <its error>"; no run starts after a failure.
+std::vector<SweepResult> run_prepared(const std::vector<PreparedRun>& runs, int jobs, int threads_per_run,
+                                      const std::vector<size_t>& which = {});
 
 /// Outputs of one element in every run: the sweep table's columns, in graph output order.
 std::vector<std::string> scalar_outputs(const std::vector<PreparedRun>& runs);

@@ -2,6 +2,7 @@
 // writes, each run bit for bit what `graphrun run` gives with its values, the same files for
 // any --jobs, errors that name the run (exit 2 before anything runs, exit 1 with no file
 // written), the plot, and usage errors.
+#include "driver/sweep.h"
 #include "support/command.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <cstring>
 #include <sstream>
 
 namespace graphrun::testing {
@@ -206,6 +208,43 @@ TEST(Sweep, UsageErrors) {
   CommandResult one = run_graphrun({"sweep", g, "--set", "steps=4"});
   EXPECT_EQ(one.exit_code, 0) << one.err;
   EXPECT_EQ(csv_rows(one.out).size(), 2u) << one.out;
+}
+
+// The library under the command (driver/sweep.h), as a distributed layer would use it.
+TEST(SweepLibrary, PlansTheProductFirstParamSlowest) {
+  const auto params = parse_sweep_params({"a=1,2", "b=x,y,z", "c=[1,2]"});
+  ASSERT_EQ(params.size(), 3u);
+  EXPECT_EQ(params[2].values, (std::vector<std::string>{"[1,2]"})) << "commas inside brackets stay";
+  const auto runs = plan_sweep(params);
+  ASSERT_EQ(runs.size(), 6u);
+  EXPECT_EQ(runs[1].sets, (std::vector<std::pair<std::string, std::string>>{{"a", "1"}, {"b", "y"}, {"c", "[1,2]"}}));
+  EXPECT_EQ(runs[3].folder, "a=2_b=x");
+  EXPECT_EQ(runs[3].label, "run 3 (a=2, b=x)");
+  // Values that cannot name a folder, or that repeat: numbered folders.
+  EXPECT_EQ(plan_sweep(parse_sweep_params({"p=a/b,c"}))[1].folder, "run-001");
+  EXPECT_EQ(plan_sweep(parse_sweep_params({"p=1,1"}))[1].folder, "run-001");
+  EXPECT_EQ(plan_sweep(parse_sweep_params({"p=1"}))[0].folder, "run-000");
+}
+
+TEST(SweepLibrary, ASubsetRunsAsInTheWholeSweep) {
+  TempDir dir;
+  const std::string g = write_graph(dir);
+  const auto params = parse_sweep_params({"method=euler,rk4", "dt=0.1,0.05", "steps=20"});
+  const auto runs = plan_sweep(params);
+  const auto prepared = prepare_runs(g, runs, {});
+  EXPECT_EQ(scalar_outputs(prepared), (std::vector<std::string>{"total"}));
+  const auto all = run_prepared(prepared, 2, 1);
+  const auto share = run_prepared(prepared, 1, 2, {3, 1});  // e.g. one rank's runs
+  ASSERT_EQ(all.size(), 4u);
+  ASSERT_EQ(share.size(), 2u);
+  for (size_t k = 0; k < 2; ++k)
+    for (size_t o = 0; o < 3; ++o) {
+      const TensorData &a = all[k == 0 ? 3 : 1].outputs[o], &b = share[k].outputs[o];
+      ASSERT_EQ(a.shape, b.shape);
+      size_t n = 1;
+      for (int64_t d : a.shape) n *= static_cast<size_t>(d);
+      EXPECT_EQ(std::memcmp(a.data.get(), b.data.get(), n * sizeof(double)), 0) << k << " " << o;
+    }
 }
 
 }  // namespace
