@@ -168,7 +168,7 @@ std::vector<PreparedRun> prepare_runs(const std::string& graph_path, const std::
 }
 
 std::vector<SweepResult> run_prepared(const std::vector<PreparedRun>& runs, int jobs, int threads_per_run,
-                                      const std::vector<size_t>& which) {
+                                      const std::vector<size_t>& which, std::atomic<size_t>* finished) {
   std::vector<size_t> chosen = which;
   if (chosen.empty())
     for (size_t i = 0; i < runs.size(); ++i) chosen.push_back(i);
@@ -182,6 +182,7 @@ std::vector<SweepResult> run_prepared(const std::vector<PreparedRun>& runs, int 
         const PreparedRun& run = runs.at(chosen[k]);
         Executor executor(*run.graph, threads_per_run);
         results[k].outputs = executor.run(run.inputs).outputs;
+        if (finished) ++*finished;
       } catch (...) {
         failures[k] = std::current_exception();
         failed = true;

@@ -8,6 +8,7 @@
 #include "driver/session.h"
 #include "scheduler/executor.h"
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <utility>
@@ -77,9 +78,11 @@ struct SweepResult {
 /// rank's share), up to `jobs` at once, each executor with `threads_per_run` threads (0: all
 /// cores). Results in the order of `which`; each run's outputs are those `graphrun run` gives
 /// for its --set values. The first run to fail (in that order, among those started) throws
-/// RunError "sweep run 3 (...): <its error>"; no run starts after a failure.
+/// RunError "sweep run 3 (...): <its error>"; no run starts after a failure. `finished`
+/// (optional) counts the runs done, for a progress display on another thread.
 std::vector<SweepResult> run_prepared(const std::vector<PreparedRun>& runs, int jobs, int threads_per_run,
-                                      const std::vector<size_t>& which = {});
+                                      const std::vector<size_t>& which = {},
+                                      std::atomic<size_t>* finished = nullptr);
 
 /// Outputs of one element in every run: the sweep table's columns, in graph output order.
 std::vector<std::string> scalar_outputs(const std::vector<PreparedRun>& runs);

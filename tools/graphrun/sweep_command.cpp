@@ -10,12 +10,15 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <numeric>
 #include <thread>
+
+#include <unistd.h>
 
 namespace graphrun::cli {
 namespace {
@@ -140,6 +143,43 @@ std::string sweep_plot(const SweepArgs& a, const std::vector<SweepParam>& params
   return plot::render_line_chart(chart, *plot::plot_format(a.plot));
 }
 
+// "sweep: 3 of 15 runs done, 12 s" on stderr while the runs go, when stderr is a terminal
+// and the sweep has taken a second; cleared before anything else is printed.
+class SweepProgress {
+ public:
+  SweepProgress(bool enabled, size_t runs) : runs_(runs) {
+    if (enabled && ::isatty(2)) thread_ = std::jthread([this](std::stop_token stop) { draw(stop); });
+  }
+  ~SweepProgress() {
+    if (!thread_.joinable()) return;
+    thread_.request_stop();
+    thread_.join();
+    if (width_) std::cerr << "\r" << std::string(width_, ' ') << "\r" << std::flush;
+  }
+  std::atomic<size_t>* finished() { return &finished_; }
+
+ private:
+  void draw(std::stop_token stop) {
+    const auto start = std::chrono::steady_clock::now();
+    while (!stop.stop_requested()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (seconds < 1 || stop.stop_requested()) continue;
+      std::string line = "sweep: " + std::to_string(finished_.load()) + " of " + std::to_string(runs_) +
+                               " runs done, " + std::to_string(static_cast<int>(seconds)) + " s";
+      if (line == shown_) continue;
+      shown_ = line;
+      std::cerr << "\r" << line << std::string(width_ > line.size() ? width_ - line.size() : 0, ' ') << std::flush;
+      width_ = std::max(width_, line.size());
+    }
+  }
+  size_t runs_;
+  std::atomic<size_t> finished_{0};
+  size_t width_ = 0;  // only the drawing thread writes these before the join
+  std::string shown_;
+  std::jthread thread_;
+};
+
 }  // namespace
 
 CLI::App* add_sweep_command(CLI::App& app, SweepArgs& a) {
@@ -190,7 +230,11 @@ int sweep_command(const SweepArgs& a) {
   const int jobs = jobs_given ? std::min<int>(jobs_given, static_cast<int>(runs.size())) : default_sweep_jobs(runs.size());
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int threads_per_run = std::max(1, (threads > 0 ? threads : cores) / jobs);
-  const std::vector<SweepResult> results = run_prepared(prepared, jobs, threads_per_run);
+  std::vector<SweepResult> results;
+  {
+    SweepProgress progress(!a.quiet, runs.size());
+    results = run_prepared(prepared, jobs, threads_per_run, {}, progress.finished());
+  }
 
   const std::string plot_bytes = a.plot.empty() ? "" : sweep_plot(a, params, prepared, results);
   if (a.out_dir.empty() && !a.quiet) std::cout << sweep_csv(params, prepared, results);
