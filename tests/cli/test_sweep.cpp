@@ -167,6 +167,12 @@ TEST(Sweep, PlotsAnOutputAgainstAParamWithALinePerOtherValue) {
   ASSERT_EQ(run_graphrun({"sweep", g, "--set", "dt=0.1,0.01", "--plot", png, "--plot-x", "dt", "--plot-y", "total",
                           "--log", "xy", "-q"}).exit_code, 0);
   EXPECT_EQ(read_text(png).substr(1, 3), "PNG");
+  // A plot in the -o folder the sweep makes.
+  const std::string out = dir.path() + "/out";
+  CommandResult inside = run_graphrun({"sweep", g, "--set", "dt=0.1,0.01", "-o", out, "--plot", out + "/p.svg",
+                                       "--plot-x", "dt", "--plot-y", "total"});
+  ASSERT_EQ(inside.exit_code, 0) << inside.err;
+  EXPECT_EQ(read_text(out + "/p.svg").rfind("<?xml", 0), 0u);
 }
 
 TEST(Sweep, UsageErrors) {

@@ -67,8 +67,13 @@ void check_plot_flags(const SweepArgs& a, const std::vector<SweepParam>& params)
       if (!value.empty()) throw UsageError(std::string(flag) + " " + value + ": goes with --plot FILE, and no --plot was given");
     return;
   }
+  // A plot inside the -o folder before the sweep makes it (-o's own check covers the folder).
+  namespace fs = std::filesystem;
+  const fs::path folder = (fs::path(a.plot).parent_path() / "").lexically_normal();
+  const bool in_new_out_dir = !a.out_dir.empty() && folder == (fs::path(a.out_dir) / "").lexically_normal() &&
+                              !fs::exists(a.out_dir);
   try {
-    io::output_kind(a.plot);
+    if (!in_new_out_dir) io::output_kind(a.plot);
   } catch (const io::FileError& e) {
     throw UsageError(std::string("--plot ") + e.what());
   }
