@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <sstream>
 
 #include <string>
 #include <vector>
@@ -49,6 +50,46 @@ TEST(SeedGraphs, EulerErrorHalvesWithDelta) {
   for (size_t i = 1; i < errors.size(); ++i) {
     EXPECT_LT(errors[i], errors[i - 1]);
     EXPECT_GT(errors[i - 1] / errors[i], 1.5) << "first order: the error roughly halves with delta";
+  }
+}
+
+// graphs/seed/README.md's table as one sweep: its rel_error column is what each single run
+// gives, the closed form's value, and it halves with delta ever more nearly (first order).
+TEST(SeedGraphs, EulerErrorSweepReproducesTheSingleRunsAndTheClosedForm) {
+  const std::vector<std::string> deltas = {"0.001", "0.0005", "0.00025", "0.000125", "0.0000625"};
+  std::string list;
+  for (const auto& d : deltas) list += (list.empty() ? "" : ",") + d;
+  TempDir out;
+  CommandResult r = run_graphrun({"sweep", seed_graph("euler_vs_exact.yaml"), "--set", "delta=" + list, "-o", out.path(), "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string table = read_text(out.path() + "/sweep.csv");
+  std::istringstream lines(table);
+  std::string line;
+  std::getline(lines, line);
+  ASSERT_EQ(line, "run,folder,delta,euler,exact,rel_error");
+  std::vector<double> errors;
+  for (size_t i = 0; i < deltas.size(); ++i) {
+    ASSERT_TRUE(std::getline(lines, line)) << table;
+    const std::string rel_error = line.substr(line.rfind(',') + 1);
+    EXPECT_EQ(line.rfind(std::to_string(i) + ",delta=" + deltas[i] + "," + deltas[i] + ",", 0), 0u) << line;
+    const double e = std::strtod(rel_error.c_str(), nullptr);
+    auto single = seed_output("euler_vs_exact.yaml", "rel_error", {"--set", "delta=" + deltas[i]});
+    ASSERT_EQ(single.size(), 1u);
+    EXPECT_EQ(e, single[0]) << "delta " << deltas[i] << ": the table's number reads back to the run's bits";
+    EXPECT_EQ(io::read_tensor(out.path() + "/delta=" + deltas[i] + "/rel_error.npy", GR_F64).f64, single);
+    const long double delta = std::strtold(deltas[i].c_str(), nullptr);
+    const long double n = std::round(100.0L / delta) + 1, h = 5.0L * delta;
+    const long double expected = 1 - std::exp(n * (std::log1p(h) - h));
+    EXPECT_NEAR(e, static_cast<double>(expected), 1e-6 * static_cast<double>(expected)) << "delta " << deltas[i];
+    errors.push_back(e);
+  }
+  for (size_t i = 1; i < errors.size(); ++i) {
+    const double ratio = errors[i - 1] / errors[i];
+    EXPECT_GT(ratio, 1.5) << "first order: the error roughly halves with delta";
+    EXPECT_LE(ratio, 2.0);
+    if (i > 1) {
+      EXPECT_GT(ratio, errors[i - 2] / errors[i - 1]) << "ever closer to 2 as delta shrinks";
+    }
   }
 }
 

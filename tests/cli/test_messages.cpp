@@ -76,11 +76,11 @@ TEST(Messages, UnknownCommandsAreNamedWithASuggestion) {
   CommandResult other = run_graphrun({"frobnicate"});
   EXPECT_EQ(other.exit_code, 2);
   EXPECT_NE(other.err.find("unknown command 'frobnicate'"), std::string::npos) << other.err;
-  EXPECT_NE(other.err.find("run, check, explain, dot, ops, schema"), std::string::npos) << other.err;
+  EXPECT_NE(other.err.find("run, sweep, check, explain, dot, ops, schema"), std::string::npos) << other.err;
   EXPECT_EQ(other.err.find("A subcommand is required"), std::string::npos) << other.err;
   CommandResult none = run_graphrun({});
   EXPECT_EQ(none.exit_code, 2);
-  EXPECT_NE(none.err.find("a command is required: run, check"), std::string::npos) << none.err;
+  EXPECT_NE(none.err.find("a command is required: run, sweep, check"), std::string::npos) << none.err;
 }
 
 TEST(Messages, RepeatableOptionsTakeOneValueAndLeaveTheGraphPath) {

@@ -183,5 +183,39 @@ TEST(PlotRender, SvgIsXml) {
   EXPECT_EQ(std::system(command.c_str()), 0) << svg.substr(0, 400);
 }
 
+// `sweep --plot`: y = x^2 on log-log axes is a straight line (on linear axes it bends), a
+// line per row in the cycle's colours, and a value <= 0 on a log axis is left out.
+TEST(LineChartRender, LogLogAxesStraightenAPowerLaw) {
+  auto straightness = [](bool log) {
+    LineChart chart;
+    for (int k = 0; k <= 9; ++k) chart.x.push_back(std::pow(10.0, k / 3.0));
+    for (double x : chart.x) chart.y.push_back(x * x);
+    for (double x : chart.x) chart.y.push_back(x == 1 ? 0 : 5 * x);  // a second row, 0 first
+    chart.row_labels = {"a", "b"};
+    chart.log_x = chart.log_y = log;
+    Image img(render_line_chart(chart, PlotFormat::kPng));
+    EXPECT_TRUE(img.ok());
+    EXPECT_GT(img.count(0, 0, img.width(), img.height(), kOrange), 50) << "the second row is drawn";
+    // The blue line's centre in each pixel column, then its largest distance from the chord.
+    std::vector<std::pair<int, double>> centre;
+    for (int x = 0; x < img.width() - 150; ++x) {  // left of the legend
+      double sum = 0;
+      int n = 0;
+      for (int y = 0; y < img.height(); ++y)
+        if (img.near(x, y, kBlue)) sum += y, ++n;
+      if (n) centre.emplace_back(x, sum / n);
+    }
+    EXPECT_GT(centre.size(), 300u);
+    if (centre.size() < 2) return 1e9;
+    const auto [x0, y0] = centre.front();
+    const auto [x1, y1] = centre.back();
+    double worst = 0;
+    for (const auto& [x, y] : centre) worst = std::max(worst, std::abs(y - (y0 + (y1 - y0) * (x - x0) / (x1 - x0))));
+    return worst;
+  };
+  EXPECT_LT(straightness(true), 3.0);
+  EXPECT_GT(straightness(false), 20.0);
+}
+
 }  // namespace
 }  // namespace graphrun::plot

@@ -115,5 +115,40 @@ TEST(Ticks, ShortNumbers) {
   EXPECT_EQ(short_number(190, 7), "190");
 }
 
+// Log axes (`sweep --plot --log`): powers of ten, positions by log10.
+TEST(LogAxis, LooseAxesSpanWholeDecadesWithATickAtEach) {
+  const Axis a = log_axis(0.075, 0.712, true);
+  EXPECT_TRUE(a.log);
+  EXPECT_DOUBLE_EQ(a.lo, 0.01);
+  EXPECT_DOUBLE_EQ(a.hi, 1);
+  EXPECT_EQ(a.labels, (std::vector<std::string>{"0.01", "0.1", "1"}));
+  const Axis wide = log_axis(1e-30, 1e30, true);  // 60 decades: every eighth or so labelled
+  EXPECT_LE(wide.ticks.size(), 10u);
+  EXPECT_GE(wide.ticks.size(), 3u);
+  for (size_t i = 1; i < wide.ticks.size(); ++i)
+    EXPECT_NEAR(std::log10(wide.ticks[i]) - std::log10(wide.ticks[i - 1]), wide.step, 1e-9);
+}
+
+TEST(LogAxis, TightAxesKeepTheDataRangeAndAddTicksWithinADecade) {
+  const Axis a = log_axis(6.25e-5, 1e-3, false);
+  EXPECT_DOUBLE_EQ(a.lo, 6.25e-5);
+  EXPECT_DOUBLE_EQ(a.hi, 1e-3);
+  EXPECT_EQ(a.labels, (std::vector<std::string>{"0.0001", "0.001"}));
+  const Axis within = log_axis(0.15, 0.6, false);  // no power of ten inside: 2 and 5 times them
+  EXPECT_EQ(within.labels, (std::vector<std::string>{"0.2", "0.5"}));
+}
+
+TEST(LogAxis, PositionsAreByLog10AndNonPositiveValuesHaveNone) {
+  const Axis a = log_axis(1, 1000, true);
+  EXPECT_DOUBLE_EQ(axis_fraction(1, a), 0);
+  EXPECT_NEAR(axis_fraction(10, a), 1.0 / 3, 1e-12);
+  EXPECT_NEAR(axis_fraction(1000, a), 1, 1e-12);
+  EXPECT_TRUE(std::isnan(axis_fraction(0, a)));
+  EXPECT_TRUE(std::isnan(axis_fraction(-5, a)));
+  Axis linear;
+  linear.lo = -1, linear.hi = 3;
+  EXPECT_DOUBLE_EQ(axis_fraction(0, linear), 0.25);
+}
+
 }  // namespace
 }  // namespace graphrun::plot

@@ -12,6 +12,7 @@
 #include "driver/session.h"
 #include "completion.h"
 #include "progress_bar.h"
+#include "sweep_command.h"
 #include "driver/tensor_outputs.h"
 #include "text/did_you_mean.h"
 #include "io/output_files.h"
@@ -419,6 +420,9 @@ int graphrun_main(int argc, char** argv) {
                     "runs unfused, one node at a time");
   run_cmd->add_flag("-q,--quiet", run.quiet, "print nothing but errors");
 
+  cli::SweepArgs sweep;
+  CLI::App* sweep_cmd = cli::add_sweep_command(app, sweep);
+
   std::string graph_path, op_name;
   std::vector<std::string> sets, plugins, inputs;
   bool no_fuse = false;
@@ -479,6 +483,7 @@ int graphrun_main(int argc, char** argv) {
       for (int i = 0; i < argc; ++i) run.command_line += (i ? " " : "") + std::string(argv[i]);
       return run_command(run);
     }
+    if (sweep_cmd->parsed()) return cli::sweep_command(sweep);
     if (check_cmd->parsed() || explain_cmd->parsed() || dot_cmd->parsed()) require_graph_file(graph_path);
     LoadOptions options{split_pairs(sets, "--set"), plugins};
     if (check_cmd->parsed()) {

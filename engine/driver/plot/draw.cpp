@@ -110,6 +110,7 @@ Geometry measure(Pen& pen, const PlotLayout& layout) {
     for (const auto& l : p.x.labels) x_label_half = std::max(x_label_half, pen.extents(shown(l)).width / 2);
     if (p.kind == PanelKind::kLines && p.rows > 1)
       side = std::max(side, 24 + pen.width(fmt::format("row {}", p.rows - 1)));
+    for (const auto& l : p.row_labels) side = std::max(side, 24 + pen.width(l));
     if (p.kind == PanelKind::kHeatMap)
       for (const auto& l : p.color.labels) side = std::max(side, 14 + 8 + pen.extents(shown(l)).width);
   }
@@ -130,9 +131,9 @@ struct Frame {
   double x0, x1, y0, y1;  // the plot area: left, right, top, bottom
   const Axis *x, *y;
   bool rows_down = false;  // heat map: row 0 at the top
-  double sx(double v) const { return x0 + fraction(v, x->lo, x->hi) * (x1 - x0); }
+  double sx(double v) const { return x0 + axis_fraction(v, *x) * (x1 - x0); }
   double sy(double v) const {
-    const double f = fraction(v, y->lo, y->hi);
+    const double f = axis_fraction(v, *y);
     return rows_down ? y0 + f * (y1 - y0) : y1 - f * (y1 - y0);
   }
 };
@@ -143,6 +144,7 @@ void draw_row(Pen& pen, const Frame& f, const Panel& p, const Values& x, int64_t
   cairo_t* cr = pen.cr;
   const int64_t n = p.cols, base = row * p.cols;
   int64_t run = 0;
+  std::vector<std::pair<double, double>> marks;  // p.markers: where the values are
   double last_x = 0, last_y = 0;
   auto end_run = [&] {
     if (run == 1) {  // a lone value: a dot, since a line of one point draws nothing
@@ -158,9 +160,12 @@ void draw_row(Pen& pen, const Frame& f, const Panel& p, const Values& x, int64_t
   auto point = [&](int64_t i) {
     const double v = p.values[base + i], xv = x.tensor ? x[i] : static_cast<double>(i);
     if (!std::isfinite(v) || !std::isfinite(xv)) return end_run();
-    last_x = f.sx(xv), last_y = f.sy(v);
+    const double sx = f.sx(xv), sy = f.sy(v);
+    if (!std::isfinite(sx) || !std::isfinite(sy)) return end_run();  // <= 0 on a log axis
+    last_x = sx, last_y = sy;
     if (run++ == 0) cairo_move_to(cr, last_x, last_y);
     else cairo_line_to(cr, last_x, last_y);
+    if (p.markers) marks.emplace_back(sx, sy);
   };
   const int64_t columns = std::max<int64_t>(1, static_cast<int64_t>(f.x1 - f.x0));
   if (n <= 2 * columns) {
@@ -184,6 +189,11 @@ void draw_row(Pen& pen, const Frame& f, const Panel& p, const Values& x, int64_t
     }
   }
   end_run();
+  for (const auto& [mx, my] : marks) {
+    cairo_new_sub_path(cr);
+    cairo_arc(cr, mx, my, 3.0, 0, 2 * M_PI);
+  }
+  cairo_fill(cr);
 }
 
 // A heat map: the values averaged over the cells of an image no larger than the frame.
@@ -284,7 +294,8 @@ double draw_panel(Pen& pen, const Geometry& g, const PlotLayout& layout, const P
         cairo_line_to(cr, f.x1 + 30, y);
         cairo_stroke(cr);
         pen.color(kInk);
-        pen.text(fmt::format("row {}", r), f.x1 + 36, y, 0, 0.5);
+        const size_t k = static_cast<size_t>(r);
+        pen.text(k < p.row_labels.size() ? p.row_labels[k] : fmt::format("row {}", r), f.x1 + 36, y, 0, 0.5);
       }
     }
   } else {
@@ -372,9 +383,9 @@ std::optional<PlotFormat> plot_format(const std::string& path) {
   return std::nullopt;
 }
 
-std::string render_plot(const std::vector<std::string>& names, const std::vector<TensorData>& outputs,
-                        const std::string& x_name, PlotFormat format) {
-  const PlotLayout layout = plan_plot(names, outputs, x_name);
+namespace {
+
+std::string render_layout(const PlotLayout& layout, PlotFormat format) {
   Geometry g;
   {
     Surface scratch(cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1), cairo_surface_destroy);
@@ -405,6 +416,24 @@ std::string render_plot(const std::vector<std::string>& names, const std::vector
     check(cairo_surface_write_to_png_stream(surface.get(), append, &bytes));
   }
   return bytes;
+}
+
+}  // namespace
+
+std::string render_plot(const std::vector<std::string>& names, const std::vector<TensorData>& outputs,
+                        const std::string& x_name, PlotFormat format) {
+  return render_layout(plan_plot(names, outputs, x_name), format);
+}
+
+std::string render_line_chart(const LineChart& chart, PlotFormat format) {
+  // Tensors that view the chart's values, for the layout's Values.
+  auto view = [](const std::vector<double>& v, Shape shape) {
+    return TensorData{GR_F64, std::move(shape), std::shared_ptr<void>(std::shared_ptr<void>{}, const_cast<double*>(v.data()))};
+  };
+  const int64_t cols = static_cast<int64_t>(chart.x.size());
+  const TensorData x = view(chart.x, {cols});
+  const TensorData y = view(chart.y, {cols ? static_cast<int64_t>(chart.y.size()) / cols : 0, cols});
+  return render_layout(plan_line_chart(chart, x, y), format);
 }
 
 }  // namespace graphrun::plot

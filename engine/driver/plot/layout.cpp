@@ -159,4 +159,31 @@ PlotLayout plan_plot(const std::vector<std::string>& names, const std::vector<Te
   return layout;
 }
 
+PlotLayout plan_line_chart(const LineChart& chart, const TensorData& x, const TensorData& y) {
+  PlotLayout layout;
+  layout.x_title = chart.x_title;
+  const int64_t cols = element_count(x.shape);
+  layout.x = Values{&x, cols};
+  Panel p;
+  p.name = chart.y_title;
+  p.title = chart.title;
+  p.values = Values{&y, element_count(y.shape)};
+  p.cols = cols;
+  p.rows = cols ? p.values.size / cols : 0;
+  if (p.rows > 1) p.row_labels = chart.row_labels;
+  p.markers = true;
+  // The values an axis shows: finite ones, and only positive ones on a log axis.
+  auto axis = [](const Values& v, bool log, bool loose) {
+    Extent e;
+    for (int64_t i = 0; i < v.size; ++i)
+      if (std::isfinite(v[i]) && (!log || v[i] > 0)) e.lo = std::min(e.lo, v[i]), e.hi = std::max(e.hi, v[i]);
+    if (log) return e.any() ? log_axis(e.lo, e.hi, loose) : log_axis(1, 10, loose);
+    return value_axis(e, 15, loose);
+  };
+  p.x = axis(layout.x, chart.log_x, false);
+  p.y = axis(p.values, chart.log_y, true);
+  layout.panels.push_back(std::move(p));
+  return layout;
+}
+
 }  // namespace graphrun::plot

@@ -33,6 +33,8 @@ struct Panel {
   int64_t rows = 1, cols = 0;
   Axis x, y;  // y: the values (lines) or the rows (heat map)
   Axis color;  // heat map: the values
+  std::vector<std::string> row_labels;  // the legend's entry for each row ("row r" when empty)
+  bool markers = false;  // a dot at each value: a few measured points rather than a series
 };
 
 struct PlotLayout {
@@ -45,6 +47,11 @@ struct PlotLayout {
 /// The panels and footer of the plot of `outputs` (check_plot_x's rules for `x_name`).
 PlotLayout plan_plot(const std::vector<std::string>& names, const std::vector<TensorData>& outputs,
                      const std::string& x_name);
+
+struct LineChart;
+/// The one panel of a LineChart; `x` and `y` hold the chart's values as tensors and must
+/// outlive the layout.
+PlotLayout plan_line_chart(const LineChart& chart, const TensorData& x, const TensorData& y);
 
 /// Significant digits a label of this dtype may carry: 7 (f32) or 15 (f64).
 int max_digits(gr_dtype dtype);

@@ -29,4 +29,16 @@ void check_plot_x(const std::vector<std::string>& names, const std::vector<Shape
 std::string render_plot(const std::vector<std::string>& names, const std::vector<TensorData>& outputs,
                         const std::string& x_name, PlotFormat format);
 
+/// One value against another, as `graphrun sweep --plot` draws it: a line per row of `y`.
+struct LineChart {
+  std::string title, x_title, y_title;
+  std::vector<double> x;                 // the x value of each column, increasing
+  std::vector<double> y;                 // rows of x.size() values, row-major (NaN: none)
+  std::vector<std::string> row_labels;   // the legend: one entry per row (one row: no legend)
+  bool log_x = false, log_y = false;     // log-scale axes (decade ticks); values <= 0 not drawn
+};
+
+/// The plot file's bytes for `chart`.
+std::string render_line_chart(const LineChart& chart, PlotFormat format);
+
 }  // namespace graphrun::plot

@@ -105,6 +105,39 @@ Axis nice_axis(double lo, double hi, int max_digits, bool loose, int target) {
   return axis;
 }
 
+Axis log_axis(double lo, double hi, bool loose) {
+  Axis axis;
+  axis.log = true;
+  double first = std::floor(std::log10(lo) + 1e-9), last = std::ceil(std::log10(hi) - 1e-9);
+  if (last <= first) last = first + 1;
+  const double every = std::max(1.0, std::ceil((last - first) / 8));  // at most about 9 labels
+  first = std::floor(first / every) * every;
+  last = std::ceil(last / every) * every;
+  axis.lo = loose ? std::pow(10.0, first) : lo;
+  axis.hi = loose ? std::pow(10.0, last) : hi;
+  if (axis.lo == axis.hi) axis.lo /= 2, axis.hi *= 2;
+  axis.step = every;
+  // Powers of ten inside the axis; on a tight axis spanning less than that, 2 and 5 times them.
+  for (const std::vector<double>& mantissas : {std::vector<double>{1}, {1, 2, 5}, {1, 2, 3, 4, 5, 6, 7, 8, 9}}) {
+    axis.ticks.clear();
+    for (double k = first - every; k <= last; k += every)
+      for (double m : mantissas) {
+        const double t = m * std::pow(10.0, k);
+        if (t >= axis.lo * (1 - 1e-9) && t <= axis.hi * (1 + 1e-9)) axis.ticks.push_back(t);
+      }
+    if (axis.ticks.size() >= 2 || every > 1) break;
+  }
+  for (double t : axis.ticks) axis.labels.push_back(short_number(t, 15));
+  return axis;
+}
+
+double axis_fraction(double v, const Axis& axis) {
+  if (axis.log)
+    return v > 0 ? (std::log10(v) - std::log10(axis.lo)) / (std::log10(axis.hi) - std::log10(axis.lo)) : NAN;
+  // Halving first so that a span of ±DBL_MAX stays finite.
+  return (v / 2 - axis.lo / 2) / (axis.hi / 2 - axis.lo / 2);
+}
+
 std::vector<std::string> tick_labels(const std::vector<double>& ticks, double step, int max_digits) {
   double magnitude = 0;
   for (double t : ticks) magnitude = std::max(magnitude, std::abs(t));

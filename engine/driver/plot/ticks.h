@@ -13,6 +13,7 @@ struct Axis {
   double lo = 0, hi = 1, step = 1;
   std::vector<double> ticks;
   std::vector<std::string> labels;  // ASCII ('-' for minus); the drawing shows a real minus sign
+  bool log = false;  // positions by log10 of the value; ticks at powers of ten
 };
 
 /// The range to show for data in [lo, hi] (finite): a constant or single value is widened
@@ -23,6 +24,15 @@ std::pair<double, double> padded_range(double lo, double hi, int max_digits);
 /// Ticks about `target` apart over [lo, hi] (lo < hi). `loose` extends the axis to the
 /// ticks around the data (the y axes); otherwise it keeps [lo, hi] and the ticks inside it.
 Axis nice_axis(double lo, double hi, int max_digits, bool loose, int target = 5);
+
+/// A log-scale axis for data in [lo, hi] (0 < lo <= hi): `loose` extends it to whole decades
+/// (the y axes), else it keeps [lo, hi]. A tick at each power of ten (every second or more
+/// when there are many decades); a tight axis holding fewer than two adds 2 and 5 times them.
+Axis log_axis(double lo, double hi, bool loose);
+
+/// Where `v` lies on `axis` as a fraction of it (0 at lo, 1 at hi); NaN for a value <= 0
+/// on a log axis.
+double axis_fraction(double v, const Axis& axis);
 
 /// Labels of `ticks` (multiples of `step`) with the fewest digits, at most `max_digits`
 /// significant ones, that give each tick's value: "0.5", "150", "-1.5", "2.5e-9".
