@@ -60,7 +60,23 @@ template <typename T> struct ScanInputs {
   int64_t batch, channels, states, length;
   const T *u, *delta, *a, *bm, *cm, *dskip, *z, *delta_bias;  // the optional ones may be null
   bool softplus;
+  /// Bm and Cm as lanes of (batch, step, state), the states padded to whole lane blocks
+  /// with zeros: every task reads its step's states as vectors.
+  const T *bt, *ct;
 };
+
+/// States padded to whole lane blocks.
+template <typename T> int64_t padded_states(int64_t n) { return blocks_for<T>(n) * kBlockLanes<T>; }
+
+/// Bm or Cm (B, N, L) into (B, L, padded) lanes, rows [begin, end) of the B·L.
+template <typename T> void to_step_lanes(const T* from, int64_t states, int64_t length, int64_t begin,
+                                         int64_t end, T* to) {
+  const int64_t padded = padded_states<T>(states);
+  for (int64_t row = begin; row < end; ++row) {
+    const int64_t b = row / length, t = row % length;
+    for (int64_t n = 0; n < states; ++n) to[row * padded + n] = from[(b * states + n) * length + t];
+  }
+}
 
 /// One task: channels [d0, d1) of batch item b, all steps.
 template <typename T>
@@ -83,7 +99,6 @@ void scan_channels(const plugin::Node& node, const ScanInputs<T>& in, int64_t b,
   const T a_scale = std::is_same_v<T, float> ? T(kLog2E) : T(1);
   for (int64_t d = d0; d < d1; ++d)
     std::transform(in.a + d * N, in.a + (d + 1) * N, a.get() + (d - d0) * padded, [&](T v) { return v * a_scale; });
-  auto bt = zeros(kBlockSteps * padded), ct = zeros(kBlockSteps * padded);
   // Each interleaved channel's ⟨state, Cm⟩ lane block per step, summed after the block of steps.
   const int64_t products_size = (kBlockSteps + W) * kBlock;
   auto products = zeros(kMaxInterleaved * products_size);
@@ -91,14 +106,8 @@ void scan_channels(const plugin::Node& node, const ScanInputs<T>& in, int64_t b,
 
   for (int64_t t0 = 0; t0 < steps_total; t0 += kBlockSteps) {
     const int64_t steps = std::min(kBlockSteps, steps_total - t0);
-    for (int64_t n = 0; n < N; ++n) {  // Bm, Cm (B, N, L) -> lanes of (step, state)
-      const T* bn = in.bm + (b * N + n) * steps_total + t0;
-      const T* cn = in.cm + (b * N + n) * steps_total + t0;
-      for (int64_t j = 0; j < steps; ++j) {
-        bt[j * padded + n] = bn[j];
-        ct[j * padded + n] = cn[j];
-      }
-    }
+    const T* bt = in.bt + (b * steps_total + t0) * padded;
+    const T* ct = in.ct + (b * steps_total + t0) * padded;
     auto row_of = [&](int64_t d) { return (b * in.channels + d) * steps_total + t0; };
     // Δ and Δ·u of channel d's steps into slot c.
     auto prepare = [&](int64_t d, int c) HWY_ATTR {
@@ -143,8 +152,8 @@ void scan_channels(const plugin::Node& node, const ScanInputs<T>& in, int64_t b,
             ar[c][k] = L::load(ad + c * padded + (first + k) * W);
           }
         for (int64_t j = 0; j < steps; ++j) {
-          const T* bj = bt.get() + j * padded + first * W;
-          const T* cj = ct.get() + j * padded + first * W;
+          const T* bj = bt + j * padded + first * W;
+          const T* cj = ct + j * padded + first * W;
           V bv[K], cv[K];
           for (int k = 0; k < K; ++k) {
             bv[k] = L::load(bj + k * W);
@@ -194,11 +203,21 @@ void run_selective_scan(const plugin::Node& node, std::span<plugin::OutTensor> o
       const plugin::Tensor t = node.input(port);
       return t.valid() ? t.data<T>() : nullptr;
     };
-    const ScanInputs<T> in{u.dim(0), u.dim(1), node.input("A").dim(1), u.dim(2),
-                           u.data<T>(), node.input("delta").data<T>(), node.input("A").data<T>(),
-                           node.input("Bm").data<T>(), node.input("Cm").data<T>(),
-                           optional("Dskip"), optional("z"), optional("delta_bias"),
-                           node.attr_bool("delta_softplus")};
+    ScanInputs<T> in{u.dim(0), u.dim(1), node.input("A").dim(1), u.dim(2),
+                     u.data<T>(), node.input("delta").data<T>(), node.input("A").data<T>(),
+                     node.input("Bm").data<T>(), node.input("Cm").data<T>(),
+                     optional("Dskip"), optional("z"), optional("delta_bias"),
+                     node.attr_bool("delta_softplus"), nullptr, nullptr};
+    // Bm and Cm in step lanes once for all tasks (their size again), not per task.
+    const int64_t rows = in.batch * in.length, padded = padded_states<T>(in.states);
+    auto bt = aligned_zeros<T>(rows * padded), ct = aligned_zeros<T>(rows * padded);
+    node.parallel_for(rows, std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(1, padded)),
+                      [&](int64_t begin, int64_t end) {
+                        to_step_lanes(in.bm, in.states, in.length, begin, end, bt.get());
+                        to_step_lanes(in.cm, in.states, in.length, begin, end, ct.get());
+                      });
+    in.bt = bt.get();
+    in.ct = ct.get();
     const int64_t groups = (in.channels + kChannelsPerTask - 1) / kChannelsPerTask;
     const int64_t task_steps = kChannelsPerTask * std::max<int64_t>(in.length, 1) *
                                std::max<int64_t>(1, blocks_for<T>(in.states));
