@@ -1,15 +1,15 @@
 // The decay factors of selective_scan in f32, 2^x with x = Δ·(A·log2 e): the one exp per
-// (channel, state, step) that bounds the scan's speed, in 15 vector operations where the
+// (channel, state, step) that bounds the scan's speed, in 14 vector operations where the
 // SLEEF-exact exp of numerics (math-inl.h) takes 24. A Highway "-inl" header: include it in
 // a file compiled per target.
 //
-// x = r + f with r = round(x) and |f| <= 1/2; 2^f is Cephes' exp2f polynomial (degree 6,
-// under 1 ulp on [-1/2, 1/2]: tools/check_decay_polynomial.py) and 2^r goes into the
-// exponent field. With A·log2 e rounded once, the factor is within about 2 ulp of
-// exp(Δ·A), its absolute error below 1e-7: far inside the op's 1e-5 tolerance.
+// x = r + f with r = round(x) and |f| <= 1/2; 2^f is Cephes' exp2f polynomial (degree 6)
+// and 2^r goes into the exponent field: within 1 ulp of 2^x with FMA, 2 without
+// (tests/sequence/test_decay.cpp). With A·log2 e rounded once, the factor is within a few
+// ulp of exp(Δ·A), its absolute error below 1e-7: far inside the op's 1e-5 tolerance.
 // Only portable operations, and MulAdd where FMA targets fuse, so AVX2 and AVX-512 give the
-// same bits, as do SSE4 and the scalar fallback. Range: below 2^-126.5 the factor is 0
-// (no subnormals), from 2^127.5 it is inf; NaN or an infinite x gives NaN.
+// same bits, as do SSE4 and the scalar fallback. Range: below 2^-126.5 the factor is 0,
+// from 2^127.5 it is inf; NaN or an infinite x gives NaN.
 
 // Per-target include guard (Highway's toggle idiom).
 #if defined(GRAPHRUN_SEQUENCE_DECAY_INL_H_) == defined(HWY_TARGET_TOGGLE)
