@@ -437,10 +437,10 @@ def selective_scan_large_case(suffix):
     return c
 
 
-def selective_scan_interleaved_case(suffix):
-    c = Case("seq_selective_scan_interleaved", suffix, "selective_scan against selective_scan_ref: "
-             "B 2, D 23 (a group of 16 and a rest of 7), N 16 and N 24 (channels scanned four, two "
-             "or one at a time, with a rest of channels scanned alone), L 150, all options")
+def selective_scan_odd_case(suffix):
+    c = Case("seq_selective_scan_odd", suffix, "selective_scan against selective_scan_ref: "
+             "B 2, D 23 (a group of 16 channels and an odd rest of 7), N 16 and N 24 (whole and "
+             "part-filled lane blocks), L 150, all options")
     u = c.random("u", (2, 23, 150), 621, -1, 1)
     delta = c.random("delta", (2, 23, 150), 622, -4, 1)
     D = c.random("Dskip", (23,), 626, -1, 1)
@@ -483,7 +483,7 @@ def main():
     torch.set_num_threads(1)
     for build in (recurrence_case, recurrence_long_case, rnn_case, rnn_large_case, ssm_case,
                   ssm_long_case, selective_scan_case, selective_scan_large_case,
-                  selective_scan_interleaved_case, selective_scan_closed_form_case):
+                  selective_scan_odd_case, selective_scan_closed_form_case):
         for_each_dtype(build)
 
 

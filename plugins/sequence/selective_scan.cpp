@@ -4,10 +4,10 @@
 // Per (batch, channel) row the N states live in SIMD lanes; Δ, exp(Δ·A) and Δ·Bm·u are made
 // on the fly a block of steps at a time, so only y and final are written: the (B, D, L, N)
 // tensors of the reference never exist. A task takes a fixed group of channels of one batch
-// item and shares the transposed (step, state) blocks of Bm and Cm among them, and scans a
-// few of them interleaved (interleaved_channels). softplus and silu are graphrun's numerics,
-// the same bits as an expr formula's; exp(Δ·A), one per (channel, state, step) and most of
-// the work, is numerics' exp in f64 and the cheaper power of 2 of decay-inl.h in f32.
+// item; Bm and Cm are put in (step, state) lanes once, for all tasks. softplus and silu are
+// graphrun's numerics, the same bits as an expr formula's; exp(Δ·A), one per (channel,
+// state, step) and most of the work, is numerics' exp in f64 and the cheaper power of 2 of
+// decay-inl.h in f32.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "sequence/selective_scan.cpp"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
@@ -24,7 +24,6 @@
 
 #include <algorithm>
 #include <type_traits>
-#include <utility>
 
 HWY_BEFORE_NAMESPACE();
 namespace graphrun::sequence::HWY_NAMESPACE {
@@ -36,19 +35,6 @@ namespace nm = graphrun::numerics::HWY_NAMESPACE;
 constexpr int64_t kChannelsPerTask = 16;
 /// Steps per block: Δ, Δ·u and the Bm/Cm lanes of a block stay in L1.
 constexpr int64_t kBlockSteps = 128;
-
-/// Channels scanned together in one loop over the steps, for a row of `vectors` state vectors.
-/// Each state's recurrence waits on its previous step, and one row of a few vectors alone
-/// leaves the core idle between those waits (about 4x slower at N = 16); a few independent
-/// rows in one loop fill the gaps. About four state vectors in flight, so they stay in
-/// registers with their A and the exp's constants.
-constexpr int interleaved_channels(int64_t vectors) { return vectors >= 4 ? 1 : vectors >= 2 ? 2 : 4; }
-
-/// f.template operator()<i>() for i = 0, 1, ..., kCount - 1, each i a constant.
-template <int kCount, typename F> HWY_INLINE void unrolled(F&& f) {
-  [&]<int... I>(std::integer_sequence<int, I...>) HWY_ATTR { (f.template operator()<I>(), ...); }(
-      std::make_integer_sequence<int, kCount>());
-}
 
 /// exp(Δ·A) from the product Δ·A (f64) or Δ·A·log2 e (f32).
 template <class D> HWY_INLINE hn::Vec<D> decay_factor(D d, hn::Vec<D> x) {
@@ -86,7 +72,6 @@ void scan_channels(const plugin::Node& node, const ScanInputs<T>& in, int64_t b,
   using V = typename L::V;
   constexpr int W = L::kWidth, R = L::kPerBlock;
   constexpr int64_t kBlock = kBlockLanes<T>;
-  constexpr int kMaxInterleaved = 4;
   const typename L::D df;
   const int64_t N = in.states, steps_total = in.length;
   // The states padded to whole lane blocks: padding lanes hold A = 0, Bm = Cm = 0, so their
@@ -99,96 +84,67 @@ void scan_channels(const plugin::Node& node, const ScanInputs<T>& in, int64_t b,
   const T a_scale = std::is_same_v<T, float> ? T(kLog2E) : T(1);
   for (int64_t d = d0; d < d1; ++d)
     std::transform(in.a + d * N, in.a + (d + 1) * N, a.get() + (d - d0) * padded, [&](T v) { return v * a_scale; });
-  // Each interleaved channel's ⟨state, Cm⟩ lane block per step, summed after the block of steps.
-  const int64_t products_size = (kBlockSteps + W) * kBlock;
-  auto products = zeros(kMaxInterleaved * products_size);
-  HWY_ALIGN T dt[kMaxInterleaved][kBlockSteps], du[kMaxInterleaved][kBlockSteps], gate[kBlockSteps];
+  // Each step's ⟨state, Cm⟩ lane block, summed after the block of steps.
+  auto products = zeros((kBlockSteps + W) * kBlock);
+  HWY_ALIGN T dt[kBlockSteps], du[kBlockSteps], gate[kBlockSteps];
 
   for (int64_t t0 = 0; t0 < steps_total; t0 += kBlockSteps) {
     const int64_t steps = std::min(kBlockSteps, steps_total - t0);
     const T* bt = in.bt + (b * steps_total + t0) * padded;
     const T* ct = in.ct + (b * steps_total + t0) * padded;
-    auto row_of = [&](int64_t d) { return (b * in.channels + d) * steps_total + t0; };
-    // Δ and Δ·u of channel d's steps into slot c.
-    auto prepare = [&](int64_t d, int c) HWY_ATTR {
-      const T* u = in.u + row_of(d);
-      const T* delta = in.delta + row_of(d);
+    for (int64_t d = d0; d < d1; ++d) {
+      const int64_t row = (b * in.channels + d) * steps_total + t0;
+      const T* u = in.u + row;
+      const T* delta = in.delta + row;
       if (in.delta_bias) {
         const T bias = in.delta_bias[d];
-        for (int64_t j = 0; j < steps; ++j) dt[c][j] = delta[j] + bias;
+        for (int64_t j = 0; j < steps; ++j) dt[j] = delta[j] + bias;
       } else {
-        std::copy(delta, delta + steps, dt[c]);
+        std::copy(delta, delta + steps, dt);
       }
-      if (in.softplus) nm::Map(df, dt[c], steps, [](auto dd, auto v) HWY_ATTR { return nm::Softplus(dd, v); });
-      for (int64_t j = 0; j < steps; ++j) du[c][j] = dt[c][j] * u[j];
-    };
-    // y of channel d's steps from the lane blocks in slot c, then its skip, gate and epilogue.
-    auto finish = [&](int64_t d, int c) HWY_ATTR {
-      const T* u = in.u + row_of(d);
-      T* yd = y + row_of(d);
-      L::store_block_sums(products.get() + c * products_size, steps, yd);
+      if (in.softplus) nm::Map(df, dt, steps, [](auto dd, auto v) HWY_ATTR { return nm::Softplus(dd, v); });
+      for (int64_t j = 0; j < steps; ++j) du[j] = dt[j] * u[j];
+
+      const T* ad = a.get() + (d - d0) * padded;
+      T* hd = h.get() + (d - d0) * padded;
+      T* yd = y + row;
+      // Each lane-block accumulator adds its state vectors in order, run after run: one
+      // fixed sequence of operations, the same on every FMA target (and on every target
+      // without FMA).
+      for_state_runs<T>(nv, [&]<int K>(int64_t first) HWY_ATTR {
+        V hr[K], ar[K];
+        for (int k = 0; k < K; ++k) {
+          hr[k] = L::load(hd + (first + k) * W);
+          ar[k] = L::load(ad + (first + k) * W);
+        }
+        for (int64_t j = 0; j < steps; ++j) {
+          const T* bj = bt + j * padded + first * W;
+          const T* cj = ct + j * padded + first * W;
+          const V dtj = L::broadcast(dt[j]), duj = L::broadcast(du[j]);
+          T* acc = products.get() + j * kBlock;
+          V sum[R];
+          for (int r = 0; r < R; ++r) sum[r] = first == 0 ? L::zero() : L::load(acc + r * W);
+          for (int k = 0; k < K; ++k) {
+            const V decay = decay_factor(df, hn::Mul(ar[k], dtj));
+            hr[k] = hn::MulAdd(decay, hr[k], hn::Mul(L::load(bj + k * W), duj));
+            V& s = sum[k % R];
+            s = hn::MulAdd(hr[k], L::load(cj + k * W), s);
+          }
+          for (int r = 0; r < R; ++r) L::store(acc + r * W, sum[r]);
+        }
+        for (int k = 0; k < K; ++k) L::store(hd + (first + k) * W, hr[k]);
+      });
+      L::store_block_sums(products.get(), steps, yd);
       if (in.dskip) {
         const T ds = in.dskip[d];
         for (int64_t j = 0; j < steps; ++j) yd[j] = yd[j] + ds * u[j];
       }
       if (in.z) {
-        nm::Map(df, in.z + row_of(d), steps, gate, [](auto dd, auto v) HWY_ATTR { return nm::Silu(dd, v); });
+        nm::Map(df, in.z + row, steps, gate, [](auto dd, auto v) HWY_ATTR { return nm::Silu(dd, v); });
         for (int64_t j = 0; j < steps; ++j) yd[j] = yd[j] * gate[j];
       }
       node.apply_epilogue(yd, steps);
-    };
-    // Channels [d, d + C) through the block's steps together.
-    auto scan_interleaved = [&]<int C>(int64_t d) HWY_ATTR {
-      for (int c = 0; c < C; ++c) prepare(d + c, c);
-      const T* ad = a.get() + (d - d0) * padded;
-      T* hd = h.get() + (d - d0) * padded;
-      // Each lane-block accumulator adds its state vectors in order, run after run: one
-      // fixed sequence of operations per channel, the same on every FMA target.
-      for_state_runs<T>(nv, [&]<int K>(int64_t first) HWY_ATTR {
-        V hr[C][K], ar[C][K];
-        for (int c = 0; c < C; ++c)
-          for (int k = 0; k < K; ++k) {
-            hr[c][k] = L::load(hd + c * padded + (first + k) * W);
-            ar[c][k] = L::load(ad + c * padded + (first + k) * W);
-          }
-        for (int64_t j = 0; j < steps; ++j) {
-          const T* bj = bt + j * padded + first * W;
-          const T* cj = ct + j * padded + first * W;
-          V bv[K], cv[K];
-          for (int k = 0; k < K; ++k) {
-            bv[k] = L::load(bj + k * W);
-            cv[k] = L::load(cj + k * W);
-          }
-          // Unrolled by hand: a loop over the channels would keep their states in memory.
-          unrolled<C>([&]<int c>() HWY_ATTR {
-            const V dtj = L::broadcast(dt[c][j]), duj = L::broadcast(du[c][j]);
-            T* acc = products.get() + c * products_size + j * kBlock;
-            V sum[R];
-            for (int r = 0; r < R; ++r) sum[r] = first == 0 ? L::zero() : L::load(acc + r * W);
-            unrolled<K>([&]<int k>() HWY_ATTR {
-              const V decay = decay_factor(df, hn::Mul(ar[c][k], dtj));
-              hr[c][k] = hn::MulAdd(decay, hr[c][k], hn::Mul(bv[k], duj));
-              V& s = sum[k % R];
-              s = hn::MulAdd(hr[c][k], cv[k], s);
-            });
-            for (int r = 0; r < R; ++r) L::store(acc + r * W, sum[r]);
-          });
-        }
-        for (int c = 0; c < C; ++c)
-          for (int k = 0; k < K; ++k) L::store(hd + c * padded + (first + k) * W, hr[c][k]);
-      });
-      for (int c = 0; c < C; ++c) finish(d + c, c);
-    };
-    int64_t d = d0;
-    auto run_in = [&]<int C>() HWY_ATTR {
-      for (; d + C <= d1; d += C) scan_interleaved.template operator()<C>(d);
-    };
-    switch (interleaved_channels(nv)) {
-      case 4: run_in.template operator()<4>(); break;
-      case 2: run_in.template operator()<2>(); break;
-      default: break;
     }
-    run_in.template operator()<1>();
   }
   for (int64_t d = d0; d < d1; ++d)
     std::copy(h.get() + (d - d0) * padded, h.get() + (d - d0) * padded + N, final + (b * in.channels + d) * N);

@@ -39,7 +39,7 @@ const ThreadCase kCases[] = {
      "  - {id: Bm, op: random, shape: [2, 16, 700], seed: 7, low: -1, high: 1}\n"
      "  - {id: s, op: selective_scan, in: {u: u, delta: u, A: A, Bm: Bm, Cm: Bm, z: u}, delta_softplus: true}\n",
      {"s:y", "s:final"}},
-    {"selective_scan_odd_channels",  // groups of 16 + 7 channels scanned 2 at a time and alone
+    {"selective_scan_odd_channels",  // a group of 16 channels and an odd rest of 7, 24 states
      "  - {id: u, op: random, shape: [3, 23, 400], seed: 20, low: -1, high: 1}\n"
      "  - {id: A, op: random, shape: [23, 24], seed: 21, low: -4, high: -0.1}\n"
      "  - {id: Bm, op: random, shape: [3, 24, 400], seed: 22, low: -1, high: 1}\n"
