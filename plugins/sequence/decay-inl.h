@@ -1,5 +1,5 @@
 // The decay factors of selective_scan in f32, 2^x with x = Δ·(A·log2 e): the one exp per
-// (channel, state, step) that bounds the scan's speed, in 14 vector operations where the
+// (channel, state, step) that bounds the scan's speed, in 13 vector operations where the
 // SLEEF-exact exp of numerics (math-inl.h) takes 24. A Highway "-inl" header: include it in
 // a file compiled per target.
 //
@@ -31,7 +31,7 @@ inline constexpr float kLog2E = 1.44269504088896340736f;
 /// 2^x on f32 lanes (see the file comment for accuracy and range).
 template <class D> HWY_INLINE hn::Vec<D> Exp2Decay(D d, hn::Vec<D> x) {
   using V = hn::Vec<D>;
-  const hn::RebindToSigned<D> di;
+  const hn::RebindToUnsigned<D> du;
   const V r = hn::Round(x);
   const V f = hn::Sub(x, r);  // exact; NaN for a NaN or infinite x
   V p = hn::Set(d, 1.535336188319500e-4f);
@@ -41,10 +41,12 @@ template <class D> HWY_INLINE hn::Vec<D> Exp2Decay(D d, hn::Vec<D> x) {
   p = hn::MulAdd(p, f, hn::Set(d, 2.402264791363012e-1f));
   p = hn::MulAdd(p, f, hn::Set(d, 6.931472028550421e-1f));
   p = hn::MulAdd(p, f, hn::Set(d, 1.0f));
-  // r clamped to [-127, 128]: exponent field 0 gives the factor 0, field 255 gives inf.
+  // 2^r from r clamped to [-127, 128]: exponent field 0 gives the factor 0, field 255 inf.
+  // The field r + 127 is read off the low mantissa bits of 2^23 + 127 + r (exact), not by a
+  // conversion to integer, which Highway guards against overflow at four more operations.
   const V clamped = hn::Min(hn::Max(r, hn::Set(d, -127.0f)), hn::Set(d, 128.0f));
-  const V scale = hn::BitCast(d, hn::ShiftLeft<23>(hn::Add(hn::ConvertTo(di, clamped), hn::Set(di, 127))));
-  return hn::Mul(p, scale);
+  const auto biased = hn::BitCast(du, hn::Add(clamped, hn::Set(d, 8388608.0f + 127.0f)));
+  return hn::Mul(p, hn::BitCast(d, hn::ShiftLeft<23>(biased)));
 }
 
 }  // namespace graphrun::sequence::HWY_NAMESPACE
