@@ -437,6 +437,28 @@ def selective_scan_large_case(suffix):
     return c
 
 
+def selective_scan_odd_case(suffix):
+    c = Case("seq_selective_scan_odd", suffix, "selective_scan against selective_scan_ref: "
+             "B 2, D 23 (a group of 16 channels and an odd rest of 7), N 16 and N 24 (whole and "
+             "part-filled lane blocks), L 150, all options")
+    u = c.random("u", (2, 23, 150), 621, -1, 1)
+    delta = c.random("delta", (2, 23, 150), 622, -4, 1)
+    D = c.random("Dskip", (23,), 626, -1, 1)
+    z = c.random("z", (2, 23, 150), 627, -3, 3)
+    bias = c.random("delta_bias", (23,), 628, -1, 0)
+    for states, seed in ((16, 623), (24, 633)):
+        A = c.random(f"A{states}", (23, states), seed, -3, -0.1)
+        Bm = c.random(f"Bm{states}", (2, states, 150), seed + 1, -1, 1)
+        Cm = c.random(f"Cm{states}", (2, states, 150), seed + 2, -1, 1)
+        c.node(f"{{id: scan{states}, op: selective_scan, in: {{u: u, delta: delta, A: A{states}, "
+               f"Bm: Bm{states}, Cm: Cm{states}, Dskip: Dskip, z: z, delta_bias: delta_bias}}, "
+               f"delta_softplus: true}}")
+        y, final = selective_scan_ref(u, delta, A, Bm, Cm, D=D, z=z, delta_bias=bias, delta_softplus=True)
+        c.expect_sampled(f"scan{states}:y", y, 10)
+        c.expect(f"scan{states}:final", final)
+    return c
+
+
 def selective_scan_closed_form_case(suffix):
     """One state, u = Bm = Cm = 1, delta = ln 2, A = -1: exp(delta*A) = 1/2, so
     state_t = state_{t-1}/2 + ln 2 from state_{-1} = 0, i.e. the geometric sum
@@ -461,7 +483,7 @@ def main():
     torch.set_num_threads(1)
     for build in (recurrence_case, recurrence_long_case, rnn_case, rnn_large_case, ssm_case,
                   ssm_long_case, selective_scan_case, selective_scan_large_case,
-                  selective_scan_closed_form_case):
+                  selective_scan_odd_case, selective_scan_closed_form_case):
         for_each_dtype(build)
 
 

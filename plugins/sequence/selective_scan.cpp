@@ -4,8 +4,10 @@
 // Per (batch, channel) row the N states live in SIMD lanes; Δ, exp(Δ·A) and Δ·Bm·u are made
 // on the fly a block of steps at a time, so only y and final are written: the (B, D, L, N)
 // tensors of the reference never exist. A task takes a fixed group of channels of one batch
-// item and shares the transposed (step, state) blocks of Bm and Cm among them. softplus,
-// exp and silu are graphrun's numerics, the same bits as an expr formula's.
+// item; Bm and Cm are put in (step, state) lanes once, for all tasks. softplus and silu are
+// graphrun's numerics, the same bits as an expr formula's; exp(Δ·A), one per (channel,
+// state, step) and most of the work, is numerics' exp in f64 and the cheaper power of 2 of
+// decay-inl.h in f32.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "sequence/selective_scan.cpp"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
@@ -15,11 +17,13 @@
 #include <graphrun/numerics/arrays-inl.h>
 #include <graphrun/numerics/math-inl.h>
 
+#include "sequence/decay-inl.h"
 #include "sequence/lanes-inl.h"
 #include "sequence/port_checks.h"
 #include "sequence/sequence_ops.h"
 
 #include <algorithm>
+#include <type_traits>
 
 HWY_BEFORE_NAMESPACE();
 namespace graphrun::sequence::HWY_NAMESPACE {
@@ -32,11 +36,33 @@ constexpr int64_t kChannelsPerTask = 16;
 /// Steps per block: Δ, Δ·u and the Bm/Cm lanes of a block stay in L1.
 constexpr int64_t kBlockSteps = 128;
 
+/// exp(Δ·A) from the product Δ·A (f64) or Δ·A·log2 e (f32).
+template <class D> HWY_INLINE hn::Vec<D> decay_factor(D d, hn::Vec<D> x) {
+  if constexpr (sizeof(hn::TFromD<D>) == sizeof(float)) return Exp2Decay(d, x);
+  else return nm::Exp(d, x);
+}
+
 template <typename T> struct ScanInputs {
   int64_t batch, channels, states, length;
   const T *u, *delta, *a, *bm, *cm, *dskip, *z, *delta_bias;  // the optional ones may be null
   bool softplus;
+  /// Bm and Cm as lanes of (batch, step, state), the states padded to whole lane blocks
+  /// with zeros: every task reads its step's states as vectors.
+  const T *bt, *ct;
 };
+
+/// States padded to whole lane blocks.
+template <typename T> int64_t padded_states(int64_t n) { return blocks_for<T>(n) * kBlockLanes<T>; }
+
+/// Bm or Cm (B, N, L) into (B, L, padded) lanes, rows [begin, end) of the B·L.
+template <typename T> void to_step_lanes(const T* from, int64_t states, int64_t length, int64_t begin,
+                                         int64_t end, T* to) {
+  const int64_t padded = padded_states<T>(states);
+  for (int64_t row = begin; row < end; ++row) {
+    const int64_t b = row / length, t = row % length;
+    for (int64_t n = 0; n < states; ++n) to[row * padded + n] = from[(b * states + n) * length + t];
+  }
+}
 
 /// One task: channels [d0, d1) of batch item b, all steps.
 template <typename T>
@@ -54,22 +80,18 @@ void scan_channels(const plugin::Node& node, const ScanInputs<T>& in, int64_t b,
   const int64_t group = d1 - d0;
   auto zeros = [](int64_t n) { return aligned_zeros<T>(n); };
   auto a = zeros(group * padded), h = zeros(group * padded);
-  for (int64_t d = d0; d < d1; ++d) std::copy(in.a + d * N, in.a + (d + 1) * N, a.get() + (d - d0) * padded);
-  auto bt = zeros(kBlockSteps * padded), ct = zeros(kBlockSteps * padded);
+  // f32 takes its decay factors as powers of 2 (decay-inl.h), so A·log2 e once here.
+  const T a_scale = std::is_same_v<T, float> ? T(kLog2E) : T(1);
+  for (int64_t d = d0; d < d1; ++d)
+    std::transform(in.a + d * N, in.a + (d + 1) * N, a.get() + (d - d0) * padded, [&](T v) { return v * a_scale; });
   // Each step's ⟨state, Cm⟩ lane block, summed after the block of steps.
   auto products = zeros((kBlockSteps + W) * kBlock);
   HWY_ALIGN T dt[kBlockSteps], du[kBlockSteps], gate[kBlockSteps];
 
   for (int64_t t0 = 0; t0 < steps_total; t0 += kBlockSteps) {
     const int64_t steps = std::min(kBlockSteps, steps_total - t0);
-    for (int64_t n = 0; n < N; ++n) {  // Bm, Cm (B, N, L) -> lanes of (step, state)
-      const T* bn = in.bm + (b * N + n) * steps_total + t0;
-      const T* cn = in.cm + (b * N + n) * steps_total + t0;
-      for (int64_t j = 0; j < steps; ++j) {
-        bt[j * padded + n] = bn[j];
-        ct[j * padded + n] = cn[j];
-      }
-    }
+    const T* bt = in.bt + (b * steps_total + t0) * padded;
+    const T* ct = in.ct + (b * steps_total + t0) * padded;
     for (int64_t d = d0; d < d1; ++d) {
       const int64_t row = (b * in.channels + d) * steps_total + t0;
       const T* u = in.u + row;
@@ -87,7 +109,8 @@ void scan_channels(const plugin::Node& node, const ScanInputs<T>& in, int64_t b,
       T* hd = h.get() + (d - d0) * padded;
       T* yd = y + row;
       // Each lane-block accumulator adds its state vectors in order, run after run: one
-      // fixed sequence of additions, the same on every target.
+      // fixed sequence of operations, the same on every FMA target (and on every target
+      // without FMA).
       for_state_runs<T>(nv, [&]<int K>(int64_t first) HWY_ATTR {
         V hr[K], ar[K];
         for (int k = 0; k < K; ++k) {
@@ -95,17 +118,17 @@ void scan_channels(const plugin::Node& node, const ScanInputs<T>& in, int64_t b,
           ar[k] = L::load(ad + (first + k) * W);
         }
         for (int64_t j = 0; j < steps; ++j) {
-          const T* bj = bt.get() + j * padded + first * W;
-          const T* cj = ct.get() + j * padded + first * W;
+          const T* bj = bt + j * padded + first * W;
+          const T* cj = ct + j * padded + first * W;
           const V dtj = L::broadcast(dt[j]), duj = L::broadcast(du[j]);
           T* acc = products.get() + j * kBlock;
           V sum[R];
           for (int r = 0; r < R; ++r) sum[r] = first == 0 ? L::zero() : L::load(acc + r * W);
           for (int k = 0; k < K; ++k) {
-            const V decay = nm::Exp(df, hn::Mul(ar[k], dtj));
-            hr[k] = hn::Add(hn::Mul(decay, hr[k]), hn::Mul(L::load(bj + k * W), duj));
+            const V decay = decay_factor(df, hn::Mul(ar[k], dtj));
+            hr[k] = hn::MulAdd(decay, hr[k], hn::Mul(L::load(bj + k * W), duj));
             V& s = sum[k % R];
-            s = hn::Add(s, hn::Mul(hr[k], L::load(cj + k * W)));
+            s = hn::MulAdd(hr[k], L::load(cj + k * W), s);
           }
           for (int r = 0; r < R; ++r) L::store(acc + r * W, sum[r]);
         }
@@ -136,11 +159,21 @@ void run_selective_scan(const plugin::Node& node, std::span<plugin::OutTensor> o
       const plugin::Tensor t = node.input(port);
       return t.valid() ? t.data<T>() : nullptr;
     };
-    const ScanInputs<T> in{u.dim(0), u.dim(1), node.input("A").dim(1), u.dim(2),
-                           u.data<T>(), node.input("delta").data<T>(), node.input("A").data<T>(),
-                           node.input("Bm").data<T>(), node.input("Cm").data<T>(),
-                           optional("Dskip"), optional("z"), optional("delta_bias"),
-                           node.attr_bool("delta_softplus")};
+    ScanInputs<T> in{u.dim(0), u.dim(1), node.input("A").dim(1), u.dim(2),
+                     u.data<T>(), node.input("delta").data<T>(), node.input("A").data<T>(),
+                     node.input("Bm").data<T>(), node.input("Cm").data<T>(),
+                     optional("Dskip"), optional("z"), optional("delta_bias"),
+                     node.attr_bool("delta_softplus"), nullptr, nullptr};
+    // Bm and Cm in step lanes once for all tasks (their size again), not per task.
+    const int64_t rows = in.batch * in.length, padded = padded_states<T>(in.states);
+    auto bt = aligned_zeros<T>(rows * padded), ct = aligned_zeros<T>(rows * padded);
+    node.parallel_for(rows, std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(1, padded)),
+                      [&](int64_t begin, int64_t end) {
+                        to_step_lanes(in.bm, in.states, in.length, begin, end, bt.get());
+                        to_step_lanes(in.cm, in.states, in.length, begin, end, ct.get());
+                      });
+    in.bt = bt.get();
+    in.ct = ct.get();
     const int64_t groups = (in.channels + kChannelsPerTask - 1) / kChannelsPerTask;
     const int64_t task_steps = kChannelsPerTask * std::max<int64_t>(in.length, 1) *
                                std::max<int64_t>(1, blocks_for<T>(in.states));

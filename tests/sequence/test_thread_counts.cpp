@@ -39,6 +39,14 @@ const ThreadCase kCases[] = {
      "  - {id: Bm, op: random, shape: [2, 16, 700], seed: 7, low: -1, high: 1}\n"
      "  - {id: s, op: selective_scan, in: {u: u, delta: u, A: A, Bm: Bm, Cm: Bm, z: u}, delta_softplus: true}\n",
      {"s:y", "s:final"}},
+    {"selective_scan_odd_channels",  // a group of 16 channels and an odd rest of 7, 24 states
+     "  - {id: u, op: random, shape: [3, 23, 400], seed: 20, low: -1, high: 1}\n"
+     "  - {id: A, op: random, shape: [23, 24], seed: 21, low: -4, high: -0.1}\n"
+     "  - {id: Bm, op: random, shape: [3, 24, 400], seed: 22, low: -1, high: 1}\n"
+     "  - {id: skip, op: random, shape: [23], seed: 23, low: -1, high: 1}\n"
+     "  - {id: s, op: selective_scan, in: {u: u, delta: u, A: A, Bm: Bm, Cm: Bm, Dskip: skip, z: u}, "
+     "delta_softplus: true}\n",
+     {"s:y", "s:final"}},
     {"ssm_both_modes",
      "  - {id: u, op: random, shape: [3, 8, 3000], seed: 8, low: -1, high: 1}\n"
      "  - {id: A, op: random, shape: [8, 16], seed: 9, low: -1, high: -0.01}\n"
