@@ -14,6 +14,11 @@ namespace graphrun::distributed {
 /// does graphrun start MPI, so that a plain run behaves, and costs, exactly as without it.
 bool launched_by_mpi();
 
+/// This process's rank as its MPI launcher gave it (0 when none did), known without starting
+/// MPI: errors found before any rank talks to another are the same on every rank, and only
+/// rank 0 prints them.
+int launcher_rank();
+
 /// Whether this build can take part in an MPI run (GRAPHRUN_MPI).
 bool built_with_mpi();
 

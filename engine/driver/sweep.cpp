@@ -7,8 +7,10 @@
 #include "scheduler/buffer_pool.h"
 
 #include <fmt/format.h>
+#include <oneapi/tbb/info.h>
 
 #include <algorithm>
+#include <numeric>
 #include <atomic>
 #include <cctype>
 #include <exception>
@@ -247,12 +249,17 @@ std::string sweep_csv(const std::vector<SweepParam>& params, const std::vector<P
 
 std::vector<std::string> write_sweep(io::OutputFiles& files, const std::string& dir, const std::string& format,
                                      const std::vector<SweepParam>& params, const std::vector<PreparedRun>& runs,
-                                     const std::vector<SweepResult>& results) {
+                                     const std::vector<SweepResult>& results, const std::vector<size_t>& folders,
+                                     bool table) {
   io::make_output_folder(dir);
-  const std::string table = dir + "/sweep.csv";
-  files.write(table, sweep_csv(params, runs, results));
-  std::vector<std::string> lines{table};
-  for (size_t i = 0; i < runs.size(); ++i) {
+  std::vector<std::string> lines;
+  if (table) {
+    files.write(dir + "/sweep.csv", sweep_csv(params, runs, results));
+    lines.push_back(dir + "/sweep.csv");
+  }
+  std::vector<size_t> all(folders.empty() ? runs.size() : 0);
+  std::iota(all.begin(), all.end(), size_t{0});
+  for (size_t i : folders.empty() ? all : folders) {
     const TensorOutputRequest request{dir + "/" + runs[i].run->folder, format, true, ""};
     const TensorOutputPlan plan = plan_tensor_outputs(request, *runs[i].graph, runs[i].output_names);
     for (std::string& line : write_tensor_outputs(files, plan, runs[i].output_names, results[i].outputs,
@@ -263,7 +270,8 @@ std::vector<std::string> write_sweep(io::OutputFiles& files, const std::string& 
 }
 
 int default_sweep_jobs(size_t runs) {
-  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  // The CPUs this process may use: under mpirun, those its rank is bound to.
+  const size_t cores = static_cast<size_t>(std::max(1, tbb::info::default_concurrency()));
   return static_cast<int>(std::clamp<size_t>(runs, 1, cores));
 }
 

@@ -92,12 +92,23 @@ std::vector<std::string> scalar_outputs(const std::vector<PreparedRun>& runs);
 std::string sweep_csv(const std::vector<SweepParam>& params, const std::vector<PreparedRun>& runs,
                       const std::vector<SweepResult>& results);
 
-/// Writes DIR/sweep.csv and each run's outputs under DIR/<folder>/ (format npy or csv) into
-/// `files` (committed by the caller); returns the paths written, one line each, as `run -o`
-/// lists them.
+/// Writes DIR/sweep.csv (when `table`) and the outputs of each run of `folders` (every run
+/// when empty) under DIR/<folder>/ (format npy or csv) into `files` (committed by the
+/// caller); returns the paths written, one line each, as `run -o` lists them.
 std::vector<std::string> write_sweep(io::OutputFiles& files, const std::string& dir, const std::string& format,
                                      const std::vector<SweepParam>& params, const std::vector<PreparedRun>& runs,
-                                     const std::vector<SweepResult>& results);
+                                     const std::vector<SweepResult>& results, const std::vector<size_t>& folders = {},
+                                     bool table = true);
+
+/// The runs this process runs: all of them in a plain run; under mpirun, its rank's block of
+/// them (distributed/blocks.h), so that ranks in order hold the runs in order.
+std::vector<size_t> runs_of_rank(size_t runs);
+
+/// Every run's result on every rank, from each rank's results of its own runs `mine` (in
+/// that order): a run of another rank has only its one-element outputs filled (what the
+/// table and the plot read), exchanged between the ranks. A plain run just places its own.
+std::vector<SweepResult> share_scalar_results(const std::vector<PreparedRun>& runs, const std::vector<size_t>& mine,
+                                              std::vector<SweepResult> own);
 
 /// Concurrent runs for `runs` runs when --jobs is not given: one per core, at most the runs,
 /// at least one.

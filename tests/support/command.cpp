@@ -51,9 +51,13 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-CommandResult run_graphrun(const std::vector<std::string>& args) {
+CommandResult run_graphrun(const std::vector<std::string>& args) { return run_graphrun_under({}, args); }
+
+CommandResult run_graphrun_under(const std::vector<std::string>& launcher, const std::vector<std::string>& args) {
   TempDir dir;
-  std::string cmd = shell_quote(GRAPHRUN_EXE);
+  std::string cmd;
+  for (const auto& a : launcher) cmd += shell_quote(a) + " ";
+  cmd += shell_quote(GRAPHRUN_EXE);
   for (const auto& a : args) cmd += " " + shell_quote(a);
   std::string out = dir.path() + "/out", err = dir.path() + "/err";
   cmd += " > " + shell_quote(out) + " 2> " + shell_quote(err) + " < /dev/null";

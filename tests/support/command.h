@@ -15,6 +15,9 @@ struct CommandResult {
 /// Runs GRAPHRUN_EXE with `args` (each shell-quoted), capturing stdout and stderr.
 CommandResult run_graphrun(const std::vector<std::string>& args);
 
+/// The same, started by `launcher` (a command and its arguments, e.g. mpirun -n 2).
+CommandResult run_graphrun_under(const std::vector<std::string>& launcher, const std::vector<std::string>& args);
+
 /// A fresh empty folder under the system temp folder, removed by the destructor.
 class TempDir {
  public:

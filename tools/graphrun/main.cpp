@@ -1,6 +1,7 @@
 // graphrun: parses the command line (SPEC §3) and calls the engine library.
 #include "backends/cuda/device.h"
 #include "backends/cuda/device_executor.h"
+#include "distributed/world.h"
 #include "driver/describe.h"
 #include "driver/elementwise_kernel_source.h"
 #include "driver/plot/plot.h"
@@ -34,6 +35,7 @@
 #include <filesystem>
 #include <iostream>
 #include <limits>
+#include <sstream>
 
 namespace {
 
@@ -462,7 +464,9 @@ int graphrun_main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
+    std::ostringstream discarded;  // under mpirun, rank 0 alone prints the usage error
+    const bool printing = distributed::launcher_rank() == 0;
+    int rc = printing ? app.exit(e) : app.exit(e, discarded, discarded);
     return rc == 0 ? kOk : kInvalid;
   }
 
@@ -520,7 +524,7 @@ int graphrun_main(int argc, char** argv) {
     return kOk;
   } catch (...) {
     const ErrorReport report = report_current_exception();
-    std::cerr << report.message << "\n";
+    if (distributed::launcher_rank() == 0) std::cerr << report.message << "\n";  // once, not per rank
     return report.exit_code;
   }
 }
@@ -532,6 +536,7 @@ int main(int argc, char** argv) {
   // then saw a worker already unregistered but its thread-specific data not yet freed by glibc.
   tbb::task_scheduler_handle workers{tbb::attach{}};
   const int rc = graphrun_main(argc, argv);
+  distributed::finalize();  // MPI, if a command started it (under mpirun)
   (void)tbb::finalize(workers, std::nothrow);  // false only if another scheduler user is left
   return rc;
 }

@@ -1,6 +1,8 @@
 #include "sweep_command.h"
 
+#include "distributed/world.h"
 #include "driver/error_report.h"
+#include "driver/rank_agreement.h"
 #include "driver/plot/plot.h"
 #include "driver/sweep.h"
 #include "driver/tensor_outputs.h"
@@ -18,6 +20,7 @@
 #include <numeric>
 #include <thread>
 
+#include <oneapi/tbb/info.h>
 #include <unistd.h>
 
 namespace graphrun::cli {
@@ -185,6 +188,12 @@ class SweepProgress {
   std::jthread thread_;
 };
 
+// Prints a failure the ranks agreed on (rank 0 only) and gives its exit code.
+int reported(const RankFailure& failure) {
+  if (!failure.message.empty()) std::cerr << failure.message << "\n";
+  return failure.exit_code;
+}
+
 }  // namespace
 
 CLI::App* add_sweep_command(CLI::App& app, SweepArgs& a) {
@@ -229,35 +238,61 @@ int sweep_command(const SweepArgs& a) {
   std::error_code ec;
   if (std::filesystem::is_directory(a.graph, ec)) throw UsageError(a.graph + " is a folder, not a graph file");
 
+  // Under mpirun each rank runs a block of the runs; every phase ends with the ranks agreeing
+  // on any failure (driver/rank_agreement.h), which rank 0 alone prints.
+  const bool root = distributed::world().root();
   const std::vector<SweepRun> runs = plan_sweep(params);
-  const std::vector<PreparedRun> prepared = prepare_runs(a.graph, runs, {input_pairs(a.inputs), a.plugins, !a.no_fuse});
-  check_plot_y(a, prepared);
-  const int jobs = jobs_given ? std::min<int>(jobs_given, static_cast<int>(runs.size())) : default_sweep_jobs(runs.size());
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<PreparedRun> prepared;
+  if (auto failure = on_every_rank([&] {
+        prepared = prepare_runs(a.graph, runs, {input_pairs(a.inputs), a.plugins, !a.no_fuse});
+        check_plot_y(a, prepared);
+      }))
+    return reported(*failure);
+  const std::vector<size_t> mine = runs_of_rank(runs.size());
+  const int jobs = std::max(1, jobs_given ? std::min<int>(jobs_given, static_cast<int>(mine.size()))
+                                          : default_sweep_jobs(mine.size()));
+  const int cores = std::max(1, tbb::info::default_concurrency());  // the CPUs this rank may use
   const int threads_per_run = std::max(1, (threads > 0 ? threads : cores) / jobs);
-  std::vector<SweepResult> results;
-  {
-    SweepProgress progress(!a.quiet, runs.size());
-    results = run_prepared(prepared, jobs, threads_per_run, {}, progress.finished());
-  }
+  std::vector<SweepResult> own;
+  if (auto failure = on_every_rank([&] {
+        SweepProgress progress(!a.quiet && root, mine.size());
+        if (!mine.empty()) own = run_prepared(prepared, jobs, threads_per_run, mine, progress.finished());
+      }))
+    return reported(*failure);
+  const std::vector<SweepResult> results = share_scalar_results(prepared, mine, std::move(own));
 
-  const std::string plot_bytes = a.plot.empty() ? "" : sweep_plot(a, params, prepared, results);
-  if (a.out_dir.empty() && !a.quiet) std::cout << sweep_csv(params, prepared, results);
+  if (a.out_dir.empty() && !a.quiet && root) std::cout << sweep_csv(params, prepared, results);
   if (a.out_dir.empty() && a.plot.empty()) return kOk;
+  // Each rank writes its runs' folders, rank 0 also the table and the plot; all as temporary
+  // files first, renamed only once every rank has written its own.
   io::OutputFiles files;
   std::vector<std::string> lines;
-  try {
-    if (!a.out_dir.empty()) lines = write_sweep(files, a.out_dir, a.format, params, prepared, results);
-    if (!a.plot.empty()) {
-      if (io::output_kind(a.plot) != io::OutputKind::kInPlace) lines.push_back(a.plot);
-      files.write(a.plot, plot_bytes);
-    }
-    files.commit();
-  } catch (const io::FileError& e) {
-    throw RunError(std::string(e.what()) + (files.replaced_any() ? "" : " (no output file was replaced)"));
-  }
-  if (!a.quiet)
-    for (const std::string& line : lines) std::cout << "wrote " << line << "\n";
+  if (auto failure = on_every_rank([&] {
+        try {
+          if (!a.out_dir.empty()) lines = write_sweep(files, a.out_dir, a.format, params, prepared, results, mine, root);
+          if (!a.plot.empty() && root) {
+            const std::string plot_bytes = sweep_plot(a, params, prepared, results);
+            files.write(a.plot, plot_bytes);
+          }
+        } catch (const io::FileError& e) {
+          throw RunError(std::string(e.what()) + " (no output file was replaced)");
+        }
+      }))
+    return reported(*failure);
+  if (auto failure = on_every_rank([&] {
+        try {
+          files.commit();
+        } catch (const io::FileError& e) {
+          throw RunError(std::string(e.what()) + (files.replaced_any() ? "" : " (no output file was replaced)"));
+        }
+      }))
+    return reported(*failure);
+  if (!a.plot.empty() && root && io::output_kind(a.plot) != io::OutputKind::kInPlace) lines.push_back(a.plot);
+  std::string listing;
+  for (const std::string& line : lines) listing += "wrote " + line + "\n";
+  const std::vector<std::string> listings = distributed::all_gather(listing);  // in rank order: run order
+  if (!a.quiet && root)
+    for (const std::string& part : listings) std::cout << part;
   return kOk;
 }
 
