@@ -11,6 +11,7 @@
 #include "driver/report.h"
 #include "driver/report/run_report.h"
 #include "driver/session.h"
+#include "command_line_numbers.h"
 #include "completion.h"
 #include "progress_bar.h"
 #include "sweep_command.h"
@@ -40,10 +41,8 @@
 namespace {
 
 using namespace graphrun;
-
-
-// More is a typo: oneTBB itself fails beyond 65536 workers.
-constexpr int kMaxThreads = 4096;
+using cli::kMaxThreads;
+using cli::whole_number;
 
 // "name=value" -> pair; UsageError otherwise.
 std::vector<std::pair<std::string, std::string>> split_pairs(const std::vector<std::string>& items, const char* flag) {
@@ -372,16 +371,6 @@ bool missing_or_unknown_command(const CLI::App& app, int argc, char** argv) {
   std::cerr << "graphrun: unknown command '" << argv[1] << "'" << (best.empty() ? "" : " (did you mean '" + best + "'?)")
             << "; the commands are " << all << " (graphrun --help)\n";
   return true;
-}
-
-// A whole number from the command line; UsageError saying `rule` when it is not one or
-// breaks the rule. (CLI11's own range messages print DBL_MAX in full.)
-int whole_number(const std::string& text, int minimum, int maximum, const std::string& rule) {
-  int value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < minimum || value > maximum)
-    throw UsageError(rule + ", not '" + text + "'");
-  return value;
 }
 
 int graphrun_main(int argc, char** argv) {

@@ -1,5 +1,7 @@
 #include "sweep_command.h"
 
+#include "command_line_numbers.h"
+
 #include "distributed/world.h"
 #include "driver/error_report.h"
 #include "driver/rank_agreement.h"
@@ -25,17 +27,6 @@
 
 namespace graphrun::cli {
 namespace {
-
-// More is a typo, as for `run --threads`.
-constexpr int kMaxThreads = 4096;
-
-int whole_number(const std::string& text, int minimum, int maximum, const std::string& rule) {
-  int value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < minimum || value > maximum)
-    throw UsageError(rule + ", not '" + text + "'");
-  return value;
-}
 
 std::vector<std::pair<std::string, std::string>> input_pairs(const std::vector<std::string>& items) {
   std::vector<std::pair<std::string, std::string>> out;
