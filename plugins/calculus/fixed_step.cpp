@@ -1,5 +1,6 @@
 #include "fixed_step.h"
 
+#include "native_stepper.h"
 #include "tile_arrays.h"
 
 #include <algorithm>
@@ -89,11 +90,39 @@ int adams_bashforth_steps(OdeMethod m) {
   return m == OdeMethod::kAb2 ? 2 : m == OdeMethod::kAb3 ? 3 : m == OdeMethod::kAb4 ? 4 : 0;
 }
 
+/// The loop of integrate_fixed_steps with the node's compiled step: the same history
+/// rotation, the stages inside native code.
+template <typename T>
+void integrate_native(const OdeSpec& spec, RhsEvaluator<T>& rhs, T* x, int64_t n,
+                      const std::function<void(int64_t)>& after_step, NativeStepFn<T> step) {
+  const int num_states = static_cast<int>(spec.states.size());
+  const std::vector<T> c = step_coefficients<T>(spec);
+  const int ab_steps = adams_bashforth_steps(spec.method);
+  const int history = std::max(1, ab_steps);
+  TileArrays<T> derivs(num_states, n, history);
+  std::vector<int> order(static_cast<size_t>(history));
+  for (int j = 0; j < history; ++j) order[static_cast<size_t>(j)] = j;
+  std::vector<T*> xs, hist(static_cast<size_t>(history));
+  for (int s = 0; s < num_states; ++s) xs.push_back(x + s * n);
+  for (int64_t k = 0; k < spec.steps; ++k) {
+    rhs.load_step(k);
+    std::rotate(order.rbegin(), order.rbegin() + 1, order.rend());
+    for (int j = 0; j < history; ++j) hist[static_cast<size_t>(j)] = derivs[order[static_cast<size_t>(j)]];
+    const int32_t mode = ab_steps && k + 1 >= ab_steps ? 1 : 0;
+    step(n, xs.data(), hist.data(), rhs.port_values(), grid_time<T>(spec, k), c.data(), mode);
+    after_step(k + 1);
+  }
+}
+
 }  // namespace
 
 template <typename T>
 void integrate_fixed_steps(const OdeSpec& spec, RhsEvaluator<T>& rhs, T* x, int64_t n,
-                           const std::function<void(int64_t)>& after_step) {
+                           const std::function<void(int64_t)>& after_step, void* native_step) {
+  if (native_step) {
+    integrate_native<T>(spec, rhs, x, n, after_step, reinterpret_cast<NativeStepFn<T>>(native_step));
+    return;
+  }
   const int num_states = static_cast<int>(spec.states.size());
   Stepper<T> stepper(rhs, x, n, num_states, T(spec.dt));
   // Derivatives of the last steps, newest first (Adams-Bashforth), or just the current one.
@@ -129,8 +158,8 @@ void integrate_fixed_steps(const OdeSpec& spec, RhsEvaluator<T>& rhs, T* x, int6
 }
 
 template void integrate_fixed_steps<float>(const OdeSpec&, RhsEvaluator<float>&, float*, int64_t,
-                                           const std::function<void(int64_t)>&);
+                                           const std::function<void(int64_t)>&, void*);
 template void integrate_fixed_steps<double>(const OdeSpec&, RhsEvaluator<double>&, double*, int64_t,
-                                            const std::function<void(int64_t)>&);
+                                            const std::function<void(int64_t)>&, void*);
 
 }  // namespace graphrun::calculus
