@@ -1,5 +1,6 @@
 #include "expr/cpp_source.h"
 
+#include "expr/functions.h"
 #include "expr/program_impl.h"
 
 #include <charconv>
@@ -70,7 +71,9 @@ std::optional<std::string> program_cpp_source(const Program& program) {
   std::string text;
   for (size_t i = 0; i < code.size(); ++i) {
     const Instruction& in = code[i];
-    const std::string expression = operation_text(in.op, operand(in.a), operand(in.b), operand(in.c));
+    const int operands = arity(in.op);  // b and c are unset beyond it
+    const std::string expression = operation_text(in.op, operand(in.a), operands >= 2 ? operand(in.b) : "",
+                                                  operands == 3 ? operand(in.c) : "");
     if (expression.empty()) return std::nullopt;
     text += "const T e" + std::to_string(i) + " = " + expression + ";\n";
   }

@@ -202,6 +202,12 @@ template <typename T> class Dopri5Tile {
       for (int64_t j = 0; j < m; ++j) {
         const int64_t q = s * n_ + j;
         const T h = ch_[static_cast<size_t>(j)];
+        if (spec_.fma) {  // the fma attribute: one rounding per term
+          T v = x ? std::fma(h * b[0], k[0][q], x[q]) : (h * b[0]) * k[0][q];
+          for (size_t i = 1; i < K; ++i) v = std::fma(h * b[i], k[i][q], v);
+          out[q] = v;
+          continue;
+        }
         T v = x ? x[q] + (h * b[0]) * k[0][q] : (h * b[0]) * k[0][q];
         for (size_t i = 1; i < K; ++i) v = v + (h * b[i]) * k[i][q];
         out[q] = v;

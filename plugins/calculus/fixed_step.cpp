@@ -23,8 +23,8 @@ template <typename T> std::array<T, 4> adams_bashforth_coefficients(int steps) {
 /// The stages of one method on one tile; k1 (the derivative at the step's start) is given.
 template <typename T> class Stepper {
  public:
-  Stepper(RhsEvaluator<T>& rhs, T* x, int64_t n, int num_states, T dt)
-      : rhs_(rhs), x_(x), n_(n), size_(n * num_states), dt_(dt), work_(num_states, n, kNumWork) {
+  Stepper(RhsEvaluator<T>& rhs, T* x, int64_t n, int num_states, T dt, bool fused)
+      : rhs_(rhs), x_(x), n_(n), size_(n * num_states), dt_(dt), fused_(fused), work_(num_states, n, kNumWork) {
     for (int s = 0; s < num_states; ++s) x_states_.push_back(x + s * n);
   }
 
@@ -32,15 +32,15 @@ template <typename T> class Stepper {
   void derivative(T t, T* const* k) { rhs_.eval(n_, x_states_.data(), &t, false, k); }
 
   /// odeint's euler: x = 1.0 * x + dt * k1.
-  void euler(const T* k1) { scale_sum<T, 1>(size_, x_, x_, {dt_}, {k1}); }
+  void euler(const T* k1) { scale_sum<T, 1>(fused_, size_, x_, x_, {dt_}, {k1}); }
 
   /// explicit_generic_rk with a = {{1}}, b = {1/2, 1/2}, c = {0, 1}.
   void heun(T t, const T* k1) {
     T* xs = work_[kStageInput];
-    scale_sum<T, 1>(size_, xs, x_, {T(1) * dt_}, {k1});
+    scale_sum<T, 1>(fused_, size_, xs, x_, {T(1) * dt_}, {k1});
     eval(t + T(1) * dt_, kK2);
     const T b = T(1) / T(2);
-    scale_sum<T, 2>(size_, x_, x_, {b * dt_, b * dt_}, {k1, work_[kK2]});
+    scale_sum<T, 2>(fused_, size_, x_, x_, {b * dt_, b * dt_}, {k1, work_[kK2]});
   }
 
   /// runge_kutta4 (explicit_generic_rk), stage by stage in Boost.Odeint's order.
@@ -51,24 +51,24 @@ template <typename T> class Stepper {
     const T* k4 = work_[kK4];
     const T half = T(1) / T(2), zero = T(0), one = T(1);
     const T sixth = T(1) / T(6), third = T(1) / T(3);
-    scale_sum<T, 1>(size_, xs, x_, {half * dt_}, {k1});
+    scale_sum<T, 1>(fused_, size_, xs, x_, {half * dt_}, {k1});
     eval(t + half * dt_, kK2);
-    scale_sum<T, 2>(size_, xs, x_, {zero * dt_, half * dt_}, {k1, k2});
+    scale_sum<T, 2>(fused_, size_, xs, x_, {zero * dt_, half * dt_}, {k1, k2});
     eval(t + half * dt_, kK3);
-    scale_sum<T, 3>(size_, xs, x_, {zero * dt_, zero * dt_, one * dt_}, {k1, k2, k3});
+    scale_sum<T, 3>(fused_, size_, xs, x_, {zero * dt_, zero * dt_, one * dt_}, {k1, k2, k3});
     eval(t + one * dt_, kK4);
-    scale_sum<T, 4>(size_, x_, x_, {sixth * dt_, third * dt_, third * dt_, sixth * dt_},
+    scale_sum<T, 4>(fused_, size_, x_, x_, {sixth * dt_, third * dt_, third * dt_, sixth * dt_},
                     {k1, k2, k3, k4});
   }
 
   /// x += dt * sum_j c_j f_{n-j}, f[0] the newest derivative.
   void adams_bashforth(int steps, const T* const* f) {
     const auto c = adams_bashforth_coefficients<T>(steps);
-    if (steps == 2) scale_sum<T, 2>(size_, x_, x_, {dt_ * c[0], dt_ * c[1]}, {f[0], f[1]});
+    if (steps == 2) scale_sum<T, 2>(fused_, size_, x_, x_, {dt_ * c[0], dt_ * c[1]}, {f[0], f[1]});
     if (steps == 3)
-      scale_sum<T, 3>(size_, x_, x_, {dt_ * c[0], dt_ * c[1], dt_ * c[2]}, {f[0], f[1], f[2]});
+      scale_sum<T, 3>(fused_, size_, x_, x_, {dt_ * c[0], dt_ * c[1], dt_ * c[2]}, {f[0], f[1], f[2]});
     if (steps == 4)
-      scale_sum<T, 4>(size_, x_, x_, {dt_ * c[0], dt_ * c[1], dt_ * c[2], dt_ * c[3]},
+      scale_sum<T, 4>(fused_, size_, x_, x_, {dt_ * c[0], dt_ * c[1], dt_ * c[2], dt_ * c[3]},
                       {f[0], f[1], f[2], f[3]});
   }
 
@@ -82,6 +82,7 @@ template <typename T> class Stepper {
   T* x_;
   int64_t n_, size_;
   T dt_;
+  bool fused_;  // the fma attribute: sums of fused multiply-adds
   TileArrays<T> work_;
   std::vector<const T*> x_states_;
 };
@@ -124,7 +125,7 @@ void integrate_fixed_steps(const OdeSpec& spec, RhsEvaluator<T>& rhs, T* x, int6
     return;
   }
   const int num_states = static_cast<int>(spec.states.size());
-  Stepper<T> stepper(rhs, x, n, num_states, T(spec.dt));
+  Stepper<T> stepper(rhs, x, n, num_states, T(spec.dt), spec.fma);
   // Derivatives of the last steps, newest first (Adams-Bashforth), or just the current one.
   const int history = std::max(1, adams_bashforth_steps(spec.method));
   TileArrays<T> derivs(num_states, n, history);

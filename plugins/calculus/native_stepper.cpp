@@ -15,8 +15,8 @@ int adams_bashforth_steps(OdeMethod m) {
 /// k1[s], k2[s], ...; X[s] its value at the step's start; c<j> the coefficients.
 class StepWriter {
  public:
-  StepWriter(int num_states, int num_ports, const std::vector<bool>& single_ports)
-      : num_states_(num_states), num_ports_(num_ports), single_(single_ports) {}
+  StepWriter(int num_states, int num_ports, const std::vector<bool>& single_ports, bool fused)
+      : num_states_(num_states), num_ports_(num_ports), single_(single_ports), fused_(fused) {}
 
   std::string text() const { return text_; }
 
@@ -62,13 +62,15 @@ class StepWriter {
     for (const auto& [coef, k] : terms) {
       // History arrays ("f1") are flat, state by state; the stage arrays are per element.
       const std::string value = k[0] == 'f' ? k + "[" + std::to_string(s) + " * n + i]" : idx(k, s);
-      e += " + c" + std::to_string(coef) + " * " + value;
+      const std::string c = "c" + std::to_string(coef);
+      e = fused_ ? "std::fma(" + c + ", " + value + ", " + e + ")" : e + " + " + c + " * " + value;
     }
     return e;
   }
 
   int num_states_, num_ports_;
   const std::vector<bool>& single_;
+  bool fused_;  // the fma attribute
   std::string text_;
 };
 
@@ -129,7 +131,7 @@ std::string native_step_source(const OdeSpec& spec, int32_t dtype, const std::st
 
   // One loop per kind of step: the branch on mode stays outside the elements.
   auto loop = [&](const std::function<void(StepWriter&)>& body) {
-    StepWriter w(num_states, num_ports, single_ports);
+    StepWriter w(num_states, num_ports, single_ports, spec.fma);
     w.load();
     w.stage("k1", {}, "t");
     body(w);
@@ -196,10 +198,14 @@ std::string native_dopri5_source(const OdeSpec& spec, int32_t dtype, const std::
   for (int p = 0; p < np; ++p)
     line("v[" + str(ns + 1 + p) + "] = p" + str(p) + (single_ports[static_cast<size_t>(p)] ? "[0];" : "[j];"));
   // x + sum (h * coefficient) * k, left to right, as Dopri5Tile::combine.
+  // With fma: each term a fused multiply-add (the first a product when there is no x).
   auto combination = [&](int s, bool with_x, const std::vector<std::pair<int, std::string>>& terms) {
-    std::string e = with_x ? "X[" + str(s) + "] + " : "";
-    for (size_t i = 0; i < terms.size(); ++i)
-      e += (i ? " + " : "") + std::string("(h * c") + str(terms[i].first) + ") * " + terms[i].second + "[" + str(s) + "]";
+    std::string e = with_x ? "X[" + str(s) + "]" : "";
+    for (const auto& [coef, k] : terms) {
+      const std::string c = "(h * c" + str(coef) + ")", value = k + "[" + str(s) + "]";
+      if (e.empty()) e = c + " * " + value;
+      else e = spec.fma ? "std::fma(" + c + ", " + value + ", " + e + ")" : e + " + " + c + " * " + value;
+    }
     return e;
   };
   auto stage = [&](const std::string& k, const std::vector<std::pair<int, std::string>>& terms, const std::string& time) {

@@ -47,12 +47,14 @@ std::vector<double> uniform(size_t n, double lo, double hi, unsigned seed) {
 constexpr size_t kElements = 2500;
 constexpr int kSteps = 12;
 
-std::string graph(const std::string& dtype, const std::string& method, const std::string& save) {
+std::string graph(const std::string& dtype, const std::string& method, const std::string& save,
+                  bool fma = false) {
   std::string yaml = "format: 1\ngraph: native\ndtype: " + dtype + "\nparams: {c: 0.3}\nnodes:\n";
   for (const char* name : {"x0", "v0", "w", "g", "u"})
     yaml += std::string("  - {id: ") + name + ", op: read, path: " + name + ".npy}\n";
   return yaml + "  - {id: y, op: ode, in: {x: x0, v: v0, w: w, g: g, u: u}, signals: [u], method: " + method +
-         ", dt: 0.05, steps: 12, t0: 0.25, rtol: 1e-3, atol: 1e-3, save: " + save +
+         ", dt: 0.05, steps: 12, t0: 0.25, rtol: 1e-3, atol: 1e-3, fma: " + (fma ? "true" : "false") +
+         ", save: " + save +
          ",\n     rhs: {x: \"v + where(x > 0.5, -g * x, sqrt(abs(x))) - clip(v, -1, 1) / 4\",\n"
          "           v: \"-w * w * x - c * v + 0.25 * t + u + floor(2 * x) - ceil(v) + round(3 * v) - "
          "sign(x) * (v != 0) + maximum(x, v) * minimum(x, 0.5) + square(x) * (t >= 0.3)\"}}\n"
@@ -71,8 +73,8 @@ std::map<std::string, InputArray> inputs() {
 
 /// The outputs' values, or a failure naming the run.
 std::vector<std::vector<double>> run(const std::string& dtype, const std::string& method, const std::string& save,
-                                     int threads) {
-  const GraphRun r = run_graph_text(graph(dtype, method, save), inputs(), dtype == "f64" ? GR_F64 : GR_F32,
+                                     int threads, bool fma = false) {
+  const GraphRun r = run_graph_text(graph(dtype, method, save, fma), inputs(), dtype == "f64" ? GR_F64 : GR_F32,
                                     {"x", "v"}, {"--threads", std::to_string(threads)});
   EXPECT_EQ(r.result.exit_code, 0) << r.result.err;
   EXPECT_EQ(r.result.err.find("no native CPU code"), std::string::npos) << r.result.err;
@@ -119,6 +121,25 @@ TEST_P(NativeStep, MatchesTheInterpretedStagesBitForBit) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Ode, NativeStep, ::testing::Values("euler", "heun", "rk4", "ab2", "ab3", "ab4", "dopri5"));
+
+// fma: true changes the results (one rounding per term), the same way on both paths.
+TEST(NativeStepFma, IsTheSameOnBothPathsAndNotTheDefault) {
+  TempDir cache;
+  ScopedEnv folder("GRAPHRUN_KERNEL_CACHE", cache.path());
+  for (const std::string method : {"heun", "rk4", "ab3", "dopri5"})
+    for (const std::string dtype : {"f64", "f32"}) {
+      std::vector<std::vector<double>> interpreted;
+      {
+        ScopedEnv off("GRAPHRUN_CXX", "none");
+        interpreted = run(dtype, method, "final", 1, true);
+      }
+      const auto native = run(dtype, method, "final", 2, true);
+      expect_same_bits(native, interpreted, "fma " + method + " " + dtype);
+      const auto plain = run(dtype, method, "final", 2, false);
+      ASSERT_EQ(plain.size(), native.size());
+      EXPECT_NE(plain, native) << method << " " << dtype << ": fma: true changed nothing";
+    }
+}
 
 /// A compiler that prints the real one's version (the cache key's) but compiles nothing:
 /// leaves a mark when asked to and fails.
