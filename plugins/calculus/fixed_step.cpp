@@ -10,16 +10,6 @@
 namespace graphrun::calculus {
 namespace {
 
-/// Coefficients of adams_bashforth<steps>, newest derivative first, as Boost.Odeint's
-/// adams_bashforth_coefficients computes them in the value type.
-template <typename T> std::array<T, 4> adams_bashforth_coefficients(int steps) {
-  switch (steps) {
-    case 2: return {T(3) / T(2), -T(1) / T(2), T(0), T(0)};
-    case 3: return {T(23) / T(12), -T(4) / T(3), T(5) / T(12), T(0)};
-    default: return {T(55) / T(24), -T(59) / T(24), T(37) / T(24), -T(3) / T(8)};
-  }
-}
-
 /// The stages of one method on one tile; k1 (the derivative at the step's start) is given.
 template <typename T> class Stepper {
  public:
@@ -87,9 +77,6 @@ template <typename T> class Stepper {
   std::vector<const T*> x_states_;
 };
 
-int adams_bashforth_steps(OdeMethod m) {
-  return m == OdeMethod::kAb2 ? 2 : m == OdeMethod::kAb3 ? 3 : m == OdeMethod::kAb4 ? 4 : 0;
-}
 
 /// The loop of integrate_fixed_steps with the node's compiled step: the same history
 /// rotation, the stages inside native code.

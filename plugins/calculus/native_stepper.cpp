@@ -1,15 +1,13 @@
 #include "native_stepper.h"
 
+#include "fixed_step.h"
+
 #include <array>
 #include <cstddef>
 #include <functional>
 
 namespace graphrun::calculus {
 namespace {
-
-int adams_bashforth_steps(OdeMethod m) {
-  return m == OdeMethod::kAb2 ? 2 : m == OdeMethod::kAb3 ? 3 : m == OdeMethod::kAb4 ? 4 : 0;
-}
 
 /// Writes the loop body's statements; state s's stage values are v[s], its derivatives
 /// k1[s], k2[s], ...; X[s] its value at the step's start; c<j> the coefficients.
@@ -89,11 +87,9 @@ template <typename T> std::vector<T> step_coefficients(const OdeSpec& spec) {
   }
   std::vector<T> c = {half * dt,  zero * dt,  half * dt, zero * dt, zero * dt, one * dt, sixth * dt,
                       third * dt, third * dt, sixth * dt, half * dt, half * dt, one * dt};
-  // adams_bashforth_coefficients of fixed_step.cpp, newest first, times dt as there.
+  // Newest first, times dt as Stepper::adams_bashforth multiplies them.
   const int steps = adams_bashforth_steps(spec.method);
-  const std::array<T, 4> ab = steps == 2   ? std::array<T, 4>{T(3) / T(2), -T(1) / T(2), T(0), T(0)}
-                              : steps == 3 ? std::array<T, 4>{T(23) / T(12), -T(4) / T(3), T(5) / T(12), T(0)}
-                                           : std::array<T, 4>{T(55) / T(24), -T(59) / T(24), T(37) / T(24), -T(3) / T(8)};
+  const std::array<T, 4> ab = adams_bashforth_coefficients<T>(steps);
   if (steps)
     for (int j = 0; j < 4; ++j) c.push_back(dt * ab[static_cast<size_t>(j)]);
   return c;
