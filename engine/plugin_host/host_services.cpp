@@ -1,5 +1,7 @@
 // gr_host: what the engine offers plugins. parallel_for runs fixed-size chunks on oneTBB so
 // results never depend on the thread count; programs are the expression language's.
+#include "backends/cpu/native_compiler.h"
+#include "expr/cpp_source.h"
 #include "expr/expr.h"
 #include "plugin_host/declared_outputs.h"
 #include "plugin_host/program_handle.h"
@@ -16,7 +18,11 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
 #include <map>
+#include <mutex>
 
 namespace graphrun {
 namespace {
@@ -177,12 +183,43 @@ int32_t device_compute_capability(const gr_node*) {
   return call ? call->compute_capability : 0;
 }
 
+size_t program_cpp(const gr_program* program, char* buffer, size_t capacity) {
+  try {
+    const std::optional<std::string> text = expr::program_cpp_source(*program->program);
+    if (!text) return 0;
+    if (buffer && text->size() < capacity) std::memcpy(buffer, text->c_str(), text->size() + 1);
+    return text->size();
+  } catch (const std::exception&) {
+    return 0;  // out of memory: the caller keeps the interpreter
+  }
+}
+
+void* native_function(const char* source, const char* symbol, gr_status* status) {
+  try {
+    return cpu::native_function(source, symbol);
+  } catch (const std::exception& e) {
+    // Said once per process: every later kernel falls back the same way, without a word.
+    static std::once_flag warned;
+    if (std::getenv("GRAPHRUN_CXX") == nullptr || std::strcmp(std::getenv("GRAPHRUN_CXX"), "none") != 0)
+      std::call_once(warned, [&] {
+        std::fprintf(stderr, "graphrun: no native CPU code (%s); kernels that use it run interpreted "
+                             "(same results, slower)\n", e.what());
+      });
+    if (status) {
+      status->code = GR_RUNTIME_ERROR;
+      std::snprintf(status->message, sizeof status->message, "%s", e.what());
+    }
+    return nullptr;
+  }
+}
+
 }  // namespace
 
 const gr_host& host_services() {
   static const gr_host host = {sizeof(gr_host),  GRAPHRUN_API_VERSION, &parallel_for,    &program_compile,
                                &program_eval,     &program_free,        &declare_output,  &report_progress,
-                               &cuda_stream,      &device_scratch,      &device_compute_capability};
+                               &cuda_stream,      &device_scratch,      &device_compute_capability,
+                               &program_cpp,      &native_function};
   return host;
 }
 

@@ -1,6 +1,7 @@
 #include "dopri5.h"
 
 #include "fixed_step.h"
+#include "native_stepper.h"
 #include "tile_arrays.h"
 
 #include <algorithm>
@@ -52,14 +53,21 @@ template <typename T> T increased(T dt, T error) {
 
 template <typename T> class Dopri5Tile {
  public:
-  Dopri5Tile(const OdeSpec& spec, RhsEvaluator<T>& rhs, T* x, int64_t n, int64_t first_element)
-      : spec_(spec), rhs_(rhs), x_(x), n_(n), first_(first_element),
+  Dopri5Tile(const OdeSpec& spec, RhsEvaluator<T>& rhs, T* x, int64_t n, int64_t first_element,
+             void* native)
+      : spec_(spec), rhs_(rhs), native_(reinterpret_cast<NativeDopri5Fn<T>>(native)), x_(x), n_(n),
+        first_(first_element),
         num_states_(static_cast<int>(spec.states.size())), dxdt_(num_states_, n, 1),
         work_(num_states_, n, kNumWork), t_(static_cast<size_t>(n)),
         h_(static_cast<size_t>(n), T(spec.dt)), rejected_(static_cast<size_t>(n)),
         attempts_(static_cast<size_t>(n)), ct_(static_cast<size_t>(n)), ch_(static_cast<size_t>(n)),
         ts_(static_cast<size_t>(n)), err_(static_cast<size_t>(n)) {
     for (int s = 0; s < num_states_; ++s) x_states_.push_back(x + s * n);
+    const Tableau<T> c;
+    tableau_ = {c.a2,  c.a3,  c.a4,  c.a5,  c.b21, c.b31, c.b32, c.b41, c.b42, c.b43,
+                c.b51, c.b52, c.b53, c.b54, c.b61, c.b62, c.b63, c.b64, c.b65, c.c1,
+                c.c3,  c.c4,  c.c5,  c.c6,  c.dc1, c.dc3, c.dc4, c.dc5, c.dc6, c.dc7};
+    static_assert(kDopri5Coefficients == 30);
   }
 
   void run(const std::function<void(int64_t)>& after_step) {
@@ -142,6 +150,11 @@ template <typename T> class Dopri5Tile {
 
   // runge_kutta_dopri5::do_step_impl with its error estimate, then the error checker.
   void try_step(int64_t m) {
+    if (native_) {
+      native_(m, n_, work_[kX], work_[kDxdt], ct_.data(), ch_.data(), rhs_.port_values(), tableau_.data(),
+              T(spec_.rtol), T(spec_.atol), work_[kXNew], work_[kDxdtNew], err_.data());
+      return;
+    }
     const Tableau<T> c;
     const T* x = work_[kX];
     const T* k1 = work_[kDxdt];
@@ -189,6 +202,12 @@ template <typename T> class Dopri5Tile {
       for (int64_t j = 0; j < m; ++j) {
         const int64_t q = s * n_ + j;
         const T h = ch_[static_cast<size_t>(j)];
+        if (spec_.fma) {  // the fma attribute: one rounding per term
+          T v = x ? std::fma(h * b[0], k[0][q], x[q]) : (h * b[0]) * k[0][q];
+          for (size_t i = 1; i < K; ++i) v = std::fma(h * b[i], k[i][q], v);
+          out[q] = v;
+          continue;
+        }
         T v = x ? x[q] + (h * b[0]) * k[0][q] : (h * b[0]) * k[0][q];
         for (size_t i = 1; i < K; ++i) v = v + (h * b[i]) * k[i][q];
         out[q] = v;
@@ -225,6 +244,8 @@ template <typename T> class Dopri5Tile {
 
   const OdeSpec& spec_;
   RhsEvaluator<T>& rhs_;
+  NativeDopri5Fn<T> native_;  // the compiled attempt, or nullptr: stage by stage below
+  std::vector<T> tableau_;    // Tableau's values in order, for native_
   T* x_;
   int64_t n_, first_;
   int num_states_;
@@ -242,13 +263,13 @@ template <typename T> class Dopri5Tile {
 
 template <typename T>
 void integrate_dopri5(const OdeSpec& spec, RhsEvaluator<T>& rhs, T* x, int64_t n, int64_t first_element,
-                      const std::function<void(int64_t)>& after_step) {
-  Dopri5Tile<T>(spec, rhs, x, n, first_element).run(after_step);
+                      const std::function<void(int64_t)>& after_step, void* native_attempt) {
+  Dopri5Tile<T>(spec, rhs, x, n, first_element, native_attempt).run(after_step);
 }
 
 template void integrate_dopri5<float>(const OdeSpec&, RhsEvaluator<float>&, float*, int64_t, int64_t,
-                                      const std::function<void(int64_t)>&);
+                                      const std::function<void(int64_t)>&, void*);
 template void integrate_dopri5<double>(const OdeSpec&, RhsEvaluator<double>&, double*, int64_t, int64_t,
-                                       const std::function<void(int64_t)>&);
+                                       const std::function<void(int64_t)>&, void*);
 
 }  // namespace graphrun::calculus

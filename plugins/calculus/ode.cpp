@@ -1,9 +1,11 @@
 // ode: x' = f(t, x, ...) for one or more states, every element integrated on its own, tile by
 // tile: a tile's states stay in small buffers for all the steps, and the right-hand sides are
-// one program of the engine's expression language.
+// one program of the engine's expression language, run inside whole steps compiled to native
+// code (native_stepper.h) or, when that cannot be had, stage by stage by the interpreter.
 #include "calculus_ops.h"
 #include "dopri5.h"
 #include "fixed_step.h"
+#include "native_stepper.h"
 #include "ode_spec.h"
 #include "rhs_evaluator.h"
 #include "broadcast_offsets.h"
@@ -58,7 +60,7 @@ class FirstError {
 };
 
 template <typename T>
-void integrate_tile(const Node& node, const OdeSpec& spec, const gr_program* program,
+void integrate_tile(const Node& node, const OdeSpec& spec, const gr_program* program, void* native_step,
                     std::span<plugin::OutTensor> outs, int64_t begin, int64_t n) {
   const int num_states = static_cast<int>(spec.states.size());
   std::vector<T> x(static_cast<size_t>(num_states * n));
@@ -80,9 +82,9 @@ void integrate_tile(const Node& node, const OdeSpec& spec, const gr_program* pro
   record(0);
   RhsEvaluator<T> rhs(node, spec, program, begin, n);
   if (spec.method == OdeMethod::kDopri5)
-    integrate_dopri5<T>(spec, rhs, x.data(), n, begin, record);
+    integrate_dopri5<T>(spec, rhs, x.data(), n, begin, record, native_step);
   else
-    integrate_fixed_steps<T>(spec, rhs, x.data(), n, record);
+    integrate_fixed_steps<T>(spec, rhs, x.data(), n, record, native_step);
   if (spec.trajectory) {
     node.apply_epilogue(outs[0].data<T>() + begin * samples, n * samples);
     return;
@@ -96,11 +98,13 @@ void kernel(const Node& node, std::span<plugin::OutTensor> outs) {
   const OdeSpec spec = read_ode_spec(node);
   const gr_program* program = static_cast<const CompiledRhs*>(node.state())->program;
   const int64_t elements = plugin::numel(spec.shape);
+  // Compiled once per process (then a lookup); nullptr keeps the interpreted stages.
+  void* native_step = compile_native_step(node, spec, program, single_value_ports(node, spec));
   plugin::dispatch(node.dtype(), [&]<typename T>() {
     FirstError error;
     node.parallel_for(elements, kTile<T>, [&](int64_t b, int64_t e) {
       try {
-        integrate_tile<T>(node, spec, program, outs, b, e - b);
+        integrate_tile<T>(node, spec, program, native_step, outs, b, e - b);
       } catch (const std::exception& ex) {
         error.record(b, ex);
       }
@@ -125,7 +129,11 @@ plugin::OpDef ode_op() {
       "runge_kutta_dopri5 under integrate_const, each element with its own step size carried from "
       "one grid interval to the next and its derivative evaluated afresh at every grid point, as "
       "odeint does; an element that needs 500 rejected attempts in a row, 100000 attempts between "
-      "two grid points, or a step too small to advance t is a runtime error.");
+      "two grid points, or a step too small to advance t is a runtime error. Each method's whole step "
+      "(dopri5: each attempt) runs as native code compiled at run time when the formulas use only "
+      "arithmetic, comparisons, where, clip, minimum, maximum, abs, sqrt, square, sign and "
+      "rounding, else stage by stage through the expression interpreter; both give the same bits "
+      "(no FMA contraction; docs/performance.md).");
   op.variadic_inputs()
       .dynamic_outputs()
       .output("out", "one output per state, named after it: its value after `steps` steps, "
@@ -141,6 +149,10 @@ plugin::OpDef ode_op() {
       .attr("t0", 0.0, "time of the initial values")
       .attr_choice("save", "final", "final|trajectory",
                    "final: the states after the last step; trajectory: all steps+1 values")
+      .attr_bool("fma", false,
+                 "true: each stage's sum x + c1*k1 + c2*k2 + ... as fused multiply-adds (one rounding "
+                 "per term): faster where the CPU has FMA, no longer Boost.Odeint's bits (f64 rk4 "
+                 "logistic, 100 steps: within 2e-15 relative of the default; docs/performance.md)")
       .attr("rtol", 1e-6, "dopri5: relative tolerance")
       .attr("atol", 1e-6, "dopri5: absolute tolerance")
       .supports_epilogue()

@@ -126,6 +126,7 @@ OdeSpec read_ode_spec(const plugin::Node& node) {
   OdeSpec spec;
   spec.method = parse_method(node.attr_string("method"));
   spec.trajectory = node.attr_string("save") == "trajectory";
+  spec.fma = node.attr_bool("fma");
   read_states(node, spec);
   read_time_grid(node, spec);
   read_ports(node, spec);

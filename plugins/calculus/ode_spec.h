@@ -27,6 +27,7 @@ struct OdeSpec {
   double dt = 0, t0 = 0, rtol = 0, atol = 0;
   int64_t steps = 0;
   bool trajectory = false;
+  bool fma = false;  // stage sums as fused multiply-adds (not Boost.Odeint's bits)
 
   /// Variables of the rhs program, in this order: the states, t, the other ports.
   std::vector<std::string> variables() const;

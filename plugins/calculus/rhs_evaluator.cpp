@@ -92,6 +92,24 @@ void RhsEvaluator<T>::eval(int64_t m, const T* const* states, const T* t, bool t
                      reinterpret_cast<void* const*>(derivs));
 }
 
+template <typename T> const T* const* RhsEvaluator<T>::port_values() {
+  const size_t first_port = static_cast<size_t>(num_states_) + 1;
+  port_values_.resize(ports_.size());
+  for (size_t p = 0; p < ports_.size(); ++p) port_values_[p] = static_cast<const T*>(vars_[first_port + p]);
+  return port_values_.data();
+}
+
+std::vector<bool> single_value_ports(const plugin::Node& node, const OdeSpec& spec) {
+  std::vector<bool> single;
+  for (size_t p = 0; p < spec.port_inputs.size(); ++p) {
+    const plugin::Tensor in = node.input(spec.port_inputs[p]);
+    std::span<const int64_t> shape = in.shape();
+    if (spec.port_is_signal[p]) shape = shape.first(shape.size() - 1);
+    single.push_back(BroadcastOffsets(shape, spec.shape).single());
+  }
+  return single;
+}
+
 template class RhsEvaluator<float>;
 template class RhsEvaluator<double>;
 

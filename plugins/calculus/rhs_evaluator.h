@@ -30,6 +30,10 @@ template <typename T> class RhsEvaluator {
   /// else t[0]), for the m currently selected elements.
   void eval(int64_t m, const T* const* states, const T* t, bool t_per_element, T* const* derivs);
 
+  /// Each port's values for the selected elements (one value for a single-value port), as
+  /// eval binds them: what native code reads instead of calling eval.
+  const T* const* port_values();
+
  private:
   /// Where a port's values for the tile come from.
   struct Port {
@@ -54,6 +58,10 @@ template <typename T> class RhsEvaluator {
   std::vector<int32_t> selection_;  // empty: the whole tile
   std::vector<const void*> vars_;
   std::vector<int32_t> is_scalar_;
+  std::vector<const T*> port_values_;
 };
+
+/// Per port of the node: whether it has one value for every element (a scalar broadcast).
+std::vector<bool> single_value_ports(const plugin::Node& node, const OdeSpec& spec);
 
 }  // namespace graphrun::calculus

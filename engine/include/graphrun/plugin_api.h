@@ -1,4 +1,4 @@
-/* graphrun plugin API, C boundary (version 2.2).
+/* graphrun plugin API, C boundary (version 2.3).
  *
  * A plugin is a shared library exporting one symbol, graphrun_plugin_init, which registers
  * its ops. Only C types cross this boundary; the header-only C++ layer in plugin.hpp turns
@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 #define GRAPHRUN_API_MAJOR 2u
-#define GRAPHRUN_API_MINOR 2u
+#define GRAPHRUN_API_MINOR 3u
 /* major << 16 | minor: what gr_op_desc.api_version and gr_registrar.api_version carry. */
 #define GRAPHRUN_API_VERSION ((GRAPHRUN_API_MAJOR << 16) | GRAPHRUN_API_MINOR)
 #define GR_API_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -255,6 +255,20 @@ typedef struct gr_host {
   void* (*device_scratch)(const gr_node* node, size_t bytes, gr_status* status);
   /* The compute capability of the node's device as major * 10 + minor: 90 on Hopper. */
   int32_t (*device_compute_capability)(const gr_node* node);
+  /* since 2.3: native code for CPU kernels. */
+  /* Writes C++ statements computing one element of the program: they read `v[i]` (variable
+   * i) and assign `out[k]` (result k), in a type `T` (float or double) that the caller's
+   * source defines, with the interpreter's bits operation for operation. Returns the length
+   * of the whole text (write nothing when it exceeds capacity: call again with more), or 0
+   * when the program uses a function that has no such exact form (the caller then keeps
+   * program_eval). */
+  size_t (*program_cpp)(const gr_program* program, char* buffer, size_t capacity);
+  /* Compiles C++ `source` with the system compiler (no fast-math, no FMA contraction, for
+   * this CPU), cached in memory and on disk with the CUDA kernels, and returns the address
+   * of its extern "C" function `symbol`, loaded for the rest of the process. NULL with
+   * status filled when there is no compiler (GRAPHRUN_CXX=none), it fails, or the symbol is
+   * missing: the caller falls back to slower code with the same results. */
+  void* (*native_function)(const char* source, const char* symbol, gr_status* status);
 } gr_host;
 
 /* Handed to graphrun_plugin_init. */

@@ -1,0 +1,60 @@
+// Whole steps of `ode` compiled to native code: the method's stages and their combination
+// written out as one loop over a tile's elements with the right-hand side inlined, so that
+// a step's values stay in registers. The source is C++ generated here around the host's
+// C++ text of the rhs program (gr_host::program_cpp) and compiled by the host
+// (gr_host::native_function: system compiler, disk cache). The arithmetic is the
+// interpreted path's, operation for operation and without FMA contraction, so both give
+// the same bits; when native code cannot be had the caller keeps the interpreted path.
+#pragma once
+
+#include "ode_spec.h"
+
+#include <graphrun/plugin.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace graphrun::calculus {
+
+/// One fixed step over n elements: x (one array per state) advanced in place from time t.
+/// hist: Adams-Bashforth derivative arrays (num_states * n each, state s at [s * n + i]),
+/// newest first; the step writes f(t, x) into hist[0]. ports: each port's values (one value
+/// when it is a single-value port). c: step_coefficients(). mode: for ab2-ab4, 0 = a rk4
+/// start-up step, 1 = the Adams-Bashforth step.
+template <typename T>
+using NativeStepFn = void (*)(int64_t n, T* const* x, T* const* hist, const T* const* ports, T t,
+                              const T* c, int32_t mode);
+
+/// One dopri5 attempt (runge_kutta_dopri5::do_step_impl and the error checker) for m
+/// compacted elements, each with its own t and h: x and dxdt (f at x) in, x_new, dxdt_new
+/// (f at x_new) and err (the error norm, NaN when one is NaN) out. Arrays are state by
+/// state with `stride` between states; ports as NativeStepFn's; c: the Dormand-Prince
+/// tableau (kDopri5Coefficients values, in dopri5.cpp's Tableau order).
+template <typename T>
+using NativeDopri5Fn = void (*)(int64_t m, int64_t stride, const T* x, const T* dxdt, const T* t,
+                                const T* h, const T* const* ports, const T* c, T rtol, T atol,
+                                T* x_new, T* dxdt_new, T* err);
+inline constexpr int kDopri5Coefficients = 30;
+
+/// The coefficients a generated step reads, computed in T exactly as the interpreted
+/// Stepper computes them (fixed_step.cpp).
+template <typename T> std::vector<T> step_coefficients(const OdeSpec& spec);
+
+/// The C++ source of the node's fixed step (a pure function of its arguments, so that the
+/// same node always gives the same text: the cache key), or "" when the rhs has no exact
+/// C++ form. single_ports[p]: port p has one value for every element.
+std::string native_step_source(const OdeSpec& spec, int32_t dtype, const std::string& rhs_cpp,
+                               const std::vector<bool>& single_ports);
+
+/// The C++ source of the node's dopri5 attempt (NativeDopri5Fn), or "" as native_step_source.
+std::string native_dopri5_source(const OdeSpec& spec, int32_t dtype, const std::string& rhs_cpp,
+                                 const std::vector<bool>& single_ports);
+
+/// The compiled step for the node (a NativeStepFn, or a NativeDopri5Fn for dopri5), or
+/// nullptr when native code is unavailable (a host before API 2.3, no compiler,
+/// GRAPHRUN_CXX=none, an rhs with a transcendental function).
+void* compile_native_step(const plugin::Node& node, const OdeSpec& spec, const gr_program* program,
+                          const std::vector<bool>& single_ports);
+
+}  // namespace graphrun::calculus
