@@ -292,21 +292,24 @@ def ode_graph(inputs, method, dt, steps, extra=""):
     return graph_text(f"ode_{method}_bench", "f64", inputs, [node], ["y"])
 
 
-def bench_ode_fixed(ctx, method):
+def bench_ode_fixed(ctx, method, fma=False):
+    """fma: the ode's opt-in `fma: true` (each stage sum as fused multiply-adds, as XLA may
+    emit), else the default that keeps Boost.Odeint's bits."""
     n, steps, dt = ctx.size(1 << 20, 1 << 12), 100, 0.01
     inputs = ode_inputs(n)
-    text = ode_graph(inputs, method, dt, steps)
+    text = ode_graph(inputs, method, dt, steps, ", fma: true" if fma else "")
     jax, _ = jax_modules()
     jax_solve = jax_call(jax_fixed_step(method, steps, dt), inputs["x0"], inputs["r"])
     ref = np.asarray(jax_solve())  # the same operations in the same order: agree to rounding
-    what = f"ode {method}, 2^{int(math.log2(n))} logistic f64 x {steps} steps"
-    checked("graphrun", what, ctx.g.output(f"ode_{method}", text, inputs, "y"), ref, 1e-12)
+    what = f"ode {method}{' (fma: true)' if fma else ''}, 2^{int(math.log2(n))} logistic f64 x {steps} steps"
+    name = f"ode_{method}" + ("_fma" if fma else "")
+    checked("graphrun", what, ctx.g.output(name, text, inputs, "y"), ref, 1e-12)
     peers = {"JAX/XLA jit": time_peer(jax_solve, ctx.repeat)}
     if method == "rk4":
         nb = ctx.numba()["rk4"]
         checked("numba", what, nb(inputs["x0"], inputs["r"], dt, steps), ref, 1e-12)
         peers["numba"] = time_peer(lambda: nb(inputs["x0"], inputs["r"], dt, steps), ctx.repeat)
-    g = ctx.g.time(f"ode_{method}", text, inputs)
+    g = ctx.g.time(name, text, inputs)
     target = (list(peers), 1.0) if method == "rk4" else (["JAX/XLA jit"], 1.2)
     return Row(what, g, peers, target, "1e-12 (same method, JAX as reference)",
                f"{4 * steps * n / (g[0] / 1e3) / 1e9:.2f} G rhs evaluations/s" if method == "rk4" else "")
@@ -453,6 +456,7 @@ def bench_gradient(ctx):
 BENCHES = {
     **{f"ode_{m}": (lambda m: lambda ctx: bench_ode_fixed(ctx, m))(m)
        for m in ("euler", "heun", "rk4", "ab2", "ab3", "ab4")},
+    "ode_rk4_fma": lambda ctx: bench_ode_fixed(ctx, "rk4", fma=True),
     "dopri5": lambda ctx: bench_dopri5(ctx, False),
     "dopri5_each": lambda ctx: bench_dopri5(ctx, True),
     "scan_small": lambda ctx: bench_selective_scan(ctx, (1, 256, 16, 1024)),
