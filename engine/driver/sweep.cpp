@@ -10,7 +10,6 @@
 #include <oneapi/tbb/info.h>
 
 #include <algorithm>
-#include <numeric>
 #include <atomic>
 #include <cctype>
 #include <exception>
@@ -257,9 +256,7 @@ std::vector<std::string> write_sweep(io::OutputFiles& files, const std::string& 
     files.write(dir + "/sweep.csv", sweep_csv(params, runs, results));
     lines.push_back(dir + "/sweep.csv");
   }
-  std::vector<size_t> all(folders.empty() ? runs.size() : 0);
-  std::iota(all.begin(), all.end(), size_t{0});
-  for (size_t i : folders.empty() ? all : folders) {
+  for (size_t i : folders) {
     const TensorOutputRequest request{dir + "/" + runs[i].run->folder, format, true, ""};
     const TensorOutputPlan plan = plan_tensor_outputs(request, *runs[i].graph, runs[i].output_names);
     for (std::string& line : write_tensor_outputs(files, plan, runs[i].output_names, results[i].outputs,

@@ -92,13 +92,14 @@ std::vector<std::string> scalar_outputs(const std::vector<PreparedRun>& runs);
 std::string sweep_csv(const std::vector<SweepParam>& params, const std::vector<PreparedRun>& runs,
                       const std::vector<SweepResult>& results);
 
-/// Writes DIR/sweep.csv (when `table`) and the outputs of each run of `folders` (every run
-/// when empty) under DIR/<folder>/ (format npy or csv) into `files` (committed by the
-/// caller); returns the paths written, one line each, as `run -o` lists them.
+/// Writes DIR/sweep.csv (when `table`) and the outputs of each run of `folders` (a rank's
+/// runs_of_rank: all of them in a plain run, none on a rank without runs) under
+/// DIR/<folder>/ (format npy or csv) into `files` (committed by the caller); returns the
+/// paths written, one line each, as `run -o` lists them.
 std::vector<std::string> write_sweep(io::OutputFiles& files, const std::string& dir, const std::string& format,
                                      const std::vector<SweepParam>& params, const std::vector<PreparedRun>& runs,
-                                     const std::vector<SweepResult>& results, const std::vector<size_t>& folders = {},
-                                     bool table = true);
+                                     const std::vector<SweepResult>& results, const std::vector<size_t>& folders,
+                                     bool table);
 
 /// The runs this process runs: all of them in a plain run; under mpirun, its rank's block of
 /// them (distributed/blocks.h), so that ranks in order hold the runs in order.

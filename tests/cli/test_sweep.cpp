@@ -157,7 +157,10 @@ TEST(Sweep, PlotsAnOutputAgainstAParamWithALinePerOtherValue) {
   CommandResult r = run_graphrun({"sweep", g, "--set", "method=euler,rk4", "--set", "dt=0.1,0.01,0.001", "--plot",
                                   plot, "--plot-x", "dt", "--plot-y", "total", "--log", "x"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("wrote " + plot + "\n"), std::string::npos) << r.out;
+  // without -o the table is stdout, pure CSV; the plot's line goes to stderr
+  EXPECT_NE(r.err.find("wrote " + plot + "\n"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("wrote"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.rfind("run,folder,", 0), 0u) << r.out;
   const std::string command = std::string(PYTHON3_EXE) +
                               " -c \"import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); "
                               "assert r.tag == '{http://www.w3.org/2000/svg}svg', r.tag\" " + plot;

@@ -68,6 +68,25 @@ TEST(MpiSweep, AnyNumberOfRanksWritesWhatOneProcessWrites) {
   }
 }
 
+TEST(MpiSweep, RanksWithoutARunWriteNothing) {
+  SKIP_WITHOUT_MPI();
+  TempDir dir;
+  const std::string plain = dir.path() + "/plain", out = dir.path() + "/ranks";
+  std::vector<std::string> args = {"sweep", kSeedGraph, "--set", "delta=0.001,0.0005", "-o", plain, "--plot", plain + ".svg",
+                                   "--plot-x", "delta", "--plot-y", "rel_error"};
+  const CommandResult one = run_graphrun(args);
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  args[5] = out;
+  args[7] = out + ".svg";
+  const CommandResult r = run_graphrun_under(mpirun(3), args);  // rank 2 has no run
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(tree(out), tree(plain));
+  std::string listing = one.out;  // the same lines in the same order, the plot's last
+  for (size_t at; (at = listing.find(plain)) != std::string::npos;) listing.replace(at, plain.size(), out);
+  EXPECT_EQ(r.out, listing);
+  EXPECT_EQ(r.out.substr(r.out.rfind("wrote ")), "wrote " + out + ".svg\n");
+}
+
 TEST(MpiSweep, TheTableIsPrintedOnce) {
   SKIP_WITHOUT_MPI();
   const CommandResult one = run_graphrun({"sweep", kSeedGraph, "--set", kDeltas});

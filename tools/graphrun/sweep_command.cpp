@@ -278,12 +278,14 @@ int sweep_command(const SweepArgs& a) {
         }
       }))
     return reported(*failure);
-  if (!a.plot.empty() && root && io::output_kind(a.plot) != io::OutputKind::kInPlace) lines.push_back(a.plot);
   std::string listing;
   for (const std::string& line : lines) listing += "wrote " + line + "\n";
   const std::vector<std::string> listings = distributed::all_gather(listing);  // in rank order: run order
-  if (!a.quiet && root)
-    for (const std::string& part : listings) std::cout << part;
+  if (a.quiet || !root) return kOk;
+  for (const std::string& part : listings) std::cout << part;
+  // Last, as in a plain run; on stderr when stdout holds the table, which stays pure CSV.
+  if (!a.plot.empty() && io::output_kind(a.plot) != io::OutputKind::kInPlace)
+    (a.out_dir.empty() ? std::cerr : std::cout) << "wrote " << a.plot << "\n";
   return kOk;
 }
 
