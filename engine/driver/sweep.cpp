@@ -150,8 +150,9 @@ std::vector<PreparedRun> prepare_runs(const std::string& graph_path, const std::
         if (!p.inputs.count(p.graph->nodes[node].id))
           throw UsageError("graph input '" + p.graph->nodes[node].id + "' was not given (use --input " +
                            p.graph->nodes[node].id + "=FILE)");
-      for (auto& [name, tensor] : p.inputs) {
-        std::vector<TensorData>& same_name = read[name];
+      for (auto& entry : p.inputs) {  // not a structured binding: clang 14 cannot capture one
+        TensorData& tensor = entry.second;
+        std::vector<TensorData>& same_name = read[entry.first];
         auto same = std::find_if(same_name.begin(), same_name.end(), [&](const TensorData& t) {
           return t.shape == tensor.shape && t.dtype == tensor.dtype;
         });

@@ -118,7 +118,9 @@ std::string sweep_plot(const SweepArgs& a, const std::vector<SweepParam>& params
   for (size_t r = 0; r < runs.size(); ++r) {
     std::string key;
     size_t column = 0;
-    for (const auto& [name, value] : runs[r].run->sets) {
+    for (const auto& set : runs[r].run->sets) {
+      const std::string& name = set.first;  // not a structured binding: clang 14 cannot capture one
+      const std::string& value = set.second;
       const auto p = std::find_if(params.begin(), params.end(), [&](const SweepParam& q) { return q.name == name; });
       if (name == a.plot_x)
         column = static_cast<size_t>(std::find(order.begin(), order.end(),
