@@ -23,21 +23,9 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "peers"))
 from jax_peer import functions  # noqa: E402
+import workloads  # noqa: E402
 
 SHAPES = {"small": (1, 256, 16, 1024), "large": (4, 1024, 16, 2048)}
-
-
-def inputs_of(batch, channels, states, length):
-    rng = np.random.default_rng(0)
-    f32 = np.float32
-    return {"u": rng.standard_normal((batch, channels, length)).astype(f32),
-            "delta": rng.uniform(-4, 1, (batch, channels, length)).astype(f32),
-            "A": -rng.uniform(0.5, 8, (channels, states)).astype(f32),
-            "Bm": rng.standard_normal((batch, states, length)).astype(f32),
-            "Cm": rng.standard_normal((batch, states, length)).astype(f32),
-            "Dskip": rng.standard_normal(channels).astype(f32),
-            "z": rng.standard_normal((batch, channels, length)).astype(f32),
-            "delta_bias": rng.uniform(-1, 0, channels).astype(f32)}
 
 
 def graph_and_args(tmp, inputs):
@@ -70,7 +58,7 @@ def main():
     for name, shape in SHAPES.items():
         if args.only and name != args.only:
             continue
-        inputs = inputs_of(*shape)
+        inputs = workloads.scan_workload(shape, np.random.default_rng(0)).inputs
         arrays = {k: jnp.asarray(v) for k, v in inputs.items()}
         scan(**arrays).block_until_ready()
         repeat = 20 if name == "small" else 5

@@ -11,7 +11,7 @@
 #include "driver/report.h"
 #include "driver/report/run_report.h"
 #include "driver/session.h"
-#include "command_line_numbers.h"
+#include "command_line_values.h"
 #include "completion.h"
 #include "progress_bar.h"
 #include "sweep_command.h"
@@ -42,21 +42,8 @@ namespace {
 
 using namespace graphrun;
 using cli::kMaxThreads;
+using cli::split_pairs;
 using cli::whole_number;
-
-// "name=value" -> pair; UsageError otherwise.
-std::vector<std::pair<std::string, std::string>> split_pairs(const std::vector<std::string>& items, const char* flag) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& item : items) {
-    auto eq = item.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw UsageError(std::string(flag) + " " + item + ": expected name=value");
-    if (eq + 1 == item.size() && std::string_view(flag) == "--input")
-      throw UsageError(std::string(flag) + " " + item + ": no file name after '='");
-    out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
-  }
-  return out;
-}
 
 struct RunArgs {
   std::string graph, out_dir, format = "npy", device = "cpu", trace, plot, plot_x, report, max_memory, wav_rate;

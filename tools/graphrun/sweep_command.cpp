@@ -1,6 +1,6 @@
 #include "sweep_command.h"
 
-#include "command_line_numbers.h"
+#include "command_line_values.h"
 
 #include "distributed/world.h"
 #include "driver/error_report.h"
@@ -27,17 +27,6 @@
 
 namespace graphrun::cli {
 namespace {
-
-std::vector<std::pair<std::string, std::string>> input_pairs(const std::vector<std::string>& items) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& item : items) {
-    const size_t eq = item.find('=');
-    if (eq == std::string::npos || eq == 0) throw UsageError("--input " + item + ": expected name=value");
-    if (eq + 1 == item.size()) throw UsageError("--input " + item + ": no file name after '='");
-    out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
-  }
-  return out;
-}
 
 std::string joined(const std::vector<std::string>& names) {
   std::string all;
@@ -237,7 +226,7 @@ int sweep_command(const SweepArgs& a) {
   const std::vector<SweepRun> runs = plan_sweep(params);
   std::vector<PreparedRun> prepared;
   if (auto failure = on_every_rank([&] {
-        prepared = prepare_runs(a.graph, runs, {input_pairs(a.inputs), a.plugins, !a.no_fuse});
+        prepared = prepare_runs(a.graph, runs, {split_pairs(a.inputs, "--input"), a.plugins, !a.no_fuse});
         check_plot_y(a, prepared);
       }))
     return reported(*failure);
