@@ -5,6 +5,8 @@
 // waiting.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -43,5 +45,13 @@ std::vector<std::string> all_gather(const std::string& text);
 
 /// Returns when every rank has called it.
 void barrier();
+
+/// Every rank's `bytes` bytes at `data`, concatenated in rank order, on every rank.
+/// Throws RunError when one rank's share is 2 GiB or more (MPI counts are ints).
+std::vector<std::byte> all_gather_bytes(const void* data, size_t bytes);
+
+/// `count` values at `data` (f32 when `f64` is false) replaced, on every rank, by the
+/// element-wise largest over the ranks: NaN wins, as numpy's max propagates it.
+void all_reduce_max(void* data, int64_t count, bool f64);
 
 }  // namespace graphrun::distributed

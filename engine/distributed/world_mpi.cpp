@@ -1,8 +1,13 @@
 // world.h over MPI (a build with GRAPHRUN_MPI).
 #include "distributed/world.h"
 
+#include "graph/diagnostics.h"
+
 #include <mpi.h>
 
+#include <climits>
+#include <cmath>
+#include <cstring>
 #include <numeric>
 
 namespace graphrun::distributed {
@@ -15,8 +20,9 @@ World start() {
   World w;
   if (!launched_by_mpi()) return w;
   int provided = 0;
-  // The executor's worker threads never call MPI; only the main thread does.
-  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+  // One thread calls MPI at a time: the main thread, or the one running a sharded run's
+  // communication step (the steps of such a run go one at a time, in plan order).
+  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
   MPI_Comm_rank(MPI_COMM_WORLD, &w.rank);
   MPI_Comm_size(MPI_COMM_WORLD, &w.size);
   started = true;
@@ -63,6 +69,56 @@ std::vector<std::string> all_gather(const std::string& text) {
 
 void barrier() {
   if (world().size > 1) MPI_Barrier(MPI_COMM_WORLD);
+}
+
+std::vector<std::byte> all_gather_bytes(const void* data, size_t bytes) {
+  const World& w = world();
+  const auto* p = static_cast<const std::byte*>(data);
+  if (w.size == 1) return std::vector<std::byte>(p, p + bytes);
+  // Every rank learns every share first, so that all agree before any moves data.
+  const long long mine = static_cast<long long>(bytes);
+  std::vector<long long> shares(static_cast<size_t>(w.size));
+  MPI_Allgather(&mine, 1, MPI_LONG_LONG, shares.data(), 1, MPI_LONG_LONG, MPI_COMM_WORLD);
+  std::vector<int> sizes, offsets;
+  long long total = 0;
+  for (long long s : shares) {
+    if (s > INT_MAX || total > INT_MAX)
+      throw RunError("a gather of " + std::to_string(s) + " bytes from one rank: MPI moves less than 2 GiB per "
+                     "rank in one call; use more ranks");
+    sizes.push_back(static_cast<int>(s));
+    offsets.push_back(static_cast<int>(total));
+    total += s;
+  }
+  if (total > INT_MAX) throw RunError("a gather of " + std::to_string(total) + " bytes in all: MPI moves less than 2 GiB in one call");
+  std::vector<std::byte> all(static_cast<size_t>(total));
+  MPI_Allgatherv(data, static_cast<int>(mine), MPI_BYTE, all.data(), sizes.data(), offsets.data(), MPI_BYTE,
+                 MPI_COMM_WORLD);
+  return all;
+}
+
+namespace {
+
+// MPI_MAX on floats drops NaN on some implementations; numpy's max keeps it.
+template <typename T>
+void nan_max(void* in, void* inout, int* len, MPI_Datatype*) {
+  const T* a = static_cast<const T*>(in);
+  T* b = static_cast<T*>(inout);
+  for (int i = 0; i < *len; ++i)
+    if (std::isnan(a[i]) || a[i] > b[i]) b[i] = a[i];
+}
+
+}  // namespace
+
+void all_reduce_max(void* data, int64_t count, bool f64) {
+  if (world().size == 1 || count == 0) return;
+  if (count > INT_MAX) throw RunError("a max over ranks of " + std::to_string(count) + " values: at most 2^31 - 1 in one call");
+  MPI_Op op;
+  MPI_Op_create(f64 ? &nan_max<double> : &nan_max<float>, 1, &op);
+  const size_t bytes = static_cast<size_t>(count) * (f64 ? 8 : 4);
+  std::vector<std::byte> mine(bytes);
+  std::memcpy(mine.data(), data, bytes);
+  MPI_Allreduce(mine.data(), data, static_cast<int>(count), f64 ? MPI_DOUBLE : MPI_FLOAT, op, MPI_COMM_WORLD);
+  MPI_Op_free(&op);
 }
 
 }  // namespace graphrun::distributed

@@ -21,4 +21,11 @@ int max_over_ranks(int value) { return value; }
 std::vector<std::string> all_gather(const std::string& text) { return {text}; }
 void barrier() {}
 
+std::vector<std::byte> all_gather_bytes(const void* data, size_t bytes) {
+  const auto* p = static_cast<const std::byte*>(data);
+  return std::vector<std::byte>(p, p + bytes);
+}
+
+void all_reduce_max(void*, int64_t, bool) {}
+
 }  // namespace graphrun::distributed

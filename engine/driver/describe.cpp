@@ -66,6 +66,7 @@ std::string explain_text(const Graph& g) {
       os << "\n    " << n.output_names[k] << " = " << expr::to_string(n.fused->formulas[k]);
   }
   os << (any ? "\n" : " none\n");
+  os << g.sharding_text;
   MemoryPlan memory = plan_memory(g);
   if (memory.known) {
     os << "memory: peak " << human_bytes(memory.peak) << " held by a sequential run (inputs excluded), outputs "

@@ -19,6 +19,12 @@ std::optional<RankFailure> on_every_rank(const std::function<void()>& phase) {
   } catch (...) {
     mine = report_current_exception();
   }
+  return agree(mine);
+}
+
+std::optional<RankFailure> agree(const ErrorReport& mine) {
+  const distributed::World& world = distributed::world();
+  if (world.size == 1) return mine.exit_code ? std::optional<RankFailure>(RankFailure{mine.exit_code, mine.message}) : std::nullopt;
   const int worst = distributed::max_over_ranks(mine.exit_code);
   if (worst == 0) return std::nullopt;
   // Every rank's code and message, so that rank 0 can tell one rank's failure from all's.

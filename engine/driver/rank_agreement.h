@@ -3,6 +3,8 @@
 // on_every_rank, which tells every rank whether any failed, with what exit code and message.
 #pragma once
 
+#include "driver/error_report.h"
+
 #include <functional>
 #include <optional>
 #include <string>
@@ -19,5 +21,9 @@ struct RankFailure {
 /// no rank failed, else the failure. The message is the first failing rank's report,
 /// prefixed "rank R: " unless every rank failed the same way (a graph error, reported once).
 std::optional<RankFailure> on_every_rank(const std::function<void()>& phase);
+
+/// The verdict of on_every_rank for this rank's own outcome `mine` (exit code 0: it did not
+/// fail). Every rank must call it at the same point.
+std::optional<RankFailure> agree(const ErrorReport& mine);
 
 }  // namespace graphrun

@@ -1,5 +1,7 @@
 #include "driver/session.h"
 
+#include "distributed/blocks.h"
+
 #include "driver/simd_targets.h"
 #include "graph/build_graph.h"
 #include "graph/inline_subgraphs.h"
@@ -87,6 +89,20 @@ void note_sample_rate(const Graph& graph, const std::string& name, const std::st
               << " to compute at the file's rate)\n";
 }
 
+// Inputs live in pool memory too: large ones on transparent huge pages, like every buffer a
+// run allocates, so kernels stream them with few TLB misses.
+TensorData pooled(const io::HostArray& a, const Shape& shape, gr_dtype dtype) {
+  static const auto input_pool = std::make_shared<BufferPool>();
+  TensorData t;
+  t.dtype = dtype;
+  t.shape = shape;
+  const size_t bytes = tensor_bytes(t.shape, dtype);
+  void* block = input_pool->allocate(bytes);
+  if (bytes) std::memcpy(block, a.data(), bytes);
+  t.data = std::shared_ptr<void>(block, [pool = input_pool](void* p) { pool->release(p); });
+  return t;
+}
+
 }  // namespace
 
 bool matches_declared(const Shape& shape, const Shape& declared) {
@@ -118,18 +134,51 @@ std::map<std::string, TensorData> read_inputs(const Graph& graph,
     } catch (const std::bad_alloc&) {
       throw RunError("--input " + name + ": " + path + ": not enough memory to read it");
     }
-    TensorData t;
-    t.dtype = graph.dtype;
-    t.shape = input_shape(name, path, a, it->second);
+    const Shape shape = input_shape(name, path, a, it->second);
     note_sample_rate(graph, name, path, a.sample_rate, warnings);
-    // Inputs live in pool memory too: large ones on transparent huge pages, like every
-    // buffer a run allocates, so kernels stream them with few TLB misses.
-    static const auto input_pool = std::make_shared<BufferPool>();
-    const size_t bytes = tensor_bytes(t.shape, graph.dtype);
-    void* block = input_pool->allocate(bytes);
-    if (bytes) std::memcpy(block, a.data(), bytes);
-    t.data = std::shared_ptr<void>(block, [pool = input_pool](void* p) { pool->release(p); });
-    inputs[name] = std::move(t);
+    inputs[name] = pooled(a, shape, graph.dtype);
+  }
+  return inputs;
+}
+
+std::map<std::string, TensorData> read_sharded_inputs(const Graph& graph,
+                                                      const std::vector<std::pair<std::string, std::string>>& files,
+                                                      RankShare share, std::map<std::string, Shape>& whole_shapes,
+                                                      std::ostream* warnings) {
+  if (share.ranks <= 1) return read_inputs(graph, files, warnings);
+  std::vector<std::pair<std::string, std::string>> plain;
+  std::vector<std::tuple<std::string, std::string, int>> blocked;  // name, path, input node
+  for (const auto& [name, path] : files) {
+    auto it = std::find_if(graph.input_shards.begin(), graph.input_shards.end(),
+                           [&, &wanted = name](const auto& kv) { return graph.nodes[kv.first].id == wanted; });
+    if (it == graph.input_shards.end()) plain.emplace_back(name, path);
+    else blocked.emplace_back(name, path, it->first);
+  }
+  std::map<std::string, TensorData> inputs = read_inputs(graph, plain, warnings);
+  for (const auto& [name, path, node] : blocked) {
+    if (inputs.count(name) || whole_shapes.count(name)) throw UsageError("--input " + name + ": given twice");
+    if (!io::has_extension(path, ".npy"))
+      throw UsageError("--input " + name + ": " + path + ": a sharded input is read from a .npy file, each rank "
+                       "reading only its block of it");
+    const int axis = graph.input_shards.at(node).first;
+    const Shape& declared = graph.input_specs.at(node);
+    Shape whole;
+    io::HostArray a;
+    try {
+      whole = io::npy_shape(path);
+      if (!matches_declared(whole, declared))
+        throw UsageError("--input " + name + ": " + path + " has shape " + shape_str(whole) + ", the graph declares " +
+                         shape_str(declared) + " (-1 = any size)");
+      if (axis >= static_cast<int>(whole.size())) continue;  // cannot happen: the ranks match
+      const distributed::Block b = distributed::block_of(whole[static_cast<size_t>(axis)], share.rank, share.ranks);
+      a = io::read_npy_block(path, graph.dtype, axis, b.begin, b.end);
+    } catch (const io::FileError& e) {
+      throw UsageError("--input " + name + ": " + e.what());
+    } catch (const std::bad_alloc&) {
+      throw RunError("--input " + name + ": " + path + ": not enough memory to read this rank's block");
+    }
+    inputs[name] = pooled(a, a.shape, graph.dtype);
+    whole_shapes[name] = whole;
   }
   return inputs;
 }
@@ -145,17 +194,22 @@ const std::vector<PassInfo>& pass_list() {
 
 void run_infer_shapes(Graph& graph, const PassContext& context) {
   DiagnosticSink sink;
-  infer_shapes(graph, context.input_shapes, sink);
+  // A sharded run infers the whole shapes first, which no rank holds: no memory check then.
+  infer_shapes(graph, context.input_shapes, sink, context.share.ranks <= 1);
   sink.throw_if_any();
 }
 
 void run_passes(Graph& graph, const std::map<std::string, TensorData>& inputs, bool fuse,
-                const std::function<void(const PassInfo&, const Graph&)>& after_pass) {
+                const std::function<void(const PassInfo&, const Graph&)>& after_pass, const ShardedInputs& sharded) {
   PassContext context;
   context.fuse = fuse;
+  context.share = sharded.share;
   for (const auto& [node, declared] : graph.input_specs) {
-    auto it = inputs.find(graph.nodes[node].id);
-    if (it != inputs.end()) context.input_shapes[node] = it->second.shape;
+    const std::string& id = graph.nodes[node].id;
+    if (auto whole = sharded.whole_shapes.find(id); whole != sharded.whole_shapes.end())
+      context.input_shapes[node] = whole->second;
+    else if (auto it = inputs.find(id); it != inputs.end())
+      context.input_shapes[node] = it->second.shape;
   }
   using PassFn = void (*)(Graph&, const PassContext&);
   static const PassFn functions[] = {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ir/graph.h"
+#include "passes/pass_context.h"
 #include "scheduler/executor.h"
 
 #include <iosfwd>
@@ -46,9 +47,24 @@ struct PassInfo {
 };
 const std::vector<PassInfo>& pass_list();
 
+/// The ranks of a sharded run, and the whole shapes of the inputs each rank holds a block of.
+struct ShardedInputs {
+  RankShare share;
+  std::map<std::string, Shape> whole_shapes;  // by input name
+};
+
 /// Runs the passes for the actual input shapes (`fuse` false: --no-fuse). After it, every
-/// node's shapes are known. `after_pass` (optional) sees the graph after each pass.
+/// node's shapes are known. `after_pass` (optional) sees the graph after each pass. With
+/// `sharded` over several ranks, the graph becomes this rank's part (the shard_data pass).
 void run_passes(Graph& graph, const std::map<std::string, TensorData>& inputs, bool fuse,
-                const std::function<void(const PassInfo&, const Graph&)>& after_pass = {});
+                const std::function<void(const PassInfo&, const Graph&)>& after_pass = {},
+                const ShardedInputs& sharded = {});
+
+/// Reads this rank's blocks of the inputs declared `shard:` (from .npy files: only the
+/// block's bytes); their whole shapes go to `whole_shapes`. The other inputs as read_inputs.
+std::map<std::string, TensorData> read_sharded_inputs(const Graph& graph,
+                                                      const std::vector<std::pair<std::string, std::string>>& files,
+                                                      RankShare share, std::map<std::string, Shape>& whole_shapes,
+                                                      std::ostream* warnings = nullptr);
 
 }  // namespace graphrun

@@ -91,6 +91,7 @@ Graph build_graph(const GraphFile& file, Registry& registry, DiagnosticSink& sin
     n.invalid = !in.valid;
     ids[in.name] = static_cast<int>(g.nodes.size());
     if (in.valid) g.input_specs[static_cast<int>(g.nodes.size())] = in.shape;
+    if (in.valid && in.shard) g.input_shards[static_cast<int>(g.nodes.size())] = {*in.shard, in.shard_loc};
     g.nodes.push_back(std::move(n));
   }
   for (const auto& spec : file.nodes) {

@@ -213,6 +213,31 @@ class FileParser {
       error(n, what + " is " + n.Scalar() + ": values must be finite numbers");
   }
 
+  // `shard: AXIS` of an input whose shape parsed: an axis of that shape, negative from the end.
+  bool parse_shard(const YAML::Node& n, InputSpec& in) {
+    if (!n) return true;
+    const int rank = static_cast<int>(in.shape.size());
+    if (rank == 0) {
+      error(n, "input '" + in.name + "': a scalar (shape []) has no axis to shard");
+      return false;
+    }
+    int64_t axis = 0;
+    if (!n.IsScalar() || !YAML::convert<int64_t>::decode(n, axis) || axis < -rank || axis >= rank) {
+      error(n, "input '" + in.name + "': shard must be an axis of its shape " + shape_text(in.shape) + ", -" +
+                   std::to_string(rank) + " to " + std::to_string(rank - 1));
+      return false;
+    }
+    in.shard = static_cast<int>(axis < 0 ? axis + rank : axis);
+    in.shard_loc = loc(n);
+    return true;
+  }
+
+  static std::string shape_text(const std::vector<int64_t>& shape) {
+    std::string s = "[";
+    for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + "]";
+  }
+
   bool parse_shape(const YAML::Node& n, std::vector<int64_t>& shape) {
     if (!n.IsSequence()) return false;
     if (n.size() > GR_MAX_RANK) {
@@ -245,9 +270,10 @@ class FileParser {
       YAML::Node shape = kv.second.IsMap() ? kv.second["shape"] : YAML::Node();
       if (kv.second.IsMap()) {
         for (const auto& f : kv.second)
-          if (f.first.IsScalar() && f.first.Scalar() != "shape")
-            error(f.first, "input '" + in.name + "': unknown key '" + f.first.Scalar() + "' (expected 'shape')");
+          if (f.first.IsScalar() && f.first.Scalar() != "shape" && f.first.Scalar() != "shard")
+            error(f.first, "input '" + in.name + "': unknown key '" + f.first.Scalar() + "' (expected 'shape' or 'shard')");
       }
+      YAML::Node shard = kv.second.IsMap() ? kv.second["shard"] : YAML::Node();
       // An input with errors still names a value, so references to it are not reported too.
       in.valid = false;
       if (!shape) {
@@ -256,7 +282,7 @@ class FileParser {
       } else if (!parse_shape(shape, in.shape)) {
         if (!shape.IsSequence()) error(shape, "input '" + in.name + "': shape must be a list of integers");
       } else {
-        in.valid = true;
+        in.valid = parse_shard(shard, in);
       }
       g.inputs.push_back(std::move(in));
     }

@@ -48,6 +48,10 @@ struct InputSpec {
   std::vector<int64_t> shape;
   SourceLoc loc;
   bool valid = true;  // false: its declaration has errors (reported)
+  /// `shard: AXIS`: under mpirun each rank holds a contiguous block along this axis
+  /// (normalized to 0..rank-1); nullopt: every rank holds all of it.
+  std::optional<int> shard;
+  SourceLoc shard_loc;
 };
 
 /// A named scalar of `params` (a number, or a string/bool used by `$name` attributes).

@@ -104,6 +104,11 @@ struct Graph {
   std::vector<SourceLoc> output_locs;
   /// Input specs (shape with -1 = any) by input node index.
   std::map<int, Shape> input_specs;
+  /// Inputs declared `shard: AXIS` (or given --shard), by input node index: the axis (0 ..
+  /// rank-1) along which each MPI rank holds one contiguous block, and where it is written.
+  std::map<int, std::pair<int, SourceLoc>> input_shards;
+  /// What the shard_data pass decided, for `explain` (empty in a world of one).
+  std::string sharding_text;
 
   /// Node indices in a topological order (stable: file order among ready nodes); throws
   /// GraphError naming the nodes on a cycle.

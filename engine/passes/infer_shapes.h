@@ -13,6 +13,9 @@ namespace graphrun {
 /// node index); an input without one keeps its declared shape, and when that has a -1 the
 /// nodes depending on it stay uninferred (fine for `check`). Problems go to sink.
 /// Returns true when every node was inferred.
-bool infer_shapes(Graph& graph, const std::map<int, Shape>& input_shapes, DiagnosticSink& sink);
+/// `check_memory` false: a tensor larger than this machine's memory is no error (the whole
+/// shapes of a sharded run, whose ranks each hold a block).
+bool infer_shapes(Graph& graph, const std::map<int, Shape>& input_shapes, DiagnosticSink& sink,
+                  bool check_memory = true);
 
 }  // namespace graphrun

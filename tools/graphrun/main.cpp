@@ -10,7 +10,9 @@
 #include "driver/finite_check.h"
 #include "driver/report.h"
 #include "driver/report/run_report.h"
+#include "driver/rank_agreement.h"
 #include "driver/session.h"
+#include "sharding/run_on_ranks.h"
 #include "command_line_values.h"
 #include "completion.h"
 #include "progress_bar.h"
@@ -270,29 +272,105 @@ int run_on_device(const RunArgs& a, const Graph& graph, const std::map<std::stri
   return kOk;
 }
 
-int run_command(const RunArgs& a) {
-  const DeviceChoice device = device_choice(a);
+// A run's graph after the passes, with its inputs and output plan, before any step runs.
+struct PreparedRun {
+  DeviceChoice device;
+  Graph graph;
+  std::vector<std::string> names;
+  TensorOutputPlan tensor_files;
+  std::map<std::string, TensorData> inputs;
+};
+
+// Everything SPEC says is checked before a run: flags, the graph, the inputs, the output
+// files, the memory. `share` over several ranks: this rank's part of a sharded run.
+std::unique_ptr<PreparedRun> prepare_run(const RunArgs& a, RankShare share = {}, bool fuse = true) {
+  auto p = std::make_unique<PreparedRun>();
+  p->device = device_choice(a);
   if (!a.max_memory.empty() && !parse_byte_size(a.max_memory))
     throw UsageError("--max-memory " + a.max_memory + ": expected a size such as 24G, 512M or 1.5T");
   check_output_flags(a);
   require_graph_file(a.graph);
   LoadOptions options{split_pairs(a.sets, "--set"), a.plugins};
-  Graph graph = load_graph(a.graph, options);
-  std::vector<std::string> names;
-  for (const auto& [name, ref] : graph.outputs) names.push_back(name);
-  const TensorOutputPlan tensor_files = output_files(a, graph, names);
-  auto inputs = read_inputs(graph, split_pairs(a.inputs, "--input"), a.quiet ? nullptr : &std::cerr);
+  Graph& graph = p->graph = load_graph(a.graph, options);
+  for (const auto& [name, ref] : graph.outputs) p->names.push_back(name);
+  p->tensor_files = output_files(a, graph, p->names);
+  ShardedInputs sharded{share, {}};
+  p->inputs = read_sharded_inputs(graph, split_pairs(a.inputs, "--input"), share, sharded.whole_shapes,
+                                  a.quiet || !distributed::world().root() ? nullptr : &std::cerr);
   for (const auto& [node, shape] : graph.input_specs)
-    if (!inputs.count(graph.nodes[node].id))
+    if (!p->inputs.count(graph.nodes[node].id))
       throw UsageError("graph input '" + graph.nodes[node].id + "' was not given (use --input " + graph.nodes[node].id +
                        "=FILE)");
-  if (!a.quiet) print_warnings(graph);
+  if (!a.quiet && distributed::world().root()) print_warnings(graph);
   // --check-finite runs unfused, so that the node it names is the one that made the value.
-  run_passes(graph, inputs, !a.no_fuse && !a.check_finite);
-  check_tensor_output_shapes(tensor_files, graph);
-  if (!a.plot_x.empty()) check_plot_x(graph, names, a.plot_x);
-  if (device.device == "cuda") check_cuda_run(graph, a);
-  check_memory(graph, inputs, a);
+  run_passes(graph, p->inputs, fuse && !a.no_fuse && !a.check_finite, {}, sharded);
+  check_tensor_output_shapes(p->tensor_files, graph);
+  if (!a.plot_x.empty()) check_plot_x(graph, p->names, a.plot_x);
+  if (p->device.device == "cuda") check_cuda_run(graph, a);
+  check_memory(graph, p->inputs, a);
+  return p;
+}
+
+int reported(const RankFailure& failure) {
+  if (!failure.message.empty()) std::cerr << failure.message << "\n";
+  return failure.exit_code;
+}
+
+// `run` under mpirun: each rank runs its part of the graph (docs/distributed.md); rank 0 alone
+// prints and writes the outputs, which every rank holds whole after the last gathers.
+int run_command_on_ranks(const RunArgs& a, const distributed::World& world) {
+  if (a.device != "cpu") throw UsageError("--device " + a.device + ": a run over MPI ranks runs on the CPU for now");
+  const RankShare share{world.rank, world.size};
+  std::unique_ptr<PreparedRun> p;
+  std::unique_ptr<Executor> executor;
+  auto plan = [&](bool fuse) {
+    p = prepare_run(a, share, fuse);
+    executor = std::make_unique<Executor>(p->graph, a.threads);
+  };
+  if (auto failure = on_every_rank([&] { plan(true); })) return reported(*failure);
+  // Fusion decides on the blocks' shapes, which may differ between ranks; unfused, every rank
+  // has the same steps in the same order.
+  const std::vector<std::string> orders = distributed::all_gather(sharding::communication_order(executor->plan()));
+  if (std::adjacent_find(orders.begin(), orders.end(), std::not_equal_to<>()) != orders.end()) {
+    executor.reset();
+    if (auto failure = on_every_rank([&] { plan(false); })) return reported(*failure);
+  }
+  RunResult observed;
+  std::vector<double> ms;
+  try {
+    observed = sharding::run_on_ranks(*executor, p->inputs);
+    for (int r = 0; r < a.repeat; ++r) {
+      distributed::barrier();  // every rank starts together: the time is the slowest rank's
+      auto t0 = std::chrono::steady_clock::now();
+      observed = sharding::run_on_ranks(*executor, p->inputs);
+      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+  } catch (const sharding::RanksFailed& e) {
+    return reported(e.failure);
+  }
+  if (auto failure = on_every_rank([&] {
+        if (!world.root()) return;
+        if (!ms.empty()) print_repeat_times(ms);
+        const std::vector<TensorData>& outputs = observed.outputs;
+        if (a.out_dir.empty() && !a.quiet)
+          for (size_t k = 0; k < outputs.size(); ++k) std::cout << format_output(p->names[k], outputs[k]) << "\n";
+        warn_non_finite(a, p->names, outputs);
+        if (!a.out_dir.empty() || !a.plot.empty())
+          write_output_files(a, p->tensor_files, p->graph, p->names, outputs, nullptr, {}, nullptr);
+      }))
+    return reported(*failure);
+  return kOk;
+}
+
+int run_command(const RunArgs& a) {
+  if (distributed::launched_by_mpi() && distributed::world().size > 1)
+    return run_command_on_ranks(a, distributed::world());
+  std::unique_ptr<PreparedRun> prepared = prepare_run(a);
+  const DeviceChoice& device = prepared->device;
+  const Graph& graph = prepared->graph;
+  const std::vector<std::string>& names = prepared->names;
+  const TensorOutputPlan& tensor_files = prepared->tensor_files;
+  const std::map<std::string, TensorData>& inputs = prepared->inputs;
   if (device.device == "cuda") return run_on_device(a, graph, inputs, names, tensor_files);
   Executor executor(graph, a.threads);
   if (a.check_finite)
@@ -415,6 +493,8 @@ int graphrun_main(int argc, char** argv) {
   add_graph_options(explain_cmd);
   add_repeatable(explain_cmd, "--input", inputs, "a graph input from a file, for its shape: name=FILE");
   explain_cmd->add_flag("--no-fuse", no_fuse, "show the plan without fusion");
+  std::string ranks_text;
+  explain_cmd->add_option("--ranks", ranks_text, "show rank 0's plan of a run over N MPI ranks (sharded inputs)");
   std::string explain_device_name = "cpu";
   explain_cmd->add_option("--device", explain_device_name, "cpu, or cuda: where each node runs, transfers, device peak")
       ->check(CLI::IsMember({"cpu", "cuda"}));
@@ -473,14 +553,21 @@ int graphrun_main(int argc, char** argv) {
     }
     if (explain_cmd->parsed() || dot_cmd->parsed()) {
       Graph graph = load_graph(graph_path, options);
-      auto tensors = read_inputs(graph, split_pairs(inputs, "--input"));
+      // Under mpirun, or for --ranks N: the plan of rank 0 of a sharded run.
+      ShardedInputs sharded;
+      if (!ranks_text.empty())
+        sharded.share.ranks = whole_number(ranks_text, 1, 1 << 20, "--ranks must be a whole number >= 1");
+      else if (distributed::launched_by_mpi())
+        sharded.share = {distributed::world().rank, distributed::world().size};
+      auto tensors = read_sharded_inputs(graph, split_pairs(inputs, "--input"), sharded.share, sharded.whole_shapes);
+      if (!distributed::world().root()) return kOk;  // the ranks' plans differ only in their blocks
       print_warnings(graph);
       std::function<void(const PassInfo&, const Graph&)> show_pass;
       if (each_pass && explain_cmd->parsed())
         show_pass = [](const PassInfo& pass, const Graph& g) {
           std::cout << "== after " << pass.name << " (" << pass.doc << ")\n" << explain_text(g) << "\n";
         };
-      run_passes(graph, tensors, !no_fuse, show_pass);
+      run_passes(graph, tensors, !no_fuse, show_pass, sharded);
       if (!each_pass || dot_cmd->parsed()) std::cout << (dot_cmd->parsed() ? graph.to_dot() : explain_text(graph));
       if (explain_cmd->parsed() && explain_device_name != "cpu")
         std::cout << placement_text(graph, explain_device(explain_device_name), elementwise_kernel_source);

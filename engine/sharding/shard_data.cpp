@@ -1,0 +1,210 @@
+// The shard_data pass: propagate the input shards (shard_plan.h), then rewrite the graph into
+// this rank's part of it: sharded inputs shrink to the rank's block, a block step before each
+// port that takes the rank's block of a value every rank holds, a gather step before each
+// port (and graph output) that needs all of a sharded value, a max-over-ranks step after a
+// max over the sharded axis. Shapes are then inferred again, for the blocks.
+#include "distributed/blocks.h"
+#include "graph/diagnostics.h"
+#include "passes/infer_shapes.h"
+#include "passes/pass_context.h"
+#include "scheduler/memory_budget.h"
+#include "sharding/comm_ops.h"
+#include "sharding/shard_plan.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <tuple>
+
+namespace graphrun {
+
+namespace {
+
+using sharding::Combine;
+using sharding::PortMove;
+
+class Rewrite {
+ public:
+  Rewrite(Graph& g, const sharding::ShardPlan& plan, RankShare share) : g_(g), plan_(plan), share_(share) {}
+
+  void run() {
+    const size_t original = g_.nodes.size();
+    for (size_t i = 0; i < original; ++i) {
+      if (g_.nodes[i].removed || g_.nodes[i].kind != NodeKind::kOp) continue;
+      const sharding::NodePlan& np = plan_.nodes[i];
+      for (size_t p = 0; p < np.ports.size(); ++p) {
+        if (np.ports[p].move == PortMove::kNone) continue;
+        const OpInfo& op = np.ports[p].move == PortMove::kGather ? sharding::gather_op() : sharding::block_op();
+        const ValueRef to = step_on(g_.nodes[i].inputs[p], op, np.ports[p].axis, g_.nodes[i].loc);
+        g_.nodes[i].inputs[p] = to;
+        g_.nodes[i].input_ref_ports[p] = "";
+      }
+      if (np.combine == Combine::kMax) combine_after(static_cast<int>(i));
+    }
+    for (size_t k = 0; k < g_.outputs.size(); ++k) {
+      const ValueRef from = g_.outputs[k].second;
+      const int axis = axis_of(from);
+      if (axis < 0) continue;
+      g_.outputs[k].second = step_on(from, sharding::gather_op(), axis, g_.output_locs[k]);
+      g_.output_ref_ports[k] = "";
+    }
+  }
+
+ private:
+  int axis_of(ValueRef v) const {
+    if (static_cast<size_t>(v.node) >= plan_.nodes.size()) return -1;  // an inserted step's output: whole
+    return plan_.nodes[static_cast<size_t>(v.node)].out_axes[static_cast<size_t>(v.port)];
+  }
+
+  // The output of `op` applied to `from` along `axis`; one step per value, op and axis.
+  ValueRef step_on(ValueRef from, const OpInfo& op, int axis, const SourceLoc& loc) {
+    const auto key = std::make_tuple(from, &op, axis);
+    if (auto it = made_.find(key); it != made_.end()) return {it->second, 0};
+    const Node& producer = g_.nodes[static_cast<size_t>(from.node)];
+    const int64_t length = producer.output_shapes[static_cast<size_t>(from.port)][static_cast<size_t>(axis)];
+    Node n;
+    n.id = producer.id + (from.port ? ":" + producer.output_names[static_cast<size_t>(from.port)] : "") + "@" +
+           op.desc.name;
+    n.op = &op;
+    n.loc = n.op_loc = loc;
+    n.input_ports = {"x"};
+    n.inputs = {from};
+    n.input_locs = {loc};
+    n.input_ref_ports = {""};
+    n.output_names = {"out"};
+    n.attrs = attrs(op, {{"axis", axis}, {"length", length}, {"rank", share_.rank}, {"ranks", share_.ranks}}, loc);
+    return {add(std::move(n), key), 0};
+  }
+
+  // A max over the sharded axis: its consumers (and outputs) read the max over ranks.
+  void combine_after(int i) {
+    const ValueRef from{i, 0};
+    const OpInfo* op = &sharding::max_over_ranks_op();
+    Node n;
+    n.id = g_.nodes[static_cast<size_t>(i)].id + "@max_over_ranks";
+    n.op = op;
+    n.loc = n.op_loc = g_.nodes[static_cast<size_t>(i)].loc;
+    n.input_ports = {"x"};
+    n.inputs = {from};
+    n.input_locs = {n.loc};
+    n.input_ref_ports = {""};
+    n.output_names = {"out"};
+    n.attrs = attrs(*op, {}, n.loc);
+    const int m = add(std::move(n), std::make_tuple(from, op, -1));
+    for (size_t c = 0; c < g_.nodes.size(); ++c)
+      for (size_t p = 0; p < g_.nodes[c].inputs.size(); ++p)
+        if (static_cast<int>(c) != m && g_.nodes[c].inputs[p] == from) {
+          g_.nodes[c].inputs[p] = {m, 0};
+          g_.nodes[c].input_ref_ports[p] = "";
+        }
+    for (size_t k = 0; k < g_.outputs.size(); ++k)
+      if (g_.outputs[k].second == from) {
+        g_.outputs[k].second = {m, 0};
+        g_.output_ref_ports[k] = "";
+      }
+  }
+
+  int add(Node n, std::tuple<ValueRef, const OpInfo*, int> key) {
+    g_.nodes.push_back(std::move(n));
+    const int index = static_cast<int>(g_.nodes.size()) - 1;
+    made_[key] = index;
+    return index;
+  }
+
+  static std::shared_ptr<AttrSet> attrs(const OpInfo& op, std::initializer_list<std::pair<const char*, int64_t>> given,
+                                        const SourceLoc& loc) {
+    auto set = std::make_shared<AttrSet>();
+    for (const gr_attr_desc& a : op.attrs) {
+      gr_value v{};
+      for (const auto& [name, value] : given)
+        if (std::string_view(name) == a.name) {
+          v.kind = GR_VALUE_INT;
+          v.i = value;
+          v.f = static_cast<double>(value);
+        }
+      set->names.push_back(a.name);
+      set->values.push_back(v);
+      set->locs.push_back(loc);
+      set->quoted.push_back(false);
+      set->given.push_back(true);
+    }
+    return set;
+  }
+
+  Graph& g_;
+  const sharding::ShardPlan& plan_;
+  RankShare share_;
+  std::map<std::tuple<ValueRef, const OpInfo*, int>, int> made_;
+};
+
+// What explain shows of the plan: each sharded input's blocks, each node that keeps a
+// sharding, blocks, gathers or combines, and the bytes each rank receives.
+std::string describe(const Graph& g, const sharding::ShardPlan& plan, RankShare share) {
+  std::string out = fmt::format("sharding over {} ranks (the shapes below are rank {}'s):\n", share.ranks, share.rank);
+  uint64_t received = 0;
+  for (int i : g.topo_order()) {
+    const Node& n = g.nodes[static_cast<size_t>(i)];
+    if (static_cast<size_t>(i) >= plan.nodes.size() || n.removed) continue;
+    const sharding::NodePlan& np = plan.nodes[static_cast<size_t>(i)];
+    if (n.kind == NodeKind::kInput) {
+      if (np.out_axes.empty() || np.out_axes[0] < 0) continue;
+      const int64_t length = n.output_shapes[0][static_cast<size_t>(np.out_axes[0])];
+      out += fmt::format("  input {}: axis {} of {} in blocks of {}..{}\n", n.id, np.out_axes[0], length,
+                         distributed::block_of(length, share.ranks - 1, share.ranks).size(),
+                         distributed::block_of(length, 0, share.ranks).size());
+      continue;
+    }
+    std::string what;
+    for (size_t p = 0; p < np.ports.size(); ++p) {
+      if (np.ports[p].move == PortMove::kBlock)
+        what += fmt::format("{}takes its block of '{}' along axis {}", what.empty() ? "" : "; ", n.input_ports[p], np.ports[p].axis);
+      if (np.ports[p].move == PortMove::kGather)
+        what += fmt::format("{}gathers '{}' along axis {}", what.empty() ? "" : "; ", n.input_ports[p], np.ports[p].axis);
+    }
+    if (np.gathered_bytes) what += fmt::format(" ({}; {} received per rank)", np.why, human_bytes(np.gathered_bytes));
+    if (np.combine == Combine::kMax)
+      what += fmt::format("max of its block along axis {}, then the max over ranks (one all-reduce)", np.combine_axis);
+    std::string axes;
+    for (size_t k = 0; k < np.out_axes.size(); ++k)
+      if (np.out_axes[k] >= 0) axes += fmt::format("{}{} axis {}", axes.empty() ? "" : ", ", n.output_names[k], np.out_axes[k]);
+    if (what.empty() && axes.empty()) continue;
+    const std::string result = axes.empty() ? "output whole on every rank" : "keeps blocks: " + axes;
+    out += fmt::format("  {} ({}): {}\n", n.id, n.op->desc.name, what.empty() ? result : what + "; " + result);
+    received += np.gathered_bytes;
+  }
+  for (size_t k = 0; k < g.outputs.size(); ++k) {
+    const ValueRef v = g.outputs[k].second;
+    const int axis = plan.nodes[static_cast<size_t>(v.node)].out_axes[static_cast<size_t>(v.port)];
+    if (axis < 0) continue;
+    const uint64_t bytes = tensor_bytes(g.nodes[static_cast<size_t>(v.node)].output_shapes[static_cast<size_t>(v.port)], g.dtype);
+    out += fmt::format("  output {}: gathered along axis {} for writing ({} received per rank)\n", g.outputs[k].first, axis,
+                       human_bytes(bytes - bytes / static_cast<uint64_t>(share.ranks)));
+    received += bytes - bytes / static_cast<uint64_t>(share.ranks);
+  }
+  out += fmt::format("  communication: {} received per rank in all\n", human_bytes(received));
+  return out;
+}
+
+}  // namespace
+
+void run_shard_data(Graph& graph, const PassContext& context) {
+  if (context.share.ranks <= 1) return;
+  const sharding::ShardPlan plan = sharding::propagate_shards(graph, context.share.ranks);
+  graph.sharding_text = describe(graph, plan, context.share);
+  Rewrite(graph, plan, context.share).run();
+  // The rank's blocks of the sharded inputs; shapes then follow from them.
+  std::map<int, Shape> local = context.input_shapes;
+  for (auto& [node, shard] : graph.input_shards) {
+    const int axis = shard.first;
+    Shape& declared = graph.input_specs[node];
+    Shape& shape = local.count(node) ? local[node] : (local[node] = declared);
+    if (shape.empty() || shape[static_cast<size_t>(axis)] < 0) continue;
+    shape[static_cast<size_t>(axis)] = distributed::block_of(shape[static_cast<size_t>(axis)], context.share.rank, context.share.ranks).size();
+    declared[static_cast<size_t>(axis)] = -1;  // the run is handed the block
+  }
+  DiagnosticSink sink;
+  infer_shapes(graph, local, sink);
+  sink.throw_if_any();
+}
+
+}  // namespace graphrun

@@ -1,0 +1,94 @@
+#include "sharding/shard_plan.h"
+
+#include "graph/diagnostics.h"
+#include "sharding/shard_rules.h"
+
+#include <algorithm>
+
+namespace graphrun::sharding {
+
+bool ShardPlan::sharded() const {
+  return std::any_of(nodes.begin(), nodes.end(), [](const NodePlan& n) {
+    return std::any_of(n.out_axes.begin(), n.out_axes.end(), [](int a) { return a >= 0; });
+  });
+}
+
+namespace {
+
+// The first axis d along which the op is independent and every sharded port is held in
+// blocks along exactly the axis lined up with d; the ports every rank holds whole that line
+// up with d (and are not broadcast along it) are blocked.
+bool keep_sharding(const Graph& g, const Node& node, const std::vector<int>& in_axes, NodePlan& plan) {
+  for (int d = 0; d < GR_MAX_RANK; ++d) {
+    const std::optional<AxisMap> m = independent_along(g, node, d);
+    if (!m) continue;
+    bool ok = true;
+    for (size_t p = 0; p < in_axes.size() && ok; ++p) ok = in_axes[p] < 0 || m->port_axes[p] == in_axes[p];
+    if (!ok) continue;
+    for (size_t p = 0; p < in_axes.size(); ++p) {
+      const int a = m->port_axes[p];
+      if (in_axes[p] < 0 && a >= 0 && port_shape(g, node, p)[static_cast<size_t>(a)] > 1)
+        plan.ports[p] = {PortMove::kBlock, a};
+    }
+    plan.out_axes = m->out_axes;
+    return true;
+  }
+  return false;
+}
+
+std::string op_name(const Node& node) { return node.op->desc.name; }
+
+}  // namespace
+
+ShardPlan propagate_shards(const Graph& g, int ranks) {
+  ShardPlan plan;
+  plan.nodes.resize(g.nodes.size());
+  DiagnosticSink sink;
+  for (int i : g.topo_order()) {
+    const Node& node = g.nodes[static_cast<size_t>(i)];
+    NodePlan& np = plan.nodes[static_cast<size_t>(i)];
+    np.out_axes.assign(node.output_shapes.size(), -1);
+    if (node.removed || node.invalid) continue;
+    if (node.kind == NodeKind::kInput) {
+      auto it = g.input_shards.find(i);
+      if (it == g.input_shards.end() || node.output_shapes.empty()) continue;
+      const auto& [axis, loc] = it->second;
+      const int64_t length = node.output_shapes[0][static_cast<size_t>(axis)];
+      if (length < ranks)
+        sink.error(loc, "input '" + node.id + "': axis " + std::to_string(axis) + " has " + std::to_string(length) +
+                            " elements, fewer than the " + std::to_string(ranks) + " ranks it is sharded over");
+      np.out_axes[0] = axis;
+      continue;
+    }
+    if (node.kind != NodeKind::kOp) continue;
+    std::vector<int> in_axes;
+    for (const ValueRef& ref : node.inputs)
+      in_axes.push_back(plan.nodes[static_cast<size_t>(ref.node)].out_axes[static_cast<size_t>(ref.port)]);
+    np.ports.assign(node.inputs.size(), PortPlan{});
+    if (std::all_of(in_axes.begin(), in_axes.end(), [](int a) { return a < 0; })) continue;
+    if (keep_sharding(g, node, in_axes, np)) continue;
+    const std::string op = op_name(node);
+    if (op == "max" && in_axes.size() == 1) {
+      // A max over the sharded axis: each rank's max of its block, then the max over ranks.
+      const std::vector<int> reduced = reduced_axes(g, node);
+      if (std::find(reduced.begin(), reduced.end(), in_axes[0]) != reduced.end()) {
+        np.combine = Combine::kMax;
+        np.combine_axis = in_axes[0];
+        continue;
+      }
+    }
+    for (size_t p = 0; p < in_axes.size(); ++p) {
+      if (in_axes[p] < 0) continue;
+      np.ports[p] = {PortMove::kGather, in_axes[p]};
+      const Shape& shape = port_shape(g, node, p);
+      np.gathered_bytes += tensor_bytes(shape, g.dtype) - tensor_bytes(shape, g.dtype) / static_cast<uint64_t>(ranks);
+      if (np.why.empty())
+        np.why = "'" + op + "' mixes the elements along axis " + std::to_string(in_axes[p]) + " of '" +
+                 node.input_ports[p] + "'";
+    }
+  }
+  sink.throw_if_any();
+  return plan;
+}
+
+}  // namespace graphrun::sharding

@@ -1,0 +1,51 @@
+// Shard propagation (GSPMD's idea, on graphrun's ops): from the inputs declared `shard: AXIS`,
+// which values of the graph each MPI rank holds only a block of, and what each node needs so
+// that every rank can compute its part: nothing (the op is independent along that axis), the
+// rank's block of a value every rank holds, a gather of the whole tensor, or a combine of the
+// ranks' partial results after the node (a max over the sharded axis).
+#pragma once
+
+#include "ir/graph.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace graphrun::sharding {
+
+/// What happens to one input port of a node before the node runs.
+enum class PortMove {
+  kNone,    // used as it is: the rank's block, or a value every rank holds whole
+  kBlock,   // every rank holds it whole; the node takes the rank's block along `axis`
+  kGather,  // sharded along `axis`; the node needs all of it: every rank gathers the blocks
+};
+
+/// How the ranks combine a node's output after it runs.
+enum class Combine { kNone, kMax };
+
+struct PortPlan {
+  PortMove move = PortMove::kNone;
+  int axis = -1;  // the axis of the port's tensor that is blocked or gathered
+};
+
+struct NodePlan {
+  std::vector<PortPlan> ports;  // per input port
+  std::vector<int> out_axes;    // per output: the axis held in blocks, or -1 (every rank whole)
+  Combine combine = Combine::kNone;
+  int combine_axis = -1;        // the input's axis the combined reduction ran over
+  uint64_t gathered_bytes = 0;  // bytes each rank receives for the gathers of this node
+  std::string why;              // why the node gathers (shown by explain)
+};
+
+/// The plan for a graph: per node (kInput nodes included: their out_axes), by node index.
+struct ShardPlan {
+  std::vector<NodePlan> nodes;
+  bool sharded() const;  // some value is held in blocks
+};
+
+/// Propagates the input shards of `graph` (global shapes inferred, before fusion) through
+/// every node. `ranks` is the number of blocks a sharded axis is split into.
+/// Throws GraphError (pointing at the `shard:`) for a sharded axis shorter than `ranks`.
+ShardPlan propagate_shards(const Graph& graph, int ranks);
+
+}  // namespace graphrun::sharding
