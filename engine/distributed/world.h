@@ -46,9 +46,10 @@ std::vector<std::string> all_gather(const std::string& text);
 /// Returns when every rank has called it.
 void barrier();
 
-/// Every rank's `bytes` bytes at `data`, concatenated in rank order, on every rank.
-/// Throws RunError when one rank's share is 2 GiB or more (MPI counts are ints).
-std::vector<std::byte> all_gather_bytes(const void* data, size_t bytes);
+/// Every rank's `bytes` bytes at `data`, concatenated in rank order, on every rank; rank q's
+/// at [offsets[q], offsets[q + 1]) when `offsets` is given. Throws RunError when the whole is
+/// 2 GiB or more (MPI counts are ints).
+std::vector<std::byte> all_gather_bytes(const void* data, size_t bytes, std::vector<int64_t>* offsets = nullptr);
 
 /// `count` values at `data` (f32 when `f64` is false) replaced, on every rank, by the
 /// element-wise largest over the ranks: NaN wins, as numpy's max propagates it.

@@ -71,27 +71,31 @@ void barrier() {
   if (world().size > 1) MPI_Barrier(MPI_COMM_WORLD);
 }
 
-std::vector<std::byte> all_gather_bytes(const void* data, size_t bytes) {
+std::vector<std::byte> all_gather_bytes(const void* data, size_t bytes, std::vector<int64_t>* offsets) {
   const World& w = world();
   const auto* p = static_cast<const std::byte*>(data);
+  if (offsets) *offsets = {0, static_cast<int64_t>(bytes)};
   if (w.size == 1) return std::vector<std::byte>(p, p + bytes);
   // Every rank learns every share first, so that all agree before any moves data.
   const long long mine = static_cast<long long>(bytes);
   std::vector<long long> shares(static_cast<size_t>(w.size));
   MPI_Allgather(&mine, 1, MPI_LONG_LONG, shares.data(), 1, MPI_LONG_LONG, MPI_COMM_WORLD);
-  std::vector<int> sizes, offsets;
+  std::vector<int> sizes, starts;
   long long total = 0;
   for (long long s : shares) {
-    if (s > INT_MAX || total > INT_MAX)
-      throw RunError("a gather of " + std::to_string(s) + " bytes from one rank: MPI moves less than 2 GiB per "
-                     "rank in one call; use more ranks");
+    if (s > INT_MAX || total + s > INT_MAX)
+      throw RunError("a gather of " + std::to_string(total + s) + " bytes or more: MPI moves less than 2 GiB in one "
+                     "call; use more ranks or gather less");
     sizes.push_back(static_cast<int>(s));
-    offsets.push_back(static_cast<int>(total));
+    starts.push_back(static_cast<int>(total));
     total += s;
   }
-  if (total > INT_MAX) throw RunError("a gather of " + std::to_string(total) + " bytes in all: MPI moves less than 2 GiB in one call");
+  if (offsets) {
+    offsets->assign(starts.begin(), starts.end());
+    offsets->push_back(total);
+  }
   std::vector<std::byte> all(static_cast<size_t>(total));
-  MPI_Allgatherv(data, static_cast<int>(mine), MPI_BYTE, all.data(), sizes.data(), offsets.data(), MPI_BYTE,
+  MPI_Allgatherv(data, static_cast<int>(mine), MPI_BYTE, all.data(), sizes.data(), starts.data(), MPI_BYTE,
                  MPI_COMM_WORLD);
   return all;
 }

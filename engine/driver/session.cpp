@@ -13,6 +13,7 @@
 #include "text/did_you_mean.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <new>
 #include <ostream>
@@ -36,7 +37,26 @@ Graph load_graph(const std::string& path, const LoadOptions& options) {
   infer_shapes(graph, {}, sink);
   sink.throw_if_any();
   verify(graph, "loading", VerifyStage::kLoaded);
+  for (const auto& [name, axis_text] : options.shards) shard_input(graph, name, axis_text);
   return graph;
+}
+
+void shard_input(Graph& graph, const std::string& name, const std::string& axis_text) {
+  std::vector<std::string> names;
+  for (const auto& [node, declared] : graph.input_specs) {
+    names.push_back(graph.nodes[node].id);
+    if (graph.nodes[node].id != name) continue;
+    const int rank = static_cast<int>(declared.size());
+    int axis = 0;
+    const char* end = axis_text.data() + axis_text.size();
+    const auto [ptr, ec] = std::from_chars(axis_text.data(), end, axis);
+    if (ec != std::errc() || ptr != end || rank == 0 || axis < -rank || axis >= rank)
+      throw UsageError("--shard " + name + "=" + axis_text + ": expected an axis of its shape " + shape_str(declared) +
+                       (rank ? ", -" + std::to_string(rank) + " to " + std::to_string(rank - 1) : ": a scalar has none"));
+    graph.input_shards[node] = {axis < 0 ? axis + rank : axis, graph.nodes[node].loc};
+    return;
+  }
+  throw UsageError("--shard " + name + ": the graph has no input '" + name + "'" + text::did_you_mean(name, names));
 }
 
 namespace {

@@ -17,6 +17,7 @@ namespace graphrun {
 struct LoadOptions {
   std::vector<std::pair<std::string, std::string>> sets;  // --set name=value
   std::vector<std::string> plugins;                      // --plugin LIB.so
+  std::vector<std::pair<std::string, std::string>> shards;  // --shard input=AXIS
 };
 
 /// Loads the built-in and requested plugins, parses and checks `path`: everything SPEC §2
@@ -24,6 +25,11 @@ struct LoadOptions {
 /// (nodes after an input with a -1 axis stay uninferred). Throws GraphError with every
 /// problem, PluginError for a --plugin that can't load.
 Graph load_graph(const std::string& path, const LoadOptions& options);
+
+/// `--shard name=AXIS`: the input `name` is held in blocks along AXIS by the ranks of an MPI
+/// run (as `shard: AXIS` in the file, which it replaces). Throws UsageError for an unknown
+/// input or an axis its declared shape lacks.
+void shard_input(Graph& graph, const std::string& name, const std::string& axis_text);
 
 /// A tensor shape fits a declared input shape: the same rank, each axis equal where the
 /// declaration gives a size (-1 = any size).

@@ -144,7 +144,7 @@ std::vector<PreparedRun> prepare_runs(const std::string& graph_path, const std::
     PreparedRun p;
     p.run = &run;
     try {
-      p.graph = std::make_unique<Graph>(load_graph(graph_path, {run.sets, options.plugins}));
+      p.graph = std::make_unique<Graph>(load_graph(graph_path, {run.sets, options.plugins, {}}));
       p.inputs = read_inputs(*p.graph, options.inputs);
       for (const auto& [node, shape] : p.graph->input_specs)
         if (!p.inputs.count(p.graph->nodes[node].id))

@@ -85,6 +85,9 @@ struct Node {
   std::vector<Shape> output_shapes;
   std::shared_ptr<const FusedGroup> fused;  // kFused
   std::shared_ptr<const FusedGroup> epilogue;  // an elementwise chain the op applies to output 0
+  /// A scan op (GR_OP_SCAN_BLOCKS) whose scan axis the shard_data pass split over ranks:
+  /// which block this rank's node holds, of how many (gr_host.scan_ranks).
+  int scan_rank = 0, scan_ranks = 1;
   bool removed = false;                     // dropped by a pass
   bool invalid = false;                     // has errors already reported: not inferred
   /// Index of the output named `port`, or -1.

@@ -1,6 +1,7 @@
 // gr_host: what the engine offers plugins. parallel_for runs fixed-size chunks on oneTBB so
 // results never depend on the thread count; programs are the expression language's.
 #include "backends/cpu/native_compiler.h"
+#include "distributed/world.h"
 #include "expr/cpp_source.h"
 #include "expr/expr.h"
 #include "plugin_host/declared_outputs.h"
@@ -8,6 +9,7 @@
 #include "plugin_host/registry.h"
 #include "plugin_host/running_step.h"
 #include "scheduler/tsan_annotations.h"
+#include "sharding/comm_ops.h"
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
@@ -23,6 +25,8 @@
 #include <optional>
 #include <map>
 #include <mutex>
+#include <stdexcept>
+#include <vector>
 
 namespace graphrun {
 namespace {
@@ -213,13 +217,48 @@ void* native_function(const char* source, const char* symbol, gr_status* status)
   }
 }
 
+int32_t scan_ranks(const gr_node*, int32_t* rank) {
+  const RunningStep* step = current_step();
+  if (rank) *rank = step ? step->scan_rank : 0;
+  return step ? step->scan_ranks : 1;
+}
+
+int scan_exchange(const gr_node*, const void* mine, int64_t bytes, const void** all, const int64_t** offsets,
+                  gr_status* status) {
+  // Host memory for the answer: the kernel's thread's, until its next call.
+  thread_local std::vector<std::byte> gathered;
+  thread_local std::vector<int64_t> starts;
+  const RunningStep* step = current_step();
+  try {
+    if (bytes < 0) throw std::invalid_argument("scan_exchange: a negative size");
+    if (!step || step->scan_ranks <= 1) {
+      starts = {0, bytes};
+      *all = mine;
+      *offsets = starts.data();
+      return GR_OK;
+    }
+    sharding::meet_other_ranks();
+    gathered = distributed::all_gather_bytes(mine, static_cast<size_t>(bytes), &starts);
+    *all = gathered.data();
+    *offsets = starts.data();
+    return GR_OK;
+  } catch (const std::exception& e) {
+    if (status) {
+      status->code = GR_RUNTIME_ERROR;
+      std::snprintf(status->message, sizeof status->message, "%s", e.what());
+    }
+    return GR_RUNTIME_ERROR;
+  }
+}
+
 }  // namespace
 
 const gr_host& host_services() {
   static const gr_host host = {sizeof(gr_host),  GRAPHRUN_API_VERSION, &parallel_for,    &program_compile,
                                &program_eval,     &program_free,        &declare_output,  &report_progress,
                                &cuda_stream,      &device_scratch,      &device_compute_capability,
-                               &program_cpp,      &native_function};
+                               &program_cpp,      &native_function,     &scan_ranks,
+                               &scan_exchange};
   return host;
 }
 

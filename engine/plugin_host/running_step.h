@@ -30,6 +30,8 @@ struct RunningStep {
   void* progress_context = nullptr;
   int step = -1;
   const DeviceCall* device = nullptr;  // for a cuda_kernel call only
+  /// A scan split over MPI ranks (gr_host.scan_ranks, API 2.4): this rank's block, of how many.
+  int scan_rank = 0, scan_ranks = 1;
 };
 
 /// What this thread runs now, or null.

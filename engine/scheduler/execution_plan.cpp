@@ -96,6 +96,8 @@ void ExecutionPlan::plan() {
     s.running.op = fused ? "fused elementwise group" : node.op->desc.name;
     s.running.plugin = fused ? "(engine)" : node.op->plugin.c_str();
     s.running.step = static_cast<int>(steps_.size());
+    s.running.scan_rank = node.scan_rank;
+    s.running.scan_ranks = node.scan_ranks;
     step_of[i] = static_cast<int>(steps_.size());
     steps_.push_back(std::move(s));
   }

@@ -21,7 +21,8 @@ struct StoppedByPeer : std::runtime_error {
   StoppedByPeer() : std::runtime_error("stopped: another rank failed") {}
 };
 
-// Every communication starts by hearing whether a rank failed since the last one.
+}  // namespace
+
 void meet_other_ranks() {
   if (std::optional<RankFailure> failure = agree(ErrorReport{0, ""})) {
     std::lock_guard lock(peer_failure_mutex);
@@ -29,6 +30,8 @@ void meet_other_ranks() {
     throw StoppedByPeer();
   }
 }
+
+namespace {
 
 // A tensor as (outer, axis, inner) around `axis`, in bytes for inner.
 struct AroundAxis {

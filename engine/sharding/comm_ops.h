@@ -22,6 +22,10 @@ const OpInfo& gather_op();
 /// in x -> out: the element-wise max of every rank's x (NaN wins), on every rank.
 const OpInfo& max_over_ranks_op();
 
+/// Asks every rank whether one failed since the last communication; throws (after keeping
+/// the verdict for take_peer_failure) when one did. Every communication starts with it.
+void meet_other_ranks();
+
 /// Whether `op` is one of the above.
 bool is_comm_op(const OpInfo* op);
 

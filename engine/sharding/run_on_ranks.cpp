@@ -27,7 +27,7 @@ RunResult run_on_ranks(const Executor& executor, const std::map<std::string, Ten
 std::string communication_order(const ExecutionPlan& plan) {
   std::string out;
   for (const PlannedStep& s : plan.steps())
-    if (is_comm_op(s.op)) out += plan.graph().nodes[static_cast<size_t>(s.node)].id + "\n";
+    if (is_comm_op(s.op) || s.running.scan_ranks > 1) out += plan.graph().nodes[static_cast<size_t>(s.node)].id + "\n";
   return out;
 }
 

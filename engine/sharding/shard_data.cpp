@@ -40,6 +40,10 @@ class Rewrite {
         g_.nodes[i].input_ref_ports[p] = "";
       }
       if (np.combine == Combine::kMax) combine_after(static_cast<int>(i));
+      if (np.scan) {
+        g_.nodes[i].scan_rank = share_.rank;
+        g_.nodes[i].scan_ranks = share_.ranks;
+      }
     }
     for (size_t k = 0; k < g_.outputs.size(); ++k) {
       const ValueRef from = g_.outputs[k].second;
@@ -162,6 +166,7 @@ std::string describe(const Graph& g, const sharding::ShardPlan& plan, RankShare 
         what += fmt::format("{}gathers '{}' along axis {}", what.empty() ? "" : "; ", n.input_ports[p], np.ports[p].axis);
     }
     if (np.gathered_bytes) what += fmt::format(" ({}; {} received per rank)", np.why, human_bytes(np.gathered_bytes));
+    if (np.scan) what += "a scan over ranks: each runs its block, then they trade carries (one all-gather)";
     if (np.combine == Combine::kMax)
       what += fmt::format("max of its block along axis {}, then the max over ranks (one all-reduce)", np.combine_axis);
     std::string axes;

@@ -31,6 +31,7 @@ bool keep_sharding(const Graph& g, const Node& node, const std::vector<int>& in_
         plan.ports[p] = {PortMove::kBlock, a};
     }
     plan.out_axes = m->out_axes;
+    plan.scan = m->scan;
     return true;
   }
   return false;

@@ -31,6 +31,7 @@ struct PortPlan {
 struct NodePlan {
   std::vector<PortPlan> ports;  // per input port
   std::vector<int> out_axes;    // per output: the axis held in blocks, or -1 (every rank whole)
+  bool scan = false;            // a scan split over ranks along its axis (GR_OP_SCAN_BLOCKS)
   Combine combine = Combine::kNone;
   int combine_axis = -1;        // the input's axis the combined reduction ran over
   uint64_t gathered_bytes = 0;  // bytes each rank receives for the gathers of this node

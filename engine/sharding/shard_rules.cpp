@@ -69,7 +69,9 @@ std::optional<AxisMap> leading_axes(const Graph& g, const Node& node, int d, std
   const int main = port_index(node, main_port);
   if (main < 0) return std::nullopt;
   const int R = rank_of(port_shape(g, node, static_cast<size_t>(main)));
-  if (d >= R - 1) return std::nullopt;
+  // The last axis is the one the op works along: only a scan split over ranks keeps it.
+  const bool scan = d == R - 1 && (node.op->desc.flags & GR_OP_SCAN_BLOCKS);
+  if (d >= R || (d == R - 1 && !scan)) return std::nullopt;
   AxisMap m;
   for (size_t p = 0; p < node.inputs.size(); ++p) {
     const int r = rank_of(port_shape(g, node, p));
@@ -79,6 +81,7 @@ std::optional<AxisMap> leading_axes(const Graph& g, const Node& node, int d, std
     else m.port_axes.push_back(-1);
   }
   for (const Shape& s : node.output_shapes) m.out_axes.push_back(d < rank_of(s) ? d : -1);
+  m.scan = scan;
   return m;
 }
 
@@ -158,6 +161,16 @@ std::optional<AxisMap> independent_along(const Graph& g, const Node& node, int d
   if (op == "sum" || op == "mean" || op == "max") return reduction_rule(g, node, d);
   if (op == "transpose") return transpose_rule(g, node, d);
   if (op == "slice") return slice_rule(g, node, d);
+  if (node.op->desc.flags & GR_OP_SCAN_BLOCKS) {
+    // Another plugin's scan: its last axis, every port lined up with output 0 by broadcasting.
+    if (node.output_shapes.empty() || d != rank_of(node.output_shapes[0]) - 1) return std::nullopt;
+    const int R = rank_of(node.output_shapes[0]);
+    AxisMap m;
+    for (size_t p = 0; p < node.inputs.size(); ++p) m.port_axes.push_back(right_aligned(d, R, rank_of(port_shape(g, node, p))));
+    for (const Shape& s : node.output_shapes) m.out_axes.push_back(rank_of(s) == R ? d : -1);
+    m.scan = true;
+    return m;
+  }
   // Batch-first sequence and signal ops: the batch axis only.
   if (d != 0) return std::nullopt;
   if (op == "selective_scan") return by_port_name(g, node, d, {"u", "delta", "Bm", "Cm", "z"});

@@ -14,6 +14,9 @@ namespace graphrun::sharding {
 struct AxisMap {
   std::vector<int> port_axes;  // per input port: its axis lined up with d, or -1 (none: it broadcasts)
   std::vector<int> out_axes;   // per output: the axis carrying d
+  /// d is the axis the op scans along (GR_OP_SCAN_BLOCKS): each rank runs the op on its
+  /// block, and the op trades carries with the other ranks (a distributed scan).
+  bool scan = false;
 };
 
 /// The map for axis `d` (an axis of the op's main input, or of its output for elementwise ops

@@ -155,34 +155,61 @@ ScanMap<T> run_steps(const ScanRow<T>& row, int64_t begin, int64_t n, T h, T* ou
   return {prod, h};
 }
 
+/// Chunks of a time axis of `length` steps.
+inline int64_t scan_chunks(int64_t length) { return std::max<int64_t>(1, (length + kScanChunk - 1) / kScanChunk); }
+
+/// The map of every chunk of every row (rows·scan_chunks(length), row-major), each run from
+/// h = 0: pass 1 of the scan, for all chunks (chunked_scan's own pass 1 skips each row's last).
+template <typename T, typename RowOf>
+std::vector<ScanMap<T>> chunk_maps(const plugin::Node& node, int64_t rows, int64_t length, const RowOf& row_of) {
+  const int64_t chunks = scan_chunks(length);
+  std::vector<ScanMap<T>> maps(static_cast<size_t>(rows * chunks));
+  const int64_t task_chunks = std::max<int64_t>(1, kScanTaskElements / std::max<int64_t>(std::min(length, kScanChunk), 1));
+  node.parallel_for(rows * chunks, task_chunks, [&](int64_t begin, int64_t end) HWY_ATTR {
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t r = i / chunks, c = i % chunks;
+      maps[static_cast<size_t>(i)] =
+          run_steps(row_of(r), c * kScanChunk, std::min(kScanChunk, length - c * kScanChunk), T(0), static_cast<T*>(nullptr));
+    }
+  });
+  return maps;
+}
+
 /// Scans `rows` rows of `length` steps. row_of(r) gives row r's operands, h0_of(r) its
 /// initial value. With `out` (rows·length values) every h_t is stored and emit(ptr, n) is
 /// called on each stored chunk; `final` (rows values, may be null) receives the last h.
+/// `known` (optional): chunk_maps of these rows, when the caller has them already.
 template <typename T, typename RowOf, typename H0Of, typename Emit>
 void chunked_scan(const plugin::Node& node, int64_t rows, int64_t length, const RowOf& row_of,
-                  const H0Of& h0_of, T* out, T* final, const Emit& emit) {
+                  const H0Of& h0_of, T* out, T* final, const Emit& emit, const ScanMap<T>* known = nullptr) {
   if (rows == 0) return;
-  const int64_t chunks = std::max<int64_t>(1, (length + kScanChunk - 1) / kScanChunk);
+  const int64_t chunks = scan_chunks(length);
   const int64_t chunk_len = std::min(length, kScanChunk);
   const int64_t task_chunks = std::max<int64_t>(1, kScanTaskElements / std::max<int64_t>(chunk_len, 1));
 
   // incoming[r·chunks + c]: h before chunk c of row r.
   std::vector<T> incoming(static_cast<size_t>(rows * chunks));
   if (chunks > 1) {
-    std::vector<ScanMap<T>> maps(static_cast<size_t>(rows * (chunks - 1)));
-    node.parallel_for(rows * (chunks - 1), task_chunks, [&](int64_t begin, int64_t end) HWY_ATTR {
-      for (int64_t i = begin; i < end; ++i) {
-        const int64_t r = i / (chunks - 1), c = i % (chunks - 1);
-        maps[i] = run_steps(row_of(r), c * kScanChunk, kScanChunk, T(0), static_cast<T*>(nullptr));
-      }
-    });
+    std::vector<ScanMap<T>> maps;
+    if (!known) {
+      maps.resize(static_cast<size_t>(rows * (chunks - 1)));
+      node.parallel_for(rows * (chunks - 1), task_chunks, [&](int64_t begin, int64_t end) HWY_ATTR {
+        for (int64_t i = begin; i < end; ++i) {
+          const int64_t r = i / (chunks - 1), c = i % (chunks - 1);
+          maps[i] = run_steps(row_of(r), c * kScanChunk, kScanChunk, T(0), static_cast<T*>(nullptr));
+        }
+      });
+    }
+    auto map_of = [&](int64_t r, int64_t c) -> const ScanMap<T>& {
+      return known ? known[r * chunks + c] : maps[static_cast<size_t>(r * (chunks - 1) + c)];
+    };
     const int64_t row_grain = std::max<int64_t>(1, kScanTaskElements / chunks);
     node.parallel_for(rows, row_grain, [&](int64_t begin, int64_t end) HWY_ATTR {
       for (int64_t r = begin; r < end; ++r) {
         T h = h0_of(r);
         for (int64_t c = 0; c < chunks; ++c) {
           incoming[r * chunks + c] = h;
-          if (c + 1 < chunks) h = maps[r * (chunks - 1) + c].a * h + maps[r * (chunks - 1) + c].b;
+          if (c + 1 < chunks) h = map_of(r, c).a * h + map_of(r, c).b;
         }
       }
     });

@@ -10,8 +10,44 @@
 #include "sequence/chunked_scan-inl.h"
 #include "sequence/sequence_ops.h"
 
+#include <cstring>
+#include <span>
+#include <vector>
+
 HWY_BEFORE_NAMESPACE();
 namespace graphrun::sequence::HWY_NAMESPACE {
+
+// The time axis split over MPI ranks (docs/distributed.md): every chunk of this rank's block
+// is reduced to its map, the ranks trade those maps (one all-gather of rows x chunks pairs),
+// and each row's h0 is carried through every chunk of the ranks before this one, in order:
+// the composition one process does, so blocks of whole chunks give one process's bits.
+// With only the final h kept, the last rank's is everyone's (a second, small exchange).
+template <typename T, typename RowOf, typename H0Of, typename Emit>
+void scan_over_ranks(const plugin::Node& node, plugin::Node::ScanShare share, int64_t rows, int64_t length,
+                     const RowOf& row_of, const H0Of& h0_of, T* out, T* final, const Emit& emit) {
+  const std::vector<ScanMap<T>> maps = chunk_maps<T>(node, rows, length, row_of);
+  const plugin::Node::ScanCarries carries = node.scan_exchange(std::as_bytes(std::span(maps)));
+  std::vector<T> h(static_cast<size_t>(rows));
+  for (int64_t r = 0; r < rows; ++r) h[static_cast<size_t>(r)] = h0_of(r);
+  for (int q = 0; q < share.rank && rows > 0; ++q) {
+    const std::span<const std::byte> bytes = carries.of(q);
+    const int64_t chunks = static_cast<int64_t>(bytes.size() / sizeof(ScanMap<T>)) / rows;
+    std::vector<ScanMap<T>> theirs(static_cast<size_t>(rows * chunks));
+    std::memcpy(theirs.data(), bytes.data(), theirs.size() * sizeof(ScanMap<T>));
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < chunks; ++c) {
+        const ScanMap<T>& m = theirs[static_cast<size_t>(r * chunks + c)];
+        h[static_cast<size_t>(r)] = m.a * h[static_cast<size_t>(r)] + m.b;
+      }
+  }
+  auto h_in = [&](int64_t r) { return h[static_cast<size_t>(r)]; };
+  chunked_scan<T>(node, rows, length, row_of, h_in, out, final, emit, maps.data());
+  if (!final) return;
+  const bool last = share.rank + 1 == share.ranks;
+  const std::span<const T> mine(final, last ? static_cast<size_t>(rows) : 0);
+  const plugin::Node::ScanCarries finals = node.scan_exchange(std::as_bytes(mine));
+  std::memcpy(final, finals.of(share.ranks - 1).data(), static_cast<size_t>(rows) * sizeof(T));
+}
 
 void run_recurrence(const plugin::Node& node, std::span<plugin::OutTensor> outs) {
   const plugin::Tensor a = node.input("a"), b = node.input("b"), h0 = node.input("h0");
@@ -31,11 +67,16 @@ void run_recurrence(const plugin::Node& node, std::span<plugin::OutTensor> outs)
     auto h0_of = [&](int64_t r) { return h0.valid() ? h0.data<T>()[h0_rows.offset(r)] : T(0); };
     auto emit = [&](T* values, int64_t n) { node.apply_epilogue(values, n); };
     T* y = outs[0].data<T>();
-    if (save_all) {
+    const plugin::Node::ScanShare share = node.scan_share();
+    if (share.ranks > 1) {
+      scan_over_ranks<T>(node, share, rows, length, row_of, h0_of, save_all ? y : nullptr, save_all ? nullptr : y, emit);
+      if (save_all) return;
+    } else if (save_all) {
       chunked_scan<T>(node, rows, length, row_of, h0_of, y, static_cast<T*>(nullptr), emit);
       return;
+    } else {
+      chunked_scan<T>(node, rows, length, row_of, h0_of, static_cast<T*>(nullptr), y, emit);
     }
-    chunked_scan<T>(node, rows, length, row_of, h0_of, static_cast<T*>(nullptr), y, emit);
     node.parallel_for(rows, kScanTaskElements, [&](int64_t begin, int64_t end) {
       node.apply_epilogue(y + begin, end - begin);
     });
@@ -91,6 +132,7 @@ plugin::OpDef recurrence_op() {
       .output("out", "h: b's shape with save all, b's shape without the last axis with save final")
       .attr_choice("save", "all", "all|final", "all: every h_t; final: only the last one")
       .supports_epilogue()
+      .scans_blocks()
       .infer(infer)
       .cpu(run);
 }

@@ -197,7 +197,7 @@ NB_MODULE(_graphrun, m) {
   m.def(
       "check",
       [](const std::string& path, const Pairs& params, const std::vector<std::string>& plugins) {
-        translating_errors([&] { load_graph(path, LoadOptions{params, plugins}); });
+        translating_errors([&] { load_graph(path, LoadOptions{params, plugins, {}}); });
       },
       "path"_a, "params"_a, "plugins"_a, "Loads and checks a graph file; raises GraphError listing every problem.");
   m.def("ops", &op_catalog, "Every registered op with its ports, attributes and docs.");

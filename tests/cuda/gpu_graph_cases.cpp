@@ -57,7 +57,7 @@ io::HostArray host_array(const TensorData& t) {
 // The case's outputs on the device, by the file `run -o` writes them to; runs twice and checks the second run's bits
 // and that no device memory is held after either.
 std::map<std::string, io::HostArray> run_on_device(const fs::path& dir, bool fuse) {
-  Graph graph = load_graph((dir / "graph.yaml").string(), LoadOptions{case_sets(dir), {}});
+  Graph graph = load_graph((dir / "graph.yaml").string(), LoadOptions{case_sets(dir), {}, {}});
   const std::map<std::string, TensorData> inputs;  // the cases read their inputs with `read`
   run_passes(graph, inputs, fuse);
   cuda::DeviceExecutor executor(graph);

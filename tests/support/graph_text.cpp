@@ -21,7 +21,7 @@ std::unique_ptr<Graph> load_graph_text(const std::string& yaml, const std::vecto
     std::filesystem::path p;
     ~Remove() { std::filesystem::remove(p); }
   } remove{path};
-  auto graph = std::make_unique<Graph>(load_graph(path.string(), LoadOptions{{}, plugins}));
+  auto graph = std::make_unique<Graph>(load_graph(path.string(), LoadOptions{{}, plugins, {}}));
   run_passes(*graph, inputs, fuse);
   return graph;
 }

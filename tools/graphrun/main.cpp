@@ -50,7 +50,7 @@ using cli::whole_number;
 struct RunArgs {
   std::string graph, out_dir, format = "npy", device = "cpu", trace, plot, plot_x, report, max_memory, wav_rate;
   std::string command_line;  // for the --report page
-  std::vector<std::string> sets, inputs, plugins;
+  std::vector<std::string> sets, inputs, plugins, shards;
   int threads = 0, repeat = 0;
   bool format_given = false, no_fuse = false, profile = false, quiet = false, check_finite = false;
 };
@@ -290,7 +290,7 @@ std::unique_ptr<PreparedRun> prepare_run(const RunArgs& a, RankShare share = {},
     throw UsageError("--max-memory " + a.max_memory + ": expected a size such as 24G, 512M or 1.5T");
   check_output_flags(a);
   require_graph_file(a.graph);
-  LoadOptions options{split_pairs(a.sets, "--set"), a.plugins};
+  LoadOptions options{split_pairs(a.sets, "--set"), a.plugins, split_pairs(a.shards, "--shard")};
   Graph& graph = p->graph = load_graph(a.graph, options);
   for (const auto& [name, ref] : graph.outputs) p->names.push_back(name);
   p->tensor_files = output_files(a, graph, p->names);
@@ -455,6 +455,7 @@ int graphrun_main(int argc, char** argv) {
   run_cmd->add_option("--wav-rate", run.wav_rate, "sample rate of --format wav files (default: param fs, else 48000)");
   add_repeatable(run_cmd, "--set", run.sets, "override a param: name=value");
   add_repeatable(run_cmd, "--input", run.inputs, "a graph input from a file: name=FILE (.npy, .npz[:KEY], .csv, .wav)");
+  add_repeatable(run_cmd, "--shard", run.shards, "under mpirun, hold the input in blocks along an axis: name=AXIS");
   run_cmd->add_option("--device", run.device, "cpu, cuda or auto")->check(CLI::IsMember({"cpu", "cuda", "auto"}));
   std::string threads_text, repeat_text;
   run_cmd->add_option("--threads", threads_text, "worker threads (default 0: all cores)");
@@ -492,6 +493,8 @@ int graphrun_main(int argc, char** argv) {
   auto* explain_cmd = app.add_subcommand("explain", "the plan after passes: order, shapes, fusion groups, memory");
   add_graph_options(explain_cmd);
   add_repeatable(explain_cmd, "--input", inputs, "a graph input from a file, for its shape: name=FILE");
+  std::vector<std::string> shards;
+  add_repeatable(explain_cmd, "--shard", shards, "hold the input in blocks along an axis (with --ranks or mpirun): name=AXIS");
   explain_cmd->add_flag("--no-fuse", no_fuse, "show the plan without fusion");
   std::string ranks_text;
   explain_cmd->add_option("--ranks", ranks_text, "show rank 0's plan of a run over N MPI ranks (sharded inputs)");
@@ -545,13 +548,14 @@ int graphrun_main(int argc, char** argv) {
     }
     if (sweep_cmd->parsed()) return cli::sweep_command(sweep);
     if (check_cmd->parsed() || explain_cmd->parsed() || dot_cmd->parsed()) require_graph_file(graph_path);
-    LoadOptions options{split_pairs(sets, "--set"), plugins};
+    LoadOptions options{split_pairs(sets, "--set"), plugins, {}};
     if (check_cmd->parsed()) {
       print_warnings(load_graph(graph_path, options));
       std::cout << graph_path << ": ok\n";
       return kOk;
     }
     if (explain_cmd->parsed() || dot_cmd->parsed()) {
+      options.shards = split_pairs(shards, "--shard");
       Graph graph = load_graph(graph_path, options);
       // Under mpirun, or for --ranks N: the plan of rank 0 of a sharded run.
       ShardedInputs sharded;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstddef>
 #include <exception>
 #include <mutex>
 #include <cstdint>
@@ -230,6 +231,47 @@ class Node {
     if (!p) throw std::runtime_error(std::string(status.message, strnlen(status.message, sizeof status.message)));
     return p;
   }
+  /// For an op flagged scans_blocks(): how many MPI ranks the node's scan axis is split
+  /// over (1 outside such a run, or on a host older than 2.4) and which block this node holds.
+  struct ScanShare {
+    int rank = 0, ranks = 1;
+  };
+  ScanShare scan_share() const {
+    ScanShare share;
+    if (GR_HAS_FIELD(n_->host, gr_host, scan_ranks) && n_->host->scan_ranks) {
+      int32_t rank = 0;
+      share.ranks = n_->host->scan_ranks(n_, &rank);
+      share.rank = rank;
+    }
+    return share;
+  }
+  /// Every rank's carry, in rank order (gr_host.scan_exchange): `mine` in; rank q's bytes at
+  /// all.subspan(offsets[q], offsets[q + 1] - offsets[q]). Valid until the next call or the
+  /// kernel's return. Throws std::runtime_error when another rank failed.
+  struct ScanCarries {
+    std::span<const std::byte> all;
+    std::span<const int64_t> offsets;  // ranks + 1 entries
+    std::span<const std::byte> of(int rank) const {
+      return all.subspan(static_cast<size_t>(offsets[static_cast<size_t>(rank)]),
+                         static_cast<size_t>(offsets[static_cast<size_t>(rank) + 1] - offsets[static_cast<size_t>(rank)]));
+    }
+  };
+  ScanCarries scan_exchange(std::span<const std::byte> mine) const {
+    if (!GR_HAS_FIELD(n_->host, gr_host, scan_exchange) || !n_->host->scan_exchange) {
+      thread_local int64_t alone[2];  // a host older than 2.4: one rank
+      alone[0] = 0;
+      alone[1] = static_cast<int64_t>(mine.size());
+      return {mine, std::span<const int64_t>(alone, 2)};
+    }
+    gr_status status{};
+    const void* all = nullptr;
+    const int64_t* offsets = nullptr;
+    if (n_->host->scan_exchange(n_, mine.data(), static_cast<int64_t>(mine.size()), &all, &offsets, &status) != GR_OK)
+      throw std::runtime_error(std::string(status.message, strnlen(status.message, sizeof status.message)));
+    const int ranks = scan_share().ranks;
+    return {{static_cast<const std::byte*>(all), static_cast<size_t>(offsets[ranks])},
+            {offsets, static_cast<size_t>(ranks) + 1}};
+  }
   /// In a cuda_kernel: the device's compute capability as major * 10 + minor (90 on Hopper);
   /// 0 in a CPU kernel or on a host older than 2.2.
   int compute_capability() const {
@@ -315,6 +357,9 @@ class OpDef {
   /// The kernel applies Node::apply_epilogue to each chunk of its first output it writes,
   /// so a following elementwise chain fuses into the op's output loop.
   OpDef& supports_epilogue() { flags_ |= GR_OP_EPILOGUE; return *this; }
+  /// The op scans along the last axis and, in a run sharded along it, runs on one block per
+  /// MPI rank: its kernel asks Node::scan_share() and trades carries with scan_exchange().
+  OpDef& scans_blocks() { flags_ |= GR_OP_SCAN_BLOCKS; return *this; }
   /// The op's own version, shown by `graphrun ops`.
   OpDef& version(std::string v) { version_ = std::move(v); return *this; }
 

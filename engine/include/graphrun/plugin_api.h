@@ -1,4 +1,4 @@
-/* graphrun plugin API, C boundary (version 2.3).
+/* graphrun plugin API, C boundary (version 2.4).
  *
  * A plugin is a shared library exporting one symbol, graphrun_plugin_init, which registers
  * its ops. Only C types cross this boundary; the header-only C++ layer in plugin.hpp turns
@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 #define GRAPHRUN_API_MAJOR 2u
-#define GRAPHRUN_API_MINOR 3u
+#define GRAPHRUN_API_MINOR 4u
 /* major << 16 | minor: what gr_op_desc.api_version and gr_registrar.api_version carry. */
 #define GRAPHRUN_API_VERSION ((GRAPHRUN_API_MAJOR << 16) | GRAPHRUN_API_MINOR)
 #define GR_API_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -174,9 +174,12 @@ typedef struct gr_outputs gr_outputs;
 typedef enum gr_op_flags {
   GR_OP_VARIADIC_INPUTS = 1, /* any port name, or a positional list of any length */
   GR_OP_DYNAMIC_OUTPUTS = 2, /* infer names the outputs (e.g. one per ODE state) */
-  GR_OP_EPILOGUE = 4         /* the kernel applies node->epilogue to its first output */
+  GR_OP_EPILOGUE = 4,        /* the kernel applies node->epilogue to its first output */
+  /* since 2.4: the op scans along the last axis of its inputs and can run on one block of
+   * that axis per MPI rank, exchanging a carry between its passes (host->scan_exchange) */
+  GR_OP_SCAN_BLOCKS = 8
 } gr_op_flags;
-#define GR_OP_KNOWN_FLAGS 7
+#define GR_OP_KNOWN_FLAGS 15
 
 typedef int (*gr_infer_fn)(void* user, const gr_node* node, gr_outputs* outputs, gr_status* status);
 typedef int (*gr_prepare_fn)(void* user, const gr_node* node, void** state, gr_status* status);
@@ -269,6 +272,19 @@ typedef struct gr_host {
    * status filled when there is no compiler (GRAPHRUN_CXX=none), it fails, or the symbol is
    * missing: the caller falls back to slower code with the same results. */
   void* (*native_function)(const char* source, const char* symbol, gr_status* status);
+  /* since 2.4: scans split over MPI ranks, for ops flagged GR_OP_SCAN_BLOCKS. */
+  /* How many blocks the node's scan axis is split into (1 outside a run sharded along it),
+   * and in *rank which of them the node holds (blocks in order: rank 0 holds the start). */
+  int32_t (*scan_ranks)(const gr_node* node, int32_t* rank);
+  /* Every rank's carry: each rank's kernel passes `bytes` bytes at `mine` (sizes may differ)
+   * and receives all of them, concatenated in rank order, at *all, rank q's at
+   * [(*offsets)[q], (*offsets)[q + 1]); host memory valid until the next call or the kernel's
+   * return. Call it
+   * from the kernel's own thread (not inside a parallel_for body), the same number of times
+   * on every rank. Returns GR_OK, or GR_RUNTIME_ERROR with status filled when another rank
+   * failed (return that status). With one rank, *all = mine at once. */
+  int (*scan_exchange)(const gr_node* node, const void* mine, int64_t bytes, const void** all,
+                       const int64_t** offsets, gr_status* status);
 } gr_host;
 
 /* Handed to graphrun_plugin_init. */
