@@ -26,15 +26,19 @@ template <typename T>
 using NativeStepFn = void (*)(int64_t n, T* const* x, T* const* hist, const T* const* ports, T t,
                               const T* c, int32_t mode);
 
-/// One dopri5 attempt (runge_kutta_dopri5::do_step_impl and the error checker) for m
-/// compacted elements, each with its own t and h: x and dxdt (f at x) in, x_new, dxdt_new
-/// (f at x_new) and err (the error norm, NaN when one is NaN) out. Arrays are state by
-/// state with `stride` between states; ports as NativeStepFn's; c: the Dormand-Prince
-/// tableau (kDopri5Coefficients values, in dopri5.cpp's Tableau order).
+/// One grid interval of dopri5 (integrate_adaptive from start to end with the controlled
+/// stepper, dopri5.cpp's Dopri5Tile::interval) for all n elements of a tile, each element on
+/// its own: x (state by state, stride n), hh (each element's step size) and rejected (its
+/// rejected attempts in a row) in and out; ports as NativeStepFn's; c: the Dormand-Prince
+/// tableau (kDopri5Coefficients values, in dopri5.cpp's Tableau order) then 5^-5. Returns the
+/// number of elements that failed; failure[e] says why (0 none, 1 the step no longer advances
+/// t, 2 too many attempts, 3 too many rejections in a row), with x, hh and tt (its t) as they
+/// were when it stopped.
 template <typename T>
-using NativeDopri5Fn = void (*)(int64_t m, int64_t stride, const T* x, const T* dxdt, const T* t,
-                                const T* h, const T* const* ports, const T* c, T rtol, T atol,
-                                T* x_new, T* dxdt_new, T* err);
+using NativeDopri5Fn = int64_t (*)(int64_t n, T* x, T* hh, int32_t* rejected, T* tt, int32_t* failure,
+                                   const T* const* ports, const T* c, T start, T end, T rtol, T atol);
+/// Elements the generated dopri5 advances side by side (f64; twice as many f32).
+inline constexpr int kDopri5Lanes = 32;
 inline constexpr int kDopri5Coefficients = 30;
 
 /// The coefficients a generated step reads, computed in T exactly as the interpreted
