@@ -204,6 +204,17 @@ static inline VI before(V t1, V t2, V dt) {
   return dt > 0 ? VI(t2 - t1 > eps) : VI(t1 - t2 > eps);
 }
 
+// After an accepted step of h > 0 from t whose error leaves the step to grow (tiny < error
+// < 0.5), the grown step is at least h * 0.9 * 0.5^(-1/5) > h * 1.03 (rounding included).
+// When t + h is short of end and t + h + 1.03 h already passes it, the next check clamps
+// the step to end - (t + h) whatever it grew to (IEEE rounding is monotonic, so the larger
+// step passes too): the grown step, and its std::pow, are never used.
+static inline VI clamped_anyway(V t, V h, V end) {
+  const T eps = sizeof(T) == 8 ? T(__DBL_EPSILON__) : T(__FLT_EPSILON__);
+  const V next = t + h;
+  return (h > 0) & (end - next > eps) & ((next + h * T(1.03)) - end > eps);
+}
+
 extern "C" int64_t graphrun_ode_dopri5(int64_t n, T* x, T* hh, int32_t* rejected, T* tt, int32_t* failure,
                                        const T* const* ports, const T* c, T start, T end, T rtol, T atol) {
   (void)ports;
@@ -335,7 +346,8 @@ extern "C" int64_t graphrun_ode_dopri5(int64_t n, T* x, T* hh, int32_t* rejected
       const V e = vload(err + j);
       const VI ok = e <= one, small = e < half, number = e == e;
       const V grown = vtiny < e ? e : vtiny;  // std::max(tiny, e)
-      vstore(need + j, vload(live + j) & ((ok & small & (grown != vtiny)) | (~ok & number)));
+      const VI unused = clamped_anyway(vload(tl + j), vload(hl + j), vend);
+      vstore(need + j, vload(live + j) & ((ok & small & (grown != vtiny) & ~unused) | (~ok & number)));
       vstore(parg + j, ok ? grown : e);
       vstore(pexp + j, ok ? grow_power : shrink_power);
     }
@@ -357,6 +369,7 @@ extern "C" int64_t graphrun_ode_dopri5(int64_t n, T* x, T* hh, int32_t* rejected
       const V grow = (vtiny < e ? e : vtiny) != vtiny ? p : vgrow_from_tiny;
       const V increased = e < half ? h * (nine_tenths * grow) : h;
       const VI accept_mask = ok & ~attempts_out;
+      const VI unused = accept_mask & (e < half) & ((vtiny < e ? e : vtiny) != vtiny) & clamped_anyway(t0, h, vend);
       const VI rej0 = vload(rej + j);
       const VI r = accept_mask ? zeroi : rej0 + 1;
       const VI rejects_out = ~ok & ~attempts_out & (r >= )" + std::to_string(kMaxRejectedInARow) + R"();
@@ -365,8 +378,8 @@ extern "C" int64_t graphrun_ode_dopri5(int64_t n, T* x, T* hh, int32_t* rejected
       vstore(rej + j, attempts_out ? rej0 : r);
       vstore(accept + j, accept_mask);
       // interval()'s checks before the next attempt.
-      const VI done = ~before(t, vend, hn);
-      const V hc = before(vend, t + hn, hn) ? vend - t : hn;
+      const VI done = unused ? zeroi : ~before(t, vend, hn);
+      const V hc = unused | before(vend, t + hn, hn) ? vend - t : hn;
       const VI stopped = attempts_out | rejects_out | done;
       const V h2 = stopped ? hn : hc;
       const VI stuck = ~stopped & (t + h2 == t);
