@@ -290,8 +290,8 @@ template <typename T> class Dopri5Tile {
 
 template <typename T>
 void integrate_dopri5(const OdeSpec& spec, RhsEvaluator<T>& rhs, T* x, int64_t n, int64_t first_element,
-                      const std::function<void(int64_t)>& after_step, void* native_attempt) {
-  Dopri5Tile<T>(spec, rhs, x, n, first_element, native_attempt).run(after_step);
+                      const std::function<void(int64_t)>& after_step, void* native_interval) {
+  Dopri5Tile<T>(spec, rhs, x, n, first_element, native_interval).run(after_step);
 }
 
 template void integrate_dopri5<float>(const OdeSpec&, RhsEvaluator<float>&, float*, int64_t, int64_t,

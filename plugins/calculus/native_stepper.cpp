@@ -179,7 +179,8 @@ std::string native_dopri5_source(const OdeSpec& spec, int32_t dtype, const std::
   // Lanes: elements advanced side by side, each lane with its own element, t, h and
   // accept/reject; a lane takes the tile's next element when its own reaches the interval's
   // end. Every lane's arithmetic is the scalar code's, so vectors change no bit.
-  // I: the lanes' integers, as wide as T so that the controller's loops vectorize.
+  // I: the lanes' integers, as wide as T, so that a comparison's mask of T vectors selects I
+  // vectors and back.
   src += std::string("typedef ") + (dtype == GR_F64 ? "int64_t" : "int32_t") + " I;\n";
   src += "enum { W = " + str(dtype == GR_F64 ? kDopri5Lanes : 2 * kDopri5Lanes) + ", NS = " + str(ns) +
          ", NP = " + str(np) + " };\n";

@@ -1,6 +1,7 @@
 // Whole steps of `ode` compiled to native code: the method's stages and their combination
 // written out as one loop over a tile's elements with the right-hand side inlined, so that
-// a step's values stay in registers. The source is C++ generated here around the host's
+// a step's values stay in registers (dopri5: a whole grid interval, step-size control
+// included, elements in lanes). The source is C++ generated here around the host's
 // C++ text of the rhs program (gr_host::program_cpp) and compiled by the host
 // (gr_host::native_function: system compiler, disk cache). The arithmetic is the
 // interpreted path's, operation for operation and without FMA contraction, so both give
@@ -37,8 +38,11 @@ using NativeStepFn = void (*)(int64_t n, T* const* x, T* const* hist, const T* c
 template <typename T>
 using NativeDopri5Fn = int64_t (*)(int64_t n, T* x, T* hh, int32_t* rejected, T* tt, int32_t* failure,
                                    const T* const* ports, const T* c, T start, T end, T rtol, T atol);
-/// Elements the generated dopri5 advances side by side (f64; twice as many f32).
+/// Elements the generated dopri5 advances side by side (f64; twice as many f32): enough
+/// 64-byte vectors of them to hide the stages' latency. Whole vectors of 8 f64, and at most
+/// 64 f32 lanes (one bit each in a 64-bit mask).
 inline constexpr int kDopri5Lanes = 32;
+static_assert(kDopri5Lanes % 8 == 0 && 2 * kDopri5Lanes <= 64);
 inline constexpr int kDopri5Coefficients = 30;
 
 /// The coefficients a generated step reads, computed in T exactly as the interpreted
@@ -51,7 +55,8 @@ template <typename T> std::vector<T> step_coefficients(const OdeSpec& spec);
 std::string native_step_source(const OdeSpec& spec, int32_t dtype, const std::string& rhs_cpp,
                                const std::vector<bool>& single_ports);
 
-/// The C++ source of the node's dopri5 attempt (NativeDopri5Fn), or "" as native_step_source.
+/// The C++ source of the node's dopri5 grid interval (NativeDopri5Fn), or "" as
+/// native_step_source.
 std::string native_dopri5_source(const OdeSpec& spec, int32_t dtype, const std::string& rhs_cpp,
                                  const std::vector<bool>& single_ports);
 
