@@ -42,10 +42,13 @@ template <typename T> T decreased(T dt, T error) {
   return dt * std::max(static_cast<T>(T(9) / T(10) * std::pow(error, T(-1) / T(3))), T(T(1) / T(5)));
 }
 
+/// The smallest error default_step_adjuster::increase_step grows the step from: 5^-order.
+template <typename T> const T kTinyError = static_cast<T>(std::pow(T(5.0), -T(5)));
+
 /// default_step_adjuster::increase_step for a stepper order of 5.
 template <typename T> T increased(T dt, T error) {
   if (error < 0.5) {
-    error = std::max(static_cast<T>(std::pow(T(5.0), -T(5))), error);
+    error = std::max(kTinyError<T>, error);
     dt *= T(9) / T(10) * std::pow(error, T(-1) / T(5));
   }
   return dt;
@@ -60,13 +63,14 @@ template <typename T> class Dopri5Tile {
         num_states_(static_cast<int>(spec.states.size())), dxdt_(num_states_, n, 1),
         work_(num_states_, n, kNumWork), t_(static_cast<size_t>(n)),
         h_(static_cast<size_t>(n), T(spec.dt)), rejected_(static_cast<size_t>(n)),
-        attempts_(static_cast<size_t>(n)), ct_(static_cast<size_t>(n)), ch_(static_cast<size_t>(n)),
+        failure_(static_cast<size_t>(n)), attempts_(static_cast<size_t>(n)), ct_(static_cast<size_t>(n)), ch_(static_cast<size_t>(n)),
         ts_(static_cast<size_t>(n)), err_(static_cast<size_t>(n)) {
     for (int s = 0; s < num_states_; ++s) x_states_.push_back(x + s * n);
     const Tableau<T> c;
     tableau_ = {c.a2,  c.a3,  c.a4,  c.a5,  c.b21, c.b31, c.b32, c.b41, c.b42, c.b43,
                 c.b51, c.b52, c.b53, c.b54, c.b61, c.b62, c.b63, c.b64, c.b65, c.c1,
-                c.c3,  c.c4,  c.c5,  c.c6,  c.dc1, c.dc3, c.dc4, c.dc5, c.dc6, c.dc7};
+                c.c3,  c.c4,  c.c5,  c.c6,  c.dc1, c.dc3, c.dc4, c.dc5, c.dc6, c.dc7,
+                kTinyError<T>};
     static_assert(kDopri5Coefficients == 30);
   }
 
@@ -74,22 +78,30 @@ template <typename T> class Dopri5Tile {
     for (int64_t k = 0; k < spec_.steps; ++k) {
       rhs_.load_step(k);
       rhs_.select_all();
-      // integrate_const hands integrate_adaptive a copy of the controlled stepper for every
-      // grid interval, so the first-same-as-last derivative is evaluated afresh at each grid
-      // point (while the step size carries over).
-      const T start = grid_time<T>(spec_, k);
-      rhs_.eval(n_, x_states_.data(), &start, false, dxdt_.states(0));
-      interval(start);
+      const T start = grid_time<T>(spec_, k), end = start + T(spec_.dt);
+      if (native_) {
+        native_(n_, x_, h_.data(), rejected_.data(), t_.data(), failure_.data(), rhs_.port_values(),
+                tableau_.data(), start, end, T(spec_.rtol), T(spec_.atol));
+      } else {
+        // integrate_const hands integrate_adaptive a copy of the controlled stepper for every
+        // grid interval, so the first-same-as-last derivative is evaluated afresh at each grid
+        // point (while the step size carries over).
+        rhs_.eval(n_, x_states_.data(), &start, false, dxdt_.states(0));
+        interval(start, end);
+      }
+      throw_first_failure();
       after_step(k + 1);
     }
   }
 
  private:
+  // Why an element stopped (NativeDopri5Fn's failure codes).
+  enum Failure : int32_t { kStuck = 1, kTooManyAttempts = 2, kTooManyRejections = 3 };
   enum Work { kX, kDxdt, kK2, kK3, kK4, kK5, kK6, kStage, kXNew, kDxdtNew, kNumWork };
 
-  // integrate_adaptive from start to start + dt, each element on its own.
-  void interval(T start) {
-    const T end = start + T(spec_.dt);
+  // integrate_adaptive from start to end, each element on its own. An element that fails
+  // stops there (failure_ says why) while the others go on to the end.
+  void interval(T start, T end) {
     moving_.clear();
     for (int64_t e = 0; e < n_; ++e) {
       t_[static_cast<size_t>(e)] = start;
@@ -101,9 +113,12 @@ template <typename T> class Dopri5Tile {
       for (int32_t e : moving_) {
         T& t = t_[static_cast<size_t>(e)];
         T& h = h_[static_cast<size_t>(e)];
-        if (!less_with_sign(t, end, h)) continue;
+        if (failure_[static_cast<size_t>(e)] || !less_with_sign(t, end, h)) continue;
         if (less_with_sign(end, static_cast<T>(t + h), h)) h = end - t;
-        if (t + h == t) fail(e, "the step size %.3g no longer advances t = %.17g", h);
+        if (t + h == t) {
+          failure_[static_cast<size_t>(e)] = kStuck;
+          continue;
+        }
         moving_[kept++] = e;
       }
       moving_.resize(kept);
@@ -130,12 +145,15 @@ template <typename T> class Dopri5Tile {
       const int64_t e = moving_[static_cast<size_t>(j)];
       T& h = h_[static_cast<size_t>(e)];
       const T err = err_[static_cast<size_t>(j)];
-      if (++attempts_[static_cast<size_t>(e)] > kMaxAttemptsPerInterval)
-        fail(e, "more than 100000 step attempts between two grid points (step size %.3g, t = %.17g)", h);
+      if (++attempts_[static_cast<size_t>(e)] > kMaxAttemptsPerInterval) {
+        failure_[static_cast<size_t>(e)] = kTooManyAttempts;
+        continue;
+      }
       if (!(err <= T(1))) {
         h = decreased(h, err);
-        if (++rejected_[static_cast<size_t>(e)] >= kMaxRejectedInARow)
-          fail(e, "500 step attempts in a row were rejected (last step size %.3g, t = %.17g)", h);
+        if (++rejected_[static_cast<size_t>(e)] >= kMaxRejectedInARow) {
+          failure_[static_cast<size_t>(e)] = kTooManyRejections;
+        }
         continue;
       }
       for (int s = 0; s < num_states_; ++s) {
@@ -150,11 +168,6 @@ template <typename T> class Dopri5Tile {
 
   // runge_kutta_dopri5::do_step_impl with its error estimate, then the error checker.
   void try_step(int64_t m) {
-    if (native_) {
-      native_(m, n_, work_[kX], work_[kDxdt], ct_.data(), ch_.data(), rhs_.port_values(), tableau_.data(),
-              T(spec_.rtol), T(spec_.atol), work_[kXNew], work_[kDxdtNew], err_.data());
-      return;
-    }
     const Tableau<T> c;
     const T* x = work_[kX];
     const T* k1 = work_[kDxdt];
@@ -223,7 +236,20 @@ template <typename T> class Dopri5Tile {
     rhs_.eval(m, work_.states(in), ts_.data(), true, work_.states(out));
   }
 
-  [[noreturn]] void fail(int64_t e, const char* what, T h) {
+  // The failed element of the lowest index, if any, as an error.
+  void throw_first_failure() {
+    for (int64_t e = 0; e < n_; ++e) switch (failure_[static_cast<size_t>(e)]) {
+        case kStuck: fail(e, "the step size %.3g no longer advances t = %.17g");
+        case kTooManyAttempts:
+          fail(e, "more than 100000 step attempts between two grid points (step size %.3g, t = %.17g)");
+        case kTooManyRejections:
+          fail(e, "500 step attempts in a row were rejected (last step size %.3g, t = %.17g)");
+        default: break;
+      }
+  }
+
+  [[noreturn]] void fail(int64_t e, const char* what) {
+    const T h = h_[static_cast<size_t>(e)];
     char detail[200];
     std::snprintf(detail, sizeof detail, what, static_cast<double>(h),
                   static_cast<double>(t_[static_cast<size_t>(e)]));
@@ -244,15 +270,16 @@ template <typename T> class Dopri5Tile {
 
   const OdeSpec& spec_;
   RhsEvaluator<T>& rhs_;
-  NativeDopri5Fn<T> native_;  // the compiled attempt, or nullptr: stage by stage below
-  std::vector<T> tableau_;    // Tableau's values in order, for native_
+  NativeDopri5Fn<T> native_;  // the compiled intervals, or nullptr: stage by stage below
+  std::vector<T> tableau_;    // Tableau's values in order and kTinyError, for native_
   T* x_;
   int64_t n_, first_;
   int num_states_;
   TileArrays<T> dxdt_;  // the derivative at each element's current (t, x): first same as last
   TileArrays<T> work_;  // compact values of the moving elements
   std::vector<T> t_, h_;
-  std::vector<int> rejected_;
+  std::vector<int32_t> rejected_;
+  std::vector<int32_t> failure_;  // per element: 0, or the Failure that stopped it
   std::vector<int64_t> attempts_;
   std::vector<T> ct_, ch_, ts_, err_;
   std::vector<int32_t> moving_;
@@ -263,8 +290,8 @@ template <typename T> class Dopri5Tile {
 
 template <typename T>
 void integrate_dopri5(const OdeSpec& spec, RhsEvaluator<T>& rhs, T* x, int64_t n, int64_t first_element,
-                      const std::function<void(int64_t)>& after_step, void* native_attempt) {
-  Dopri5Tile<T>(spec, rhs, x, n, first_element, native_attempt).run(after_step);
+                      const std::function<void(int64_t)>& after_step, void* native_interval) {
+  Dopri5Tile<T>(spec, rhs, x, n, first_element, native_interval).run(after_step);
 }
 
 template void integrate_dopri5<float>(const OdeSpec&, RhsEvaluator<float>&, float*, int64_t, int64_t,

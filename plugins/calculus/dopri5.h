@@ -20,11 +20,12 @@ inline constexpr int64_t kMaxAttemptsPerInterval = 100000;
 
 /// Advances x (num_states * n values, state by state) over spec.steps grid intervals; calls
 /// after_step(k) once grid point k is reached. Throws std::runtime_error naming the element
-/// (first_element + its index) when the tolerance cannot be met. native_attempt: the node's
-/// compiled attempt (a NativeDopri5Fn, same bits), or nullptr to interpret stage by stage.
+/// (first_element + its index) when the tolerance cannot be met: the lowest element that fails
+/// in the first grid interval where one does. native_interval: the node's compiled grid
+/// interval (a NativeDopri5Fn, same bits), or nullptr to interpret stage by stage.
 template <typename T>
 void integrate_dopri5(const OdeSpec& spec, RhsEvaluator<T>& rhs, T* x, int64_t n,
                       int64_t first_element, const std::function<void(int64_t)>& after_step,
-                      void* native_attempt);
+                      void* native_interval);
 
 }  // namespace graphrun::calculus

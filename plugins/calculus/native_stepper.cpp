@@ -1,5 +1,6 @@
 #include "native_stepper.h"
 
+#include "dopri5.h"
 #include "fixed_step.h"
 
 #include <array>
@@ -174,30 +175,132 @@ std::string native_dopri5_source(const OdeSpec& spec, int32_t dtype, const std::
   const int ns = static_cast<int>(spec.states.size());
   const int np = static_cast<int>(spec.port_inputs.size());
   auto str = [](int i) { return std::to_string(i); };
-  std::string src = source_prologue("dopri5 attempt", dtype, rhs_cpp);
-  src += "extern \"C\" void graphrun_ode_dopri5(int64_t m, int64_t stride, const T* x, const T* dxdt, "
-         "const T* tt, const T* hh, const T* const* ports, const T* c, T rtol, T atol, T* x_new, "
-         "T* dxdt_new, T* err) {\n  (void)ports;\n";
+  std::string src = source_prologue("dopri5 interval", dtype, rhs_cpp);
+  // Lanes: elements advanced side by side, each lane with its own element, t, h and
+  // accept/reject; a lane takes the tile's next element when its own reaches the interval's
+  // end. Every lane's arithmetic is the scalar code's, so vectors change no bit.
+  // I: the lanes' integers, as wide as T, so that a comparison's mask of T vectors selects I
+  // vectors and back.
+  src += std::string("typedef ") + (dtype == GR_F64 ? "int64_t" : "int32_t") + " I;\n";
+  src += "enum { W = " + str(dtype == GR_F64 ? kDopri5Lanes : 2 * kDopri5Lanes) + ", NS = " + str(ns) +
+         ", NP = " + str(np) + " };\n";
+  src += R"(
+// odeint's less_with_sign: t1 before t2 in the direction of dt, by more than epsilon.
+static inline bool before(T t1, T t2, T dt) {
+  const T eps = sizeof(T) == 8 ? T(__DBL_EPSILON__) : T(__FLT_EPSILON__);
+  return dt > 0 ? t2 - t1 > eps : t1 - t2 > eps;
+}
+
+// The step size controller works on vectors of VL lanes (GCC's vector extensions: the
+// same IEEE operations lane by lane; a comparison gives -1 or 0, `m ? a : b` selects).
+enum { VL = 64 / sizeof(T) };
+typedef T V __attribute__((vector_size(64)));
+typedef I VI __attribute__((vector_size(64)));
+static inline V vload(const T* p) { V v; __builtin_memcpy(&v, p, sizeof v); return v; }
+static inline VI vload(const I* p) { VI v; __builtin_memcpy(&v, p, sizeof v); return v; }
+static inline void vstore(T* p, V v) { __builtin_memcpy(p, &v, sizeof v); }
+static inline void vstore(I* p, VI v) { __builtin_memcpy(p, &v, sizeof v); }
+static inline VI before(V t1, V t2, V dt) {
+  const T eps = sizeof(T) == 8 ? T(__DBL_EPSILON__) : T(__FLT_EPSILON__);
+  return dt > 0 ? VI(t2 - t1 > eps) : VI(t1 - t2 > eps);
+}
+
+// After an accepted step of h > 0 from t whose error leaves the step to grow (tiny < error
+// < 0.5), the grown step is at least h * 0.9 * 0.5^(-1/5) > h * 1.03 (rounding included).
+// When t + h is short of end and t + h + 1.03 h already passes it, the next check clamps
+// the step to end - (t + h) whatever it grew to (IEEE rounding is monotonic, so the larger
+// step passes too): the grown step, and its std::pow, are never used.
+static inline VI clamped_anyway(V t, V h, V end) {
+  const T eps = sizeof(T) == 8 ? T(__DBL_EPSILON__) : T(__FLT_EPSILON__);
+  const V next = t + h;
+  return (h > 0) & (end - next > eps) & ((next + h * T(1.03)) - end > eps);
+}
+
+extern "C" int64_t graphrun_ode_dopri5(int64_t n, T* x, T* hh, int32_t* rejected, T* tt, int32_t* failure,
+                                       const T* const* ports, const T* c, T start, T end, T rtol, T atol) {
+  (void)ports;
+)";
   for (int p = 0; p < np; ++p) src += "  const T* __restrict p" + str(p) + " = ports[" + str(p) + "];\n";
-  // c: a2 a3 a4 a5, b21, b31 b32, b41..b43, b51..b54, b61..b65, c1 c3 c4 c5 c6, dc1 dc3..dc7.
+  // c: a2 a3 a4 a5, b21, b31 b32, b41..b43, b51..b54, b61..b65, c1 c3 c4 c5 c6, dc1 dc3..dc7,
+  // then 5^-5 (the smallest error the step adjuster grows from).
   for (int j = 0; j < kDopri5Coefficients; ++j) src += "  const T c" + str(j) + " = c[" + str(j) + "];\n";
-  src += "  for (int64_t j = 0; j < m; ++j) {\n";
-  std::string body;
-  auto line = [&](const std::string& l) { body += "    " + l + "\n"; };
-  const std::string nv = str(ns + 1 + np), nss = str(ns);
-  line("const T h = hh[j], t = tt[j];");
-  line("T v[" + nv + "], X[" + nss + "], k1[" + nss + "], k2[" + nss + "], k3[" + nss + "], k4[" + nss + "], k5[" +
-       nss + "], k6[" + nss + "], xn[" + nss + "], dn[" + nss + "];");
-  for (int s = 0; s < ns; ++s) {
-    line("X[" + str(s) + "] = x[" + str(s) + " * stride + j];");
-    line("k1[" + str(s) + "] = dxdt[" + str(s) + " * stride + j];");
-  }
+  src += R"(  const T tiny = c[30], grow_from_tiny = std::pow(tiny, T(-1) / T(5));
+  const T fifth = T(1) / T(5), nine_tenths = T(9) / T(10);
+  const V zero = {}, one = zero + T(1), half = zero + T(0.5), vtiny = zero + tiny, vfifth = zero + fifth,
+          vgrow_from_tiny = zero + grow_from_tiny, grow_power = zero + T(-1) / T(5),
+          shrink_power = zero + T(-1) / T(3), vend = zero + end;
+  const VI zeroi = {};
+  alignas(64) T X[NS][W], K1[NS][W], XN[NS][W], DN[NS][W], P[NP + 1][W];
+  alignas(64) T tl[W], hl[W], err[W], parg[W], pexp[W], pw[W] = {};
+  alignas(64) I rej[W], live[W], need[W], special[W], code[W], accept[W], att[W];
+  int64_t el[W];
+  int which[W];
+  int64_t next = 0, failures = 0;
+
+  // Lane l gives its element back: state, h, rejections in a row, t and why it stopped.
+  auto store = [&](int l, int32_t why) {
+    const int64_t e = el[l];
+    for (int s = 0; s < NS; ++s) x[s * n + e] = X[s][l];
+    hh[e] = hl[l];
+    rejected[e] = static_cast<int32_t>(rej[l]);
+    tt[e] = tl[l];
+    failure[e] = why;
+    failures += why != 0;
+    el[l] = -1;
+  };
+  // Lane l takes the next element that has to move (checks of interval() in dopri5.cpp), or
+  // goes idle with harmless values.
+  auto load = [&](int l) {
+    while (next < n) {
+      const int64_t e = next++;
+      el[l] = e;
+      T v[NS + 1 + NP + 1], d[NS];
+      for (int s = 0; s < NS; ++s) v[s] = X[s][l] = x[s * n + e];
+      v[NS] = start;
+)";
   for (int p = 0; p < np; ++p)
-    line("v[" + str(ns + 1 + p) + "] = p" + str(p) + (single_ports[static_cast<size_t>(p)] ? "[0];" : "[j];"));
+    src += "      v[NS + 1 + " + str(p) + "] = P[" + str(p) + "][l] = p" + str(p) +
+           (single_ports[static_cast<size_t>(p)] ? "[0];\n" : "[e];\n");
+  src += R"(      // integrate_const's fresh copy of the stepper: the derivative afresh at each grid point.
+      rhs(v, d);
+      for (int s = 0; s < NS; ++s) K1[s][l] = d[s];
+      tl[l] = start;
+      hl[l] = hh[e];
+      rej[l] = rejected[e];
+      att[l] = 0;
+      live[l] = 1;
+      if (!before(tl[l], end, hl[l])) { store(l, 0); continue; }
+      if (before(end, tl[l] + hl[l], hl[l])) hl[l] = end - tl[l];
+      if (tl[l] + hl[l] == tl[l]) { store(l, 1); continue; }
+      return;
+    }
+    el[l] = -1;
+    live[l] = 0;
+    for (int s = 0; s < NS; ++s) X[s][l] = K1[s][l] = 0;
+    for (int p = 0; p < NP; ++p) P[p][l] = 0;
+    tl[l] = hl[l] = 0;
+  };
+  for (int l = 0; l < W; ++l) load(l);
+
+  while (true) {
+    int any = 0;
+    for (int l = 0; l < W; ++l) any |= live[l];
+    if (!any) break;
+    // One try_step of every lane: runge_kutta_dopri5::do_step_impl and the error checker.
+    for (int l = 0; l < W; ++l) {
+      const T h = hl[l], t = tl[l];
+)";
+  std::string body;
+  auto line = [&](const std::string& l) { body += "      " + l + "\n"; };
+  const std::string nv = str(ns + 1 + np + 1), nss = str(ns);
+  line("T v[" + nv + "], k1[" + nss + "], k2[" + nss + "], k3[" + nss + "], k4[" + nss + "], k5[" + nss + "], k6[" +
+       nss + "], dn[" + nss + "];");
+  for (int s = 0; s < ns; ++s) line("k1[" + str(s) + "] = K1[" + str(s) + "][l];");
+  for (int p = 0; p < np; ++p) line("v[" + str(ns + 1 + p) + "] = P[" + str(p) + "][l];");
   // x + sum (h * coefficient) * k, left to right, as Dopri5Tile::combine.
   // With fma: each term a fused multiply-add (the first a product when there is no x).
   auto combination = [&](int s, bool with_x, const std::vector<std::pair<int, std::string>>& terms) {
-    std::string e = with_x ? "X[" + str(s) + "]" : "";
+    std::string e = with_x ? "X[" + str(s) + "][l]" : "";
     for (const auto& [coef, k] : terms) {
       const std::string c = "(h * c" + str(coef) + ")", value = k + "[" + str(s) + "]";
       if (e.empty()) e = c + " * " + value;
@@ -216,9 +319,8 @@ std::string native_dopri5_source(const OdeSpec& spec, int32_t dtype, const std::
   stage("k5", {{10, "k1"}, {11, "k2"}, {12, "k3"}, {13, "k4"}}, "t + h * c3");
   stage("k6", {{14, "k1"}, {15, "k2"}, {16, "k3"}, {17, "k4"}, {18, "k5"}}, "t + h");
   for (int s = 0; s < ns; ++s) {
-    line("xn[" + str(s) + "] = " + combination(s, true, {{19, "k1"}, {20, "k3"}, {21, "k4"}, {22, "k5"}, {23, "k6"}}) + ";");
-    line("v[" + str(s) + "] = xn[" + str(s) + "];");
-    line("x_new[" + str(s) + " * stride + j] = xn[" + str(s) + "];");
+    line("XN[" + str(s) + "][l] = " + combination(s, true, {{19, "k1"}, {20, "k3"}, {21, "k4"}, {22, "k5"}, {23, "k6"}}) + ";");
+    line("v[" + str(s) + "] = XN[" + str(s) + "][l];");
   }
   line("v[" + nss + "] = t + h;");
   line("rhs(v, dn);");
@@ -227,16 +329,82 @@ std::string native_dopri5_source(const OdeSpec& spec, int32_t dtype, const std::
   line("T worst = 0;");
   line("bool nan = false;");
   for (int s = 0; s < ns; ++s) {
-    line("dxdt_new[" + str(s) + " * stride + j] = dn[" + str(s) + "];");
+    line("DN[" + str(s) + "][l] = dn[" + str(s) + "];");
     line("{");
     line("  const T e = " + combination(s, false, {{24, "k1"}, {25, "k3"}, {26, "k4"}, {27, "k5"}, {28, "k6"}, {29, "dn"}}) + ";");
-    line("  const T r = std::abs(e) / (atol + rtol * (std::abs(X[" + str(s) + "]) + ah * std::abs(k1[" + str(s) + "])));");
+    line("  const T r = std::abs(e) / (atol + rtol * (std::abs(X[" + str(s) + "][l]) + ah * std::abs(k1[" + str(s) + "])));");
     line("  nan = nan || r != r;");
     line("  worst = worst < r ? r : worst;");
     line("}");
   }
-  line("err[j] = nan ? T(__builtin_nan(\"\")) : worst;");
-  src += body + "  }\n}\n";
+  line("err[l] = nan ? T(__builtin_nan(\"\")) : worst;");
+  src += body;
+  src += R"(    }
+    // default_error_checker's verdict and default_step_adjuster's new h (dopri5.cpp's
+    // decreased and increased) in vectors of lanes, with std::pow called, lane by lane, only
+    // where its value is used. Masks are -1 (true) or 0.
+    for (int j = 0; j < W; j += VL) {
+      const V e = vload(err + j);
+      const VI ok = e <= one, small = e < half, number = e == e;
+      const V grown = vtiny < e ? e : vtiny;  // std::max(tiny, e)
+      const VI unused = clamped_anyway(vload(tl + j), vload(hl + j), vend);
+      vstore(need + j, vload(live + j) & ((ok & small & (grown != vtiny) & ~unused) | (~ok & number)));
+      vstore(parg + j, ok ? grown : e);
+      vstore(pexp + j, ok ? grow_power : shrink_power);
+    }
+    // The lanes that need it listed first (no branch to mispredict), then one call each.
+    int calls = 0;
+    for (int l = 0; l < W; ++l) {
+      which[calls] = l;
+      calls += need[l] != 0;
+    }
+    for (int i = 0; i < calls; ++i) pw[which[i]] = std::pow(parg[which[i]], pexp[which[i]]);
+    for (int j = 0; j < W; j += VL) {
+      const V e = vload(err + j), h = vload(hl + j), p = vload(pw + j), t0 = vload(tl + j);
+      const VI ok = e <= one;
+      const VI a = vload(att + j) + 1;
+      vstore(att + j, a);
+      const VI attempts_out = a > )" + std::to_string(kMaxAttemptsPerInterval) + R"(;
+      const V shrink = nine_tenths * p;
+      const V decreased = e != e ? h * fifth : h * (shrink < vfifth ? vfifth : shrink);
+      const V grow = (vtiny < e ? e : vtiny) != vtiny ? p : vgrow_from_tiny;
+      const V increased = e < half ? h * (nine_tenths * grow) : h;
+      const VI accept_mask = ok & ~attempts_out;
+      const VI unused = accept_mask & (e < half) & ((vtiny < e ? e : vtiny) != vtiny) & clamped_anyway(t0, h, vend);
+      const VI rej0 = vload(rej + j);
+      const VI r = accept_mask ? zeroi : rej0 + 1;
+      const VI rejects_out = ~ok & ~attempts_out & (r >= )" + std::to_string(kMaxRejectedInARow) + R"();
+      const V hn = attempts_out ? h : ok ? increased : decreased;
+      const V t = accept_mask ? t0 + h : t0;
+      vstore(rej + j, attempts_out ? rej0 : r);
+      vstore(accept + j, accept_mask);
+      // interval()'s checks before the next attempt.
+      const VI done = unused ? zeroi : ~before(t, vend, hn);
+      const V hc = unused | before(vend, t + hn, hn) ? vend - t : hn;
+      const VI stopped = attempts_out | rejects_out | done;
+      const V h2 = stopped ? hn : hc;
+      const VI stuck = ~stopped & (t + h2 == t);
+      vstore(tl + j, t);
+      vstore(hl + j, h2);
+      vstore(code + j, attempts_out ? VI(zeroi + 2) : rejects_out ? VI(zeroi + 3) : stuck ? VI(zeroi + 1) : zeroi);
+      vstore(special + j, vload(live + j) & (stopped | stuck));
+      for (int s = 0; s < NS; ++s) {
+        vstore(X[s] + j, accept_mask ? vload(XN[s] + j) : vload(X[s] + j));
+        vstore(K1[s] + j, accept_mask ? vload(DN[s] + j) : vload(K1[s] + j));
+      }
+    }
+    // Lanes whose element stopped take the next one: a few per round, found bit by bit.
+    uint64_t swap = 0;
+    for (int l = 0; l < W; ++l) swap |= uint64_t(special[l] != 0) << l;
+    for (; swap; swap &= swap - 1) {
+      const int l = __builtin_ctzll(swap);
+      store(l, static_cast<int32_t>(code[l]));
+      load(l);
+    }
+  }
+  return failures;
+}
+)";
   return src;
 }
 

@@ -1,6 +1,7 @@
 // Whole steps of `ode` compiled to native code: the method's stages and their combination
 // written out as one loop over a tile's elements with the right-hand side inlined, so that
-// a step's values stay in registers. The source is C++ generated here around the host's
+// a step's values stay in registers (dopri5: a whole grid interval, step-size control
+// included, elements in lanes). The source is C++ generated here around the host's
 // C++ text of the rhs program (gr_host::program_cpp) and compiled by the host
 // (gr_host::native_function: system compiler, disk cache). The arithmetic is the
 // interpreted path's, operation for operation and without FMA contraction, so both give
@@ -26,15 +27,22 @@ template <typename T>
 using NativeStepFn = void (*)(int64_t n, T* const* x, T* const* hist, const T* const* ports, T t,
                               const T* c, int32_t mode);
 
-/// One dopri5 attempt (runge_kutta_dopri5::do_step_impl and the error checker) for m
-/// compacted elements, each with its own t and h: x and dxdt (f at x) in, x_new, dxdt_new
-/// (f at x_new) and err (the error norm, NaN when one is NaN) out. Arrays are state by
-/// state with `stride` between states; ports as NativeStepFn's; c: the Dormand-Prince
-/// tableau (kDopri5Coefficients values, in dopri5.cpp's Tableau order).
+/// One grid interval of dopri5 (integrate_adaptive from start to end with the controlled
+/// stepper, dopri5.cpp's Dopri5Tile::interval) for all n elements of a tile, each element on
+/// its own: x (state by state, stride n), hh (each element's step size) and rejected (its
+/// rejected attempts in a row) in and out; ports as NativeStepFn's; c: the Dormand-Prince
+/// tableau (kDopri5Coefficients values, in dopri5.cpp's Tableau order) then 5^-5. Returns the
+/// number of elements that failed; failure[e] says why (0 none, 1 the step no longer advances
+/// t, 2 too many attempts, 3 too many rejections in a row), with x, hh and tt (its t) as they
+/// were when it stopped.
 template <typename T>
-using NativeDopri5Fn = void (*)(int64_t m, int64_t stride, const T* x, const T* dxdt, const T* t,
-                                const T* h, const T* const* ports, const T* c, T rtol, T atol,
-                                T* x_new, T* dxdt_new, T* err);
+using NativeDopri5Fn = int64_t (*)(int64_t n, T* x, T* hh, int32_t* rejected, T* tt, int32_t* failure,
+                                   const T* const* ports, const T* c, T start, T end, T rtol, T atol);
+/// Elements the generated dopri5 advances side by side (f64; twice as many f32): enough
+/// 64-byte vectors of them to hide the stages' latency. Whole vectors of 8 f64, and at most
+/// 64 f32 lanes (one bit each in a 64-bit mask).
+inline constexpr int kDopri5Lanes = 32;
+static_assert(kDopri5Lanes % 8 == 0 && 2 * kDopri5Lanes <= 64);
 inline constexpr int kDopri5Coefficients = 30;
 
 /// The coefficients a generated step reads, computed in T exactly as the interpreted
@@ -47,7 +55,8 @@ template <typename T> std::vector<T> step_coefficients(const OdeSpec& spec);
 std::string native_step_source(const OdeSpec& spec, int32_t dtype, const std::string& rhs_cpp,
                                const std::vector<bool>& single_ports);
 
-/// The C++ source of the node's dopri5 attempt (NativeDopri5Fn), or "" as native_step_source.
+/// The C++ source of the node's dopri5 grid interval (NativeDopri5Fn), or "" as
+/// native_step_source.
 std::string native_dopri5_source(const OdeSpec& spec, int32_t dtype, const std::string& rhs_cpp,
                                  const std::vector<bool>& single_ports);
 

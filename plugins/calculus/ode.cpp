@@ -130,10 +130,10 @@ plugin::OpDef ode_op() {
       "one grid interval to the next and its derivative evaluated afresh at every grid point, as "
       "odeint does; an element that needs 500 rejected attempts in a row, 100000 attempts between "
       "two grid points, or a step too small to advance t is a runtime error. Each method's whole step "
-      "(dopri5: each attempt) runs as native code compiled at run time when the formulas use only "
-      "arithmetic, comparisons, where, clip, minimum, maximum, abs, sqrt, square, sign and "
-      "rounding, else stage by stage through the expression interpreter; both give the same bits "
-      "(no FMA contraction; docs/performance.md).");
+      "(dopri5: each grid interval, step size control included) runs as native code compiled at "
+      "run time when the formulas use only arithmetic, comparisons, where, clip, minimum, maximum, "
+      "abs, sqrt, square, sign and rounding, else stage by stage through the expression "
+      "interpreter; both give the same bits (no FMA contraction; docs/performance.md).");
   op.variadic_inputs()
       .dynamic_outputs()
       .output("out", "one output per state, named after it: its value after `steps` steps, "

@@ -141,6 +141,40 @@ TEST(NativeStepFma, IsTheSameOnBothPathsAndNotTheDefault) {
     }
 }
 
+// Elements that cannot meet the tolerance (x' = x^2 from x0 is 1/(1/x0 - t): infinite at
+// t = 1/x0). Within a tile the run stops at the first grid interval in which an element fails
+// and names the lowest such element: here 1800 and 1900 fail in [0.5, 1] (t = 0.83), 1500
+// only in [1, 1.5] (t = 1.43), and 2100, 2900 are in a later tile (f64; f32 tiles are larger). The same message compiled or interpreted, at
+// every thread count.
+TEST(NativeStepDopri5, FailsWithTheSameMessageOnBothPaths) {
+  TempDir cache;
+  ScopedEnv folder("GRAPHRUN_KERNEL_CACHE", cache.path());
+  std::vector<double> x0(3000, 0.1);
+  x0[1500] = 0.7;
+  x0[1800] = x0[1900] = x0[2100] = x0[2900] = 1.2;
+  const std::string yaml =
+      "format: 1\ngraph: failing\nnodes:\n  - {id: x0, op: read, path: x0.npy}\n"
+      "  - {id: y, op: ode, in: {x: x0}, rhs: {x: \"x * x\"}, method: dopri5, dt: 0.5, steps: 8}\n"
+      "outputs: [y]\n";
+  for (const std::string dtype : {"f64", "f32"}) {
+    auto message = [&](int threads) {
+      const GraphRun r = run_graph_text("dtype: " + dtype + "\n" + yaml, {{"x0", {{3000}, x0}}},
+                                        dtype == "f64" ? GR_F64 : GR_F32, {}, {"--threads", std::to_string(threads)});
+      EXPECT_EQ(r.result.exit_code, 1) << r.result.err;
+      const size_t at = r.result.err.find("dopri5 cannot meet");
+      return at == std::string::npos ? r.result.err : r.result.err.substr(at);
+    };
+    std::string interpreted;
+    {
+      ScopedEnv off("GRAPHRUN_CXX", "none");
+      interpreted = message(1);
+    }
+    EXPECT_EQ(interpreted.rfind("dopri5 cannot meet rtol = 1e-06, atol = 1e-06 for element 1800 (x = ", 0), 0u)
+        << interpreted;
+    for (int threads : {1, 2, 3}) EXPECT_EQ(message(threads), interpreted) << dtype << " threads " << threads;
+  }
+}
+
 /// A compiler that prints the real one's version (the cache key's) but compiles nothing:
 /// leaves a mark when asked to and fails.
 std::string fake_compiler(const std::string& dir) {
