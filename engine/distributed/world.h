@@ -51,6 +51,9 @@ void barrier();
 /// 2 GiB or more (MPI counts are ints).
 std::vector<std::byte> all_gather_bytes(const void* data, size_t bytes, std::vector<int64_t>* offsets = nullptr);
 
+/// Like all_gather_bytes, but only rank 0 receives (the others get an empty vector).
+std::vector<std::byte> gather_bytes_to_root(const void* data, size_t bytes, std::vector<int64_t>* offsets = nullptr);
+
 /// `count` values at `data` (f32 when `f64` is false) replaced, on every rank, by the
 /// element-wise largest over the ranks: NaN wins, as numpy's max propagates it.
 void all_reduce_max(void* data, int64_t count, bool f64);

@@ -71,32 +71,60 @@ void barrier() {
   if (world().size > 1) MPI_Barrier(MPI_COMM_WORLD);
 }
 
-std::vector<std::byte> all_gather_bytes(const void* data, size_t bytes, std::vector<int64_t>* offsets) {
-  const World& w = world();
-  const auto* p = static_cast<const std::byte*>(data);
-  if (offsets) *offsets = {0, static_cast<int64_t>(bytes)};
-  if (w.size == 1) return std::vector<std::byte>(p, p + bytes);
-  // Every rank learns every share first, so that all agree before any moves data.
-  const long long mine = static_cast<long long>(bytes);
-  std::vector<long long> shares(static_cast<size_t>(w.size));
-  MPI_Allgather(&mine, 1, MPI_LONG_LONG, shares.data(), 1, MPI_LONG_LONG, MPI_COMM_WORLD);
+namespace {
+
+// Every rank's share of a gather, agreed on by all before any data moves; RunError (on every
+// rank alike) when the whole does not fit an MPI count.
+struct Shares {
   std::vector<int> sizes, starts;
   long long total = 0;
-  for (long long s : shares) {
-    if (s > INT_MAX || total + s > INT_MAX)
-      throw RunError("a gather of " + std::to_string(total + s) + " bytes or more: MPI moves less than 2 GiB in one "
+};
+
+Shares shares_of(size_t bytes) {
+  const long long mine = static_cast<long long>(bytes);
+  std::vector<long long> all(static_cast<size_t>(world().size));
+  MPI_Allgather(&mine, 1, MPI_LONG_LONG, all.data(), 1, MPI_LONG_LONG, MPI_COMM_WORLD);
+  Shares s;
+  for (long long n : all) {
+    if (n > INT_MAX || s.total + n > INT_MAX)
+      throw RunError("a gather of " + std::to_string(s.total + n) + " bytes or more: MPI moves less than 2 GiB in one "
                      "call; use more ranks or gather less");
-    sizes.push_back(static_cast<int>(s));
-    starts.push_back(static_cast<int>(total));
-    total += s;
+    s.sizes.push_back(static_cast<int>(n));
+    s.starts.push_back(static_cast<int>(s.total));
+    s.total += n;
   }
-  if (offsets) {
-    offsets->assign(starts.begin(), starts.end());
-    offsets->push_back(total);
-  }
-  std::vector<std::byte> all(static_cast<size_t>(total));
-  MPI_Allgatherv(data, static_cast<int>(mine), MPI_BYTE, all.data(), sizes.data(), starts.data(), MPI_BYTE,
+  return s;
+}
+
+void set_offsets(const Shares& s, std::vector<int64_t>* offsets) {
+  if (!offsets) return;
+  offsets->assign(s.starts.begin(), s.starts.end());
+  offsets->push_back(s.total);
+}
+
+}  // namespace
+
+std::vector<std::byte> all_gather_bytes(const void* data, size_t bytes, std::vector<int64_t>* offsets) {
+  const auto* p = static_cast<const std::byte*>(data);
+  if (offsets) *offsets = {0, static_cast<int64_t>(bytes)};
+  if (world().size == 1) return std::vector<std::byte>(p, p + bytes);
+  const Shares s = shares_of(bytes);
+  set_offsets(s, offsets);
+  std::vector<std::byte> all(static_cast<size_t>(s.total));
+  MPI_Allgatherv(data, static_cast<int>(bytes), MPI_BYTE, all.data(), s.sizes.data(), s.starts.data(), MPI_BYTE,
                  MPI_COMM_WORLD);
+  return all;
+}
+
+std::vector<std::byte> gather_bytes_to_root(const void* data, size_t bytes, std::vector<int64_t>* offsets) {
+  const auto* p = static_cast<const std::byte*>(data);
+  if (offsets) *offsets = {0, static_cast<int64_t>(bytes)};
+  if (world().size == 1) return std::vector<std::byte>(p, p + bytes);
+  const Shares s = shares_of(bytes);
+  set_offsets(s, offsets);
+  std::vector<std::byte> all(world().root() ? static_cast<size_t>(s.total) : 0);
+  MPI_Gatherv(data, static_cast<int>(bytes), MPI_BYTE, all.data(), s.sizes.data(), s.starts.data(), MPI_BYTE, 0,
+              MPI_COMM_WORLD);
   return all;
 }
 

@@ -27,6 +27,10 @@ std::vector<std::byte> all_gather_bytes(const void* data, size_t bytes, std::vec
   return std::vector<std::byte>(p, p + bytes);
 }
 
+std::vector<std::byte> gather_bytes_to_root(const void* data, size_t bytes, std::vector<int64_t>* offsets) {
+  return all_gather_bytes(data, bytes, offsets);
+}
+
 void all_reduce_max(void*, int64_t, bool) {}
 
 }  // namespace graphrun::distributed

@@ -112,6 +112,9 @@ struct Graph {
   std::map<int, std::pair<int, SourceLoc>> input_shards;
   /// What the shard_data pass decided, for `explain` (empty in a world of one).
   std::string sharding_text;
+  /// Per graph output, after the shard_data pass: the axis its value is held in blocks along
+  /// (each rank hands back its block) and that axis's whole length; {-1, 0}: held whole.
+  std::vector<std::pair<int, int64_t>> output_shards;
 
   /// Node indices in a topological order (stable: file order among ready nodes); throws
   /// GraphError naming the nodes on a cycle.

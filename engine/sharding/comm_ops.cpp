@@ -3,6 +3,7 @@
 #include "distributed/blocks.h"
 #include "distributed/world.h"
 #include "plugin_host/op_descriptor.h"
+#include "sharding/blocks_along_axis.h"
 
 #include <graphrun/plugin.hpp>
 
@@ -93,20 +94,10 @@ void run_block(const plugin::Node& node, std::span<plugin::OutTensor> outs) {
 void run_gather(const plugin::Node& node, std::span<plugin::OutTensor> outs) {
   meet_other_ranks();
   const plugin::Tensor x = node.input(0);
-  const int axis = static_cast<int>(node.attr_int("axis"));
-  const int ranks = static_cast<int>(node.attr_int("ranks"));
-  const AroundAxis mine = around(x.shape(), axis, element_bytes(node));
-  const std::vector<std::byte> all =
-      distributed::all_gather_bytes(x.raw()->data, static_cast<size_t>(mine.outer * mine.extent * mine.inner_bytes));
-  auto* dst = static_cast<std::byte*>(outs[0].raw()->data);
-  const int64_t length = node.attr_int("length");
-  size_t from = 0;
-  for (int r = 0; r < ranks; ++r) {
-    const distributed::Block b = block_of_node(node, r);
-    const int64_t row = b.size() * mine.inner_bytes;
-    for (int64_t o = 0; o < mine.outer; ++o, from += static_cast<size_t>(row))
-      std::memcpy(dst + (o * length + b.begin) * mine.inner_bytes, all.data() + from, static_cast<size_t>(row));
-  }
+  const size_t bytes = static_cast<size_t>(x.numel()) * element_bytes(node);
+  const std::vector<std::byte> all = distributed::all_gather_bytes(x.raw()->data, bytes);
+  place_blocks(all.data(), static_cast<std::byte*>(outs[0].raw()->data), outs[0].shape(),
+               static_cast<int>(node.attr_int("axis")), element_bytes(node), static_cast<int>(node.attr_int("ranks")));
 }
 
 void run_max(const plugin::Node& node, std::span<plugin::OutTensor> outs) {

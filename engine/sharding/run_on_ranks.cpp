@@ -1,6 +1,8 @@
 #include "sharding/run_on_ranks.h"
 
+#include "distributed/world.h"
 #include "driver/error_report.h"
+#include "sharding/blocks_along_axis.h"
 #include "sharding/comm_ops.h"
 
 namespace graphrun::sharding {
@@ -22,6 +24,31 @@ RunResult run_on_ranks(const Executor& executor, const std::map<std::string, Ten
   if (!failure) failure = agree(ErrorReport{0, ""});
   if (failure) throw RanksFailed(std::move(*failure));
   return result;
+}
+
+std::vector<TensorData> outputs_on_root(const Graph& graph, std::vector<TensorData> outputs) {
+  const bool root = distributed::world().root();
+  for (size_t k = 0; k < outputs.size() && k < graph.output_shards.size(); ++k) {
+    const auto [axis, length] = graph.output_shards[k];
+    if (axis < 0) {
+      if (!root) outputs[k] = TensorData{};
+      continue;
+    }
+    TensorData& t = outputs[k];
+    const std::vector<std::byte> all =
+        distributed::gather_bytes_to_root(t.data.get(), tensor_bytes(t.shape, t.dtype));
+    if (!root) {
+      t = TensorData{};
+      continue;
+    }
+    Shape whole = t.shape;
+    whole[static_cast<size_t>(axis)] = length;
+    auto bytes = std::shared_ptr<std::byte[]>(new std::byte[tensor_bytes(whole, t.dtype)]);
+    place_blocks(all.data(), bytes.get(), whole, axis, t.dtype == GR_F64 ? 8 : 4, distributed::world().size);
+    t.shape = whole;
+    t.data = std::shared_ptr<void>(bytes, bytes.get());
+  }
+  return outputs;
 }
 
 std::string communication_order(const ExecutionPlan& plan) {

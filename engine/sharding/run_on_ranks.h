@@ -24,6 +24,10 @@ struct RanksFailed : std::exception {
 RunResult run_on_ranks(const Executor& executor, const std::map<std::string, TensorData>& inputs,
                        RunObserver observer = {});
 
+/// The graph outputs whole on rank 0: each one held in blocks (graph.output_shards) is
+/// gathered there (one MPI_Gatherv each); the other ranks' come back empty. Every rank calls it.
+std::vector<TensorData> outputs_on_root(const Graph& graph, std::vector<TensorData> outputs);
+
 /// The communication steps of `plan` in plan order, one line each: ranks that planned them
 /// differently (fusion decides on block shapes) would wait on each other forever.
 std::string communication_order(const ExecutionPlan& plan);

@@ -45,12 +45,12 @@ class Rewrite {
         g_.nodes[i].scan_ranks = share_.ranks;
       }
     }
+    // Outputs stay in blocks: the command gathers or writes them after the run.
+    g_.output_shards.assign(g_.outputs.size(), {-1, 0});
     for (size_t k = 0; k < g_.outputs.size(); ++k) {
-      const ValueRef from = g_.outputs[k].second;
-      const int axis = axis_of(from);
-      if (axis < 0) continue;
-      g_.outputs[k].second = step_on(from, sharding::gather_op(), axis, g_.output_locs[k]);
-      g_.output_ref_ports[k] = "";
+      const ValueRef v = g_.outputs[k].second;
+      if (const int axis = axis_of(v); axis >= 0)
+        g_.output_shards[k] = {axis, g_.nodes[static_cast<size_t>(v.node)].output_shapes[static_cast<size_t>(v.port)][static_cast<size_t>(axis)]};
     }
   }
 
@@ -182,9 +182,8 @@ std::string describe(const Graph& g, const sharding::ShardPlan& plan, RankShare 
     const int axis = plan.nodes[static_cast<size_t>(v.node)].out_axes[static_cast<size_t>(v.port)];
     if (axis < 0) continue;
     const uint64_t bytes = tensor_bytes(g.nodes[static_cast<size_t>(v.node)].output_shapes[static_cast<size_t>(v.port)], g.dtype);
-    out += fmt::format("  output {}: gathered along axis {} for writing ({} received per rank)\n", g.outputs[k].first, axis,
-                       human_bytes(bytes - bytes / static_cast<uint64_t>(share.ranks)));
-    received += bytes - bytes / static_cast<uint64_t>(share.ranks);
+    out += fmt::format("  output {}: in blocks along axis {}; after the run rank 0 gathers them to print or write "
+                       "({} in all)\n", g.outputs[k].first, axis, human_bytes(bytes));
   }
   out += fmt::format("  communication: {} received per rank in all\n", human_bytes(received));
   return out;

@@ -348,10 +348,12 @@ int run_command_on_ranks(const RunArgs& a, const distributed::World& world) {
   } catch (const sharding::RanksFailed& e) {
     return reported(e.failure);
   }
+  std::vector<TensorData> outputs;
+  if (auto failure = on_every_rank([&] { outputs = sharding::outputs_on_root(p->graph, std::move(observed.outputs)); }))
+    return reported(*failure);
   if (auto failure = on_every_rank([&] {
         if (!world.root()) return;
         if (!ms.empty()) print_repeat_times(ms);
-        const std::vector<TensorData>& outputs = observed.outputs;
         if (a.out_dir.empty() && !a.quiet)
           for (size_t k = 0; k < outputs.size(); ++k) std::cout << format_output(p->names[k], outputs[k]) << "\n";
         warn_non_finite(a, p->names, outputs);
