@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -193,6 +194,15 @@ std::string describe(const Graph& g, const sharding::ShardPlan& plan, RankShare 
 
 void run_shard_data(Graph& graph, const PassContext& context) {
   if (context.share.ranks <= 1) return;
+  for (const auto& [node, declared] : graph.input_specs) {
+    const auto it = context.input_shapes.find(node);
+    const Shape& shape = it != context.input_shapes.end() ? it->second : declared;
+    if (std::any_of(shape.begin(), shape.end(), [](int64_t d) { return d < 0; })) {
+      graph.sharding_text = fmt::format("sharding over {} ranks: shown when every input's shape is known (pass --input)\n",
+                                        context.share.ranks);
+      return;
+    }
+  }
   const sharding::ShardPlan plan = sharding::propagate_shards(graph, context.share.ranks);
   graph.sharding_text = describe(graph, plan, context.share);
   Rewrite(graph, plan, context.share).run();

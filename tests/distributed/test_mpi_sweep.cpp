@@ -1,6 +1,7 @@
 // `graphrun sweep` under mpirun: on 1 to 4 ranks (5 runs: even and uneven blocks) the same
 // files, table and listing as the plain command; a bad value reported once with exit 2 on
 // every rank; a run failing on one rank named with its rank, exit 1, nothing written.
+#include "distributed/mpirun.h"
 #include "support/command.h"
 
 #include <gtest/gtest.h>
@@ -14,23 +15,6 @@ namespace graphrun::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-#ifdef GRAPHRUN_MPIEXEC
-std::vector<std::string> mpirun(int ranks) {
-  // Under AddressSanitizer, Open MPI's own allocations (many in plugins it has unloaded by
-  // exit) read as leaks: leak checking is off for the ranks. The sweep's code is leak-checked
-  // by the single-process tests, which run it all but the exchange between ranks.
-  const char* asan = std::getenv("ASAN_OPTIONS");
-  const std::string asan_options = "ASAN_OPTIONS=" + std::string(asan ? asan : "") + (asan ? ":" : "") + "detect_leaks=0";
-  // Open MPI refuses root unless told; CI runs as root. --oversubscribe: more ranks than cores.
-  return {"env", "OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1", asan_options, GRAPHRUN_MPIEXEC,
-          "--oversubscribe", "-n", std::to_string(ranks)};
-}
-#define SKIP_WITHOUT_MPI()
-#else
-std::vector<std::string> mpirun(int) { return {}; }
-#define SKIP_WITHOUT_MPI() GTEST_SKIP() << "this build has no MPI (GRAPHRUN_MPI is off: libopenmpi-dev missing)"
-#endif
 
 const std::string kSeedGraph = std::string(GRAPHRUN_SOURCE_DIR) + "/graphs/seed/euler_vs_exact.yaml";
 const std::string kDeltas = "delta=0.001,0.0005,0.00025,0.000125,0.0000625";
