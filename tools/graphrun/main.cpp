@@ -348,8 +348,12 @@ int run_command_on_ranks(const RunArgs& a, const distributed::World& world) {
   } catch (const sharding::RanksFailed& e) {
     return reported(e.failure);
   }
+  // Gathered only when printed or written: a quiet timing run leaves them in blocks.
   std::vector<TensorData> outputs;
-  if (auto failure = on_every_rank([&] { outputs = sharding::outputs_on_root(p->graph, std::move(observed.outputs)); }))
+  const bool wanted = !a.quiet || !a.out_dir.empty() || !a.plot.empty();
+  if (auto failure = on_every_rank([&] {
+        if (wanted) outputs = sharding::outputs_on_root(p->graph, std::move(observed.outputs));
+      }))
     return reported(*failure);
   if (auto failure = on_every_rank([&] {
         if (!world.root()) return;
