@@ -291,7 +291,7 @@ std::string schema_json(const Registry& registry) {
          "    \"params\": {\"type\": \"object\", \"additionalProperties\": {\"type\": [\"number\", \"string\", \"boolean\"]}},\n"
          "    \"inputs\": {\"type\": \"object\", \"additionalProperties\": {\"type\": \"object\", \"properties\": "
          "{\"shape\": {\"type\": \"array\", \"maxItems\": 8, \"items\": {\"type\": \"integer\", \"minimum\": -1, "
-         "\"maximum\": 9223372036854775807}}}, "
+         "\"maximum\": 9223372036854775807}}, \"shard\": {\"type\": \"integer\", \"minimum\": -8, \"maximum\": 7}}, "
          "\"required\": [\"shape\"], \"additionalProperties\": false}},\n"
          "    \"plugins\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}},\n"
          "    \"outputs\": {\"oneOf\": [{\"type\": \"array\", \"minItems\": 1, \"items\": {\"type\": \"string\"}}, "
