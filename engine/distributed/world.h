@@ -54,6 +54,14 @@ std::vector<std::byte> all_gather_bytes(const void* data, size_t bytes, std::vec
 /// Like all_gather_bytes, but only rank 0 receives (the others get an empty vector).
 std::vector<std::byte> gather_bytes_to_root(const void* data, size_t bytes, std::vector<int64_t>* offsets = nullptr);
 
+/// Writes this rank's block of a tensor held in blocks along `axis` into the file `path`,
+/// whose bytes from `offset` on hold the whole tensor (shape `whole`, row-major, f32 or f64):
+/// every rank calls it with its block (rows [begin, begin + block[axis]) of the axis), and the
+/// blocks land at their places with one collective MPI-IO write. The file must exist.
+/// RunError when the file cannot be opened or written, or a size exceeds MPI's ints.
+void write_block_at(const std::string& path, uint64_t offset, const std::vector<int64_t>& whole, int axis,
+                    int64_t begin, const std::vector<int64_t>& block, const void* data, bool f64);
+
 /// `count` values at `data` (f32 when `f64` is false) replaced, on every rank, by the
 /// element-wise largest over the ranks: NaN wins, as numpy's max propagates it.
 void all_reduce_max(void* data, int64_t count, bool f64);

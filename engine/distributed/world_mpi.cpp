@@ -141,6 +141,42 @@ void nan_max(void* in, void* inout, int* len, MPI_Datatype*) {
 
 }  // namespace
 
+void write_block_at(const std::string& path, uint64_t offset, const std::vector<int64_t>& whole, int axis,
+                    int64_t begin, const std::vector<int64_t>& block, const void* data, bool f64) {
+  const auto fits = [](int64_t v) { return v >= 0 && v <= INT_MAX; };
+  int64_t count = 1;
+  std::vector<int> sizes, subsizes, starts;
+  for (size_t k = 0; k < whole.size(); ++k) {
+    if (!fits(whole[k])) throw RunError(path + ": an axis of " + std::to_string(whole[k]) + " elements is beyond MPI-IO's ints");
+    sizes.push_back(static_cast<int>(whole[k]));
+    subsizes.push_back(static_cast<int>(block[k]));
+    starts.push_back(static_cast<int>(static_cast<int>(k) == axis ? begin : 0));
+    count *= block[k];
+  }
+  if (!fits(count))
+    throw RunError(path + ": a block of " + std::to_string(count) + " elements is beyond MPI-IO's ints: use more ranks");
+  const MPI_Datatype element = f64 ? MPI_DOUBLE : MPI_FLOAT;
+  MPI_Datatype place;
+  MPI_Type_create_subarray(static_cast<int>(whole.size()), sizes.data(), subsizes.data(), starts.data(), MPI_ORDER_C,
+                           element, &place);
+  MPI_Type_commit(&place);
+  MPI_File file;
+  int rc = MPI_File_open(MPI_COMM_WORLD, path.c_str(), MPI_MODE_WRONLY, MPI_INFO_NULL, &file);
+  if (rc == MPI_SUCCESS) {
+    rc = MPI_File_set_view(file, static_cast<MPI_Offset>(offset), element, place, "native", MPI_INFO_NULL);
+    if (rc == MPI_SUCCESS) rc = MPI_File_write_all(file, data, static_cast<int>(count), element, MPI_STATUS_IGNORE);
+    const int closed = MPI_File_close(&file);
+    if (rc == MPI_SUCCESS) rc = closed;
+  }
+  MPI_Type_free(&place);
+  if (rc != MPI_SUCCESS) {
+    char text[MPI_MAX_ERROR_STRING];
+    int length = 0;
+    MPI_Error_string(rc, text, &length);
+    throw RunError(path + ": cannot write this rank's block (MPI-IO): " + std::string(text, static_cast<size_t>(length)));
+  }
+}
+
 void all_reduce_max(void* data, int64_t count, bool f64) {
   if (world().size == 1 || count == 0) return;
   if (count > INT_MAX) throw RunError("a max over ranks of " + std::to_string(count) + " values: at most 2^31 - 1 in one call");

@@ -33,4 +33,9 @@ std::vector<std::byte> gather_bytes_to_root(const void* data, size_t bytes, std:
 
 void all_reduce_max(void*, int64_t, bool) {}
 
+void write_block_at(const std::string&, uint64_t, const std::vector<int64_t>&, int, int64_t,
+                    const std::vector<int64_t>&, const void*, bool) {
+  throw RunError("writing a block with MPI-IO needs a build with MPI");
+}
+
 }  // namespace graphrun::distributed

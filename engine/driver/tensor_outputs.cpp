@@ -149,9 +149,9 @@ std::vector<std::string> write_tensor_outputs(io::OutputFiles& files, const Tens
       if (outside > 0 && warnings)
         *warnings << "warning: " << path << ": " << outside << " sample" << (outside == 1 ? "" : "s")
                   << " outside [-1, 1] (or nan): float WAV keeps them, most players clip them\n";
-    } else {
+    } else if (outputs[k].data) {
       io::write_tensor(files, path, dtype, outputs[k].shape, outputs[k].data.get());
-    }
+    }  // else open in `files` already, written by the ranks of an MPI run together
     lines.push_back(std::move(line));
   }
   return lines;

@@ -52,7 +52,9 @@ void check_tensor_output_shapes(const TensorOutputPlan& plan, const Graph& graph
 
 /// Writes the outputs into `files` (committed by the caller) and returns one line per
 /// tensor written, "PATH: DTYPE SHAPE" ("FILE.npz:NAME: ..." for archive members).
-/// `warnings` (optional) hears of WAV samples outside [-1, 1].
+/// `warnings` (optional) hears of WAV samples outside [-1, 1]. In a folder of .npy files, an
+/// output without data is one the ranks of an MPI run write together, open in `files`
+/// already: it is only listed.
 std::vector<std::string> write_tensor_outputs(io::OutputFiles& files, const TensorOutputPlan& plan,
                                               const std::vector<std::string>& names,
                                               const std::vector<TensorData>& outputs, gr_dtype dtype,

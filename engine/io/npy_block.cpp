@@ -99,4 +99,6 @@ HostArray read_npy_block(const std::string& path, gr_dtype dtype, int axis, int6
   return detail::decode_npy_elements(h, data.data(), dtype);
 }
 
+std::string npy_header_bytes(gr_dtype dtype, const std::vector<int64_t>& shape) { return detail::npy_prefix(dtype, shape); }
+
 }  // namespace graphrun::io

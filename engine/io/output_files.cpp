@@ -272,6 +272,12 @@ OutputStream& OutputFiles::open(const std::string& path) {
 
 void OutputFiles::write(const std::string& path, std::string_view bytes) { open(path).write(bytes); }
 
+std::string OutputFiles::temporary_of(const std::string& path) const {
+  for (const auto& e : entries_)
+    if (e->target == path) return e->temp_path;
+  return "";
+}
+
 void OutputFiles::commit() {
   for (auto& e : entries_)
     if (e->stream) e->finish(!e->temp_path.empty());

@@ -75,6 +75,9 @@ class OutputFiles {
   /// Flushes every file to disk, then renames each temporary over its target. FileError
   /// (temporaries removed, nothing replaced) when any flush fails.
   void commit();
+  /// The temporary file that open(path) writes, renamed over `path` at commit: where other
+  /// processes of an MPI run write their parts of it. "" when `path` is written in place.
+  std::string temporary_of(const std::string& path) const;
   /// The paths opened so far, in order.
   std::vector<std::string> paths() const;
   /// Whether commit() renamed any temporary over its target (false after a failure before

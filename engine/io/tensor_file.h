@@ -41,6 +41,10 @@ class FileError : public std::runtime_error {
 ///    mono, else (channels, frames); audio_channels and sample_rate say what the file held.
 HostArray read_tensor(const std::string& path, gr_dtype dtype);
 
+/// The bytes a .npy file of this dtype and shape starts with: its data follows them (what the
+/// ranks of an MPI run write at their blocks' places).
+std::string npy_header_bytes(gr_dtype dtype, const std::vector<int64_t>& shape);
+
 /// The shape a .npy file holds, from its header alone; FileError as read_tensor.
 std::vector<int64_t> npy_shape(const std::string& path);
 

@@ -129,6 +129,36 @@ TEST_F(ShardedRun, TheSummariesArePrintedOnceAsOneProcessPrintsThem) {
   EXPECT_EQ(count(r.out, "y: f64 (10, 64)"), 1u) << r.out;
 }
 
+// -o DIR of .npy files: every rank writes its blocks with MPI-IO (RowOps... above); an
+// archive and CSV files go through rank 0, which gathers the blocks first: the same files.
+TEST_F(ShardedRun, ArchivesAndCsvFilesAreWhatOneProcessWrites) {
+  SKIP_WITHOUT_MPI();
+  write_random(at("x.npy"), GR_F64, {10, 64}, 1);
+  write_random(at("t.npy"), GR_F64, {64}, 2);
+  write_random(at("w.npy"), GR_F64, {10, 1}, 3);
+  const std::vector<std::string> inputs = {"--input", "x=" + at("x.npy"), "--input", "t=" + at("t.npy"), "--input",
+                                           "w=" + at("w.npy"), "-q"};
+  for (const std::vector<std::string>& target : {std::vector<std::string>{"-o", "out.npz"}, {"-o", "csv", "--format", "csv"}}) {
+    std::vector<std::string> one = {"run", graph("rows.yaml", kRowsGraph)}, three = one;
+    one.insert(one.end(), inputs.begin(), inputs.end());
+    three.insert(three.end(), inputs.begin(), inputs.end());
+    one.insert(one.end(), {target[0], at("one_" + target[1])});
+    three.insert(three.end(), {target[0], at("three_" + target[1])});
+    one.insert(one.end(), target.begin() + 2, target.end());
+    three.insert(three.end(), target.begin() + 2, target.end());
+    ASSERT_EQ(run_graphrun(one).exit_code, 0);
+    const CommandResult r = run_graphrun_under(mpirun(3), three);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    if (target[1] == "out.npz") {
+      EXPECT_EQ(slurp(at("three_out.npz")), slurp(at("one_out.npz")));
+    } else {
+      for (const char* name : {"y", "d", "c", "m", "s", "r"})
+        EXPECT_EQ(slurp(at(std::string("three_csv/") + name + ".csv")), slurp(at(std::string("one_csv/") + name + ".csv")))
+            << name;
+    }
+  }
+}
+
 const char* const kScanGraph = R"(format: 1
 graph: scan
 inputs:

@@ -21,6 +21,7 @@
 #include "text/did_you_mean.h"
 #include "io/output_files.h"
 #include "io/tensor_file.h"
+#include "distributed/blocks.h"
 #include "passes/prune_unused.h"
 #include "plugin_host/registry.h"
 #include "plugin_host/running_step.h"
@@ -316,6 +317,67 @@ int reported(const RankFailure& failure) {
   return failure.exit_code;
 }
 
+// -o DIR of .npy files under mpirun, outputs in blocks: rank 0 starts each such file with its
+// header under a temporary name, every rank writes its block at its place in one collective
+// MPI-IO write, and rank 0 writes the outputs held whole and renames all files together. A
+// failure anywhere leaves no file written or replaced (rank 0 removes the temporaries).
+int write_blocks_together(const RunArgs& a, const PreparedRun& p, std::vector<TensorData> outputs,
+                          const distributed::World& world) {
+  const Graph& g = p.graph;
+  std::unique_ptr<io::OutputFiles> files;
+  std::vector<Shape> whole(outputs.size());
+  std::string temporaries;
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    whole[k] = outputs[k].shape;
+    if (g.output_shards[k].first >= 0) whole[k][static_cast<size_t>(g.output_shards[k].first)] = g.output_shards[k].second;
+  }
+  if (auto failure = on_every_rank([&] {
+        if (!world.root()) return;
+        files = std::make_unique<io::OutputFiles>();
+        io::make_output_folder(p.tensor_files.target);
+        for (size_t k = 0; k < outputs.size(); ++k) {
+          if (g.output_shards[k].first < 0) continue;
+          const std::string& path = p.tensor_files.files[k];
+          io::OutputStream& out = files->open(path);
+          out.write(io::npy_header_bytes(g.dtype, whole[k]));
+          out.flush();
+          if (files->temporary_of(path).empty()) throw RunError(path + ": the ranks write it together, so it must be a file");
+          temporaries += files->temporary_of(path) + "\n";
+        }
+      }))
+    return reported(*failure);
+  std::istringstream names(distributed::all_gather(temporaries)[0]);
+  if (auto failure = on_every_rank([&] {
+        for (size_t k = 0; k < outputs.size(); ++k) {
+          const auto [axis, length] = g.output_shards[k];
+          if (axis < 0) continue;
+          std::string temporary;
+          std::getline(names, temporary);
+          const uint64_t header = io::npy_header_bytes(g.dtype, whole[k]).size();
+          const int64_t begin = distributed::block_of(length, world.rank, world.size).begin;
+          distributed::write_block_at(temporary, header, whole[k], axis, begin, outputs[k].shape,
+                                      outputs[k].data.get(), g.dtype == GR_F64);
+        }
+      }))
+    return reported(*failure);
+  if (auto failure = on_every_rank([&] {
+        if (!world.root()) return;
+        for (size_t k = 0; k < outputs.size(); ++k)
+          if (g.output_shards[k].first >= 0) outputs[k] = TensorData{g.dtype, whole[k], nullptr};
+        const std::vector<std::string> lines =
+            write_tensor_outputs(*files, p.tensor_files, p.names, outputs, g.dtype, nullptr);
+        try {
+          files->commit();
+        } catch (const io::FileError& e) {
+          throw RunError(std::string(e.what()) + (files->replaced_any() ? "" : " (no output file was replaced)"));
+        }
+        if (!a.quiet)
+          for (const auto& line : lines) std::cout << "wrote " << line << "\n";
+      }))
+    return reported(*failure);
+  return kOk;
+}
+
 // `run` under mpirun: each rank runs its part of the graph (docs/distributed.md); rank 0 alone
 // prints and writes the outputs, which every rank holds whole after the last gathers.
 int run_command_on_ranks(const RunArgs& a, const distributed::World& world) {
@@ -347,6 +409,13 @@ int run_command_on_ranks(const RunArgs& a, const distributed::World& world) {
     }
   } catch (const sharding::RanksFailed& e) {
     return reported(e.failure);
+  }
+  const bool in_blocks = std::any_of(p->graph.output_shards.begin(), p->graph.output_shards.end(),
+                                     [](const auto& s) { return s.first >= 0; });
+  if (in_blocks && p->tensor_files.kind == TensorOutputPlan::Kind::kFolder && p->tensor_files.format == "npy" &&
+      a.plot.empty()) {
+    if (!ms.empty() && world.root()) print_repeat_times(ms);
+    return write_blocks_together(a, *p, std::move(observed.outputs), world);
   }
   // Gathered only when printed or written: a quiet timing run leaves them in blocks.
   std::vector<TensorData> outputs;
