@@ -23,7 +23,10 @@
 #include "sequence/sequence_ops.h"
 
 #include <algorithm>
+#include <cstring>
+#include <span>
 #include <type_traits>
+#include <vector>
 
 HWY_BEFORE_NAMESPACE();
 namespace graphrun::sequence::HWY_NAMESPACE {
@@ -49,6 +52,9 @@ template <typename T> struct ScanInputs {
   /// Bm and Cm as lanes of (batch, step, state), the states padded to whole lane blocks
   /// with zeros: every task reads its step's states as vectors.
   const T *bt, *ct;
+  /// The state before the first step (B, D, N), or null for zeros: the block of a time axis
+  /// split over MPI ranks starts from what the ranks before it leave.
+  const T* h_in = nullptr;
 };
 
 /// States padded to whole lane blocks.
@@ -64,10 +70,12 @@ template <typename T> void to_step_lanes(const T* from, int64_t states, int64_t 
   }
 }
 
-/// One task: channels [d0, d1) of batch item b, all steps.
-template <typename T>
+/// One task: channels [d0, d1) of batch item b, all steps. kStateOnly: no y, only the final
+/// state and, in `decay` (B, D, N), the product of the steps' decay factors: the map
+/// state ↦ decay ⊙ state + final of the whole block, for a scan over MPI ranks.
+template <typename T, bool kStateOnly = false>
 void scan_channels(const plugin::Node& node, const ScanInputs<T>& in, int64_t b, int64_t d0, int64_t d1,
-                   T* y, T* final) {
+                   T* y, T* final, T* decay = nullptr) {
   using L = Lanes<T>;
   using V = typename L::V;
   constexpr int W = L::kWidth, R = L::kPerBlock;
@@ -80,6 +88,11 @@ void scan_channels(const plugin::Node& node, const ScanInputs<T>& in, int64_t b,
   const int64_t group = d1 - d0;
   auto zeros = [](int64_t n) { return aligned_zeros<T>(n); };
   auto a = zeros(group * padded), h = zeros(group * padded);
+  auto product = zeros(kStateOnly ? group * padded : 0);
+  for (int64_t d = d0; d < d1; ++d) {
+    if (in.h_in) std::copy(in.h_in + (b * in.channels + d) * N, in.h_in + (b * in.channels + d + 1) * N, h.get() + (d - d0) * padded);
+    if constexpr (kStateOnly) std::fill(product.get() + (d - d0) * padded, product.get() + (d - d0 + 1) * padded, T(1));
+  }
   // f32 takes its decay factors as powers of 2 (decay-inl.h), so A·log2 e once here.
   const T a_scale = std::is_same_v<T, float> ? T(kLog2E) : T(1);
   for (int64_t d = d0; d < d1; ++d)
@@ -107,6 +120,31 @@ void scan_channels(const plugin::Node& node, const ScanInputs<T>& in, int64_t b,
 
       const T* ad = a.get() + (d - d0) * padded;
       T* hd = h.get() + (d - d0) * padded;
+      if constexpr (kStateOnly) {
+        T* pd = product.get() + (d - d0) * padded;
+        for_state_runs<T>(nv, [&]<int K>(int64_t first) HWY_ATTR {
+          V hr[K], ar[K], pr[K];
+          for (int k = 0; k < K; ++k) {
+            hr[k] = L::load(hd + (first + k) * W);
+            ar[k] = L::load(ad + (first + k) * W);
+            pr[k] = L::load(pd + (first + k) * W);
+          }
+          for (int64_t j = 0; j < steps; ++j) {
+            const T* bj = bt + j * padded + first * W;
+            const V dtj = L::broadcast(dt[j]), duj = L::broadcast(du[j]);
+            for (int k = 0; k < K; ++k) {
+              const V decay_j = decay_factor(df, hn::Mul(ar[k], dtj));
+              hr[k] = hn::MulAdd(decay_j, hr[k], hn::Mul(L::load(bj + k * W), duj));
+              pr[k] = hn::Mul(decay_j, pr[k]);
+            }
+          }
+          for (int k = 0; k < K; ++k) {
+            L::store(hd + (first + k) * W, hr[k]);
+            L::store(pd + (first + k) * W, pr[k]);
+          }
+        });
+        continue;
+      }
       T* yd = y + row;
       // Each lane-block accumulator adds its state vectors in order, run after run: one
       // fixed sequence of operations, the same on every FMA target (and on every target
@@ -125,8 +163,8 @@ void scan_channels(const plugin::Node& node, const ScanInputs<T>& in, int64_t b,
           V sum[R];
           for (int r = 0; r < R; ++r) sum[r] = first == 0 ? L::zero() : L::load(acc + r * W);
           for (int k = 0; k < K; ++k) {
-            const V decay = decay_factor(df, hn::Mul(ar[k], dtj));
-            hr[k] = hn::MulAdd(decay, hr[k], hn::Mul(L::load(bj + k * W), duj));
+            const V factor = decay_factor(df, hn::Mul(ar[k], dtj));
+            hr[k] = hn::MulAdd(factor, hr[k], hn::Mul(L::load(bj + k * W), duj));
             V& s = sum[k % R];
             s = hn::MulAdd(hr[k], L::load(cj + k * W), s);
           }
@@ -146,8 +184,50 @@ void scan_channels(const plugin::Node& node, const ScanInputs<T>& in, int64_t b,
       node.apply_epilogue(yd, steps);
     }
   }
-  for (int64_t d = d0; d < d1; ++d)
+  for (int64_t d = d0; d < d1; ++d) {
     std::copy(h.get() + (d - d0) * padded, h.get() + (d - d0) * padded + N, final + (b * in.channels + d) * N);
+    if constexpr (kStateOnly)
+      std::copy(product.get() + (d - d0) * padded, product.get() + (d - d0) * padded + N, decay + (b * in.channels + d) * N);
+  }
+}
+
+/// Runs every task of the scan: channel groups of each batch item (kStateOnly as scan_channels).
+template <typename T, bool kStateOnly = false>
+void scan_all(const plugin::Node& node, const ScanInputs<T>& in, T* y, T* final, T* decay = nullptr) {
+  const int64_t groups = (in.channels + kChannelsPerTask - 1) / kChannelsPerTask;
+  const int64_t task_steps = kChannelsPerTask * std::max<int64_t>(in.length, 1) *
+                             std::max<int64_t>(1, blocks_for<T>(in.states));
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 14) / task_steps);
+  node.parallel_for(in.batch * groups, grain, [&](int64_t begin, int64_t end) HWY_ATTR {
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t b = task / groups, d0 = task % groups * kChannelsPerTask;
+      scan_channels<T, kStateOnly>(node, in, b, d0, std::min(in.channels, d0 + kChannelsPerTask), y, final, decay);
+    }
+  });
+}
+
+/// The time axis split over MPI ranks (docs/distributed.md): each rank reduces its block to
+/// the map state ↦ decay ⊙ state + final (a state-only pass), the ranks trade those maps (one
+/// all-gather of 2·B·D·N values each), each applies the maps of the ranks before it to a zero
+/// state, in order, and scans its block from there; the last rank's final state is
+/// everyone's (a second exchange). Within rounding of one process: the state entering a
+/// block is composed rather than stepped through.
+template <typename T>
+void scan_over_ranks(const plugin::Node& node, plugin::Node::ScanShare share, ScanInputs<T> in, T* y, T* final) {
+  const size_t cells = static_cast<size_t>(in.batch * in.channels * in.states);
+  std::vector<T> map(2 * cells);  // [final | decay] of this block from a zero state
+  scan_all<T, true>(node, in, nullptr, map.data(), map.data() + cells);
+  const plugin::Node::ScanCarries carries = node.scan_exchange(std::as_bytes(std::span(map)));
+  std::vector<T> h(cells, T(0)), theirs(2 * cells);
+  for (int q = 0; q < share.rank; ++q) {
+    std::memcpy(theirs.data(), carries.of(q).data(), theirs.size() * sizeof(T));
+    for (size_t i = 0; i < cells; ++i) h[i] = theirs[cells + i] * h[i] + theirs[i];
+  }
+  in.h_in = h.data();
+  scan_all<T>(node, in, y, final);
+  const bool last = share.rank + 1 == share.ranks;
+  const plugin::Node::ScanCarries finals = node.scan_exchange(std::as_bytes(std::span<const T>(final, last ? cells : 0)));
+  std::memcpy(final, finals.of(share.ranks - 1).data(), cells * sizeof(T));
 }
 
 }  // namespace
@@ -174,18 +254,11 @@ void run_selective_scan(const plugin::Node& node, std::span<plugin::OutTensor> o
                       });
     in.bt = bt.get();
     in.ct = ct.get();
-    const int64_t groups = (in.channels + kChannelsPerTask - 1) / kChannelsPerTask;
-    const int64_t task_steps = kChannelsPerTask * std::max<int64_t>(in.length, 1) *
-                               std::max<int64_t>(1, blocks_for<T>(in.states));
-    const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 14) / task_steps);
     T* y = outs[0].data<T>();
     T* final = outs[1].data<T>();
-    node.parallel_for(in.batch * groups, grain, [&](int64_t begin, int64_t end) HWY_ATTR {
-      for (int64_t task = begin; task < end; ++task) {
-        const int64_t b = task / groups, d0 = task % groups * kChannelsPerTask;
-        scan_channels(node, in, b, d0, std::min(in.channels, d0 + kChannelsPerTask), y, final);
-      }
-    });
+    const plugin::Node::ScanShare share = node.scan_share();
+    if (share.ranks > 1) scan_over_ranks<T>(node, share, in, y, final);
+    else scan_all<T>(node, in, y, final);
   });
 }
 
@@ -247,6 +320,7 @@ plugin::OpDef selective_scan_op() {
       .output("final", "the state after the last step (B, D, N)")
       .attr_bool("delta_softplus", false, "apply softplus to delta + delta_bias")
       .supports_epilogue()
+      .scans_blocks()
       .infer(infer)
       .cpu(run);
 }
