@@ -2,10 +2,10 @@
 // run time. Box–Muller as random_value.h defines it, with log and cos from graphrun's SIMD
 // math (SLEEF's 1-ulp functions) on whole vectors, and Philox in vector registers, four
 // vectors' rounds interleaved: 4.5-5x less CPU than per-element Philox with glibc's scalar
-// log and cos (bench/RESULTS.md, issue 12 item 11), and the register Philox a further 25%
-// less than Philox rounds over arrays (issue 11 item 3). Every element goes through the same vector code (a short tail is
-// computed in a full block and copied), so the bits depend only on (seed, index), never on
-// the chunking, hence not on the thread count.
+// log and cos (bench/RESULTS.md, issue 12 item 11), and the register Philox 25% less again
+// than Philox rounds over arrays (issue 11 item 3). Every element goes through the same
+// vector code (a short tail is computed in a full block and copied), so the bits depend only
+// on (seed, index), never on the chunking, hence not on the thread count.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "core/random_normal_cpu.cpp"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
@@ -45,13 +45,13 @@ HWY_INLINE void philox_uniforms(DF, uint64_t seed, uint64_t index, double* HWY_R
 /// sizeless ones (SVE, RVV).
 constexpr int kChains = 4;
 
-/// The uniforms of the elements index .. index + kChains * Lanes(df) - 1, element
-/// index + j * Lanes(df) + lane in lane `lane` of u1[j], u2[j]: Philox4x32-10 with each word
-/// in a 64-bit lane, so that a round is two 32x32->64 bit multiplies (MulEven reads the low
-/// half of each lane), two shifts and two three-way xors, with no shuffles. The high halves
-/// of c1, c3 (and hence of c0, c2) carry garbage that no multiply reads and that the final
-/// combination masks off: the same integer bits as philox_block_of_element (the tests
-/// compare with it across the 2^32 carry of the index).
+/// The uniforms (u1[k], u2[k]) of the elements index + k, k < kChains · Lanes(df), the j-th
+/// vector's lanes being the j-th Lanes(df) of them: Philox4x32-10 with each word in a 64-bit
+/// lane, so that a round is two 32x32->64 bit multiplies (MulEven reads the low half of each
+/// lane), two shifts and two three-way xors, with no shuffles. The high halves of c1, c3
+/// (and hence of c0, c2) carry garbage that no multiply reads and that the final combination
+/// masks off: the same integer bits as philox_block_of_element (the tests compare with it
+/// across the 2^32 carry of the index).
 template <class DF>
 HWY_INLINE void philox_uniforms(DF df, uint64_t seed, uint64_t index, double* HWY_RESTRICT u1,
                                 double* HWY_RESTRICT u2) {
