@@ -28,8 +28,9 @@ inline constexpr uint32_t kPhiloxMultiplier0 = 0xD2511F53u, kPhiloxMultiplier1 =
 inline constexpr uint32_t kPhiloxWeyl0 = 0x9E3779B9u, kPhiloxWeyl1 = 0xBB67AE85u;
 
 /// One Philox4x32 round on the counter words c0..c3 under the round key (k0, k1). Words
-/// rather than a PhiloxBlock so that a CPU loop over arrays of counters vectorizes
-/// (random_normal_cpu.cpp).
+/// rather than a PhiloxBlock, so that a loop over arrays of counters vectorizes; the normal
+/// draws' CPU kernel has its own vector form of the round (random_normal_cpu.cpp, tested
+/// against philox_block_of_element).
 GRAPHRUN_HD constexpr void philox_round(uint32_t& c0, uint32_t& c1, uint32_t& c2, uint32_t& c3, uint32_t k0,
                                         uint32_t k1) {
   const uint64_t p0 = uint64_t{kPhiloxMultiplier0} * c0;

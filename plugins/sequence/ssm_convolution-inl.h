@@ -28,11 +28,31 @@
 HWY_BEFORE_NAMESPACE();
 namespace graphrun::sequence::HWY_NAMESPACE {
 
+/// G accumulators final[g] (g·final_stride apart) += Σ_j powers[j]·u[g][j] for j < steps
+/// (powers `power_stride` apart, u rows `u_stride` apart), each adding its terms in order of j
+/// in a register; the G independent chains interleave.
+template <int G>
+HWY_INLINE void add_terms(const double* powers, int64_t power_stride, const double* u, int64_t u_stride,
+                          int64_t steps, double* final, int64_t final_stride) {
+  using L = Lanes<double>;
+  using V = L::V;
+  V acc[G];
+  for (int g = 0; g < G; ++g) acc[g] = L::load(final + g * final_stride);
+  for (int64_t j = 0; j < steps; ++j) {
+    const V power = L::load(powers + j * power_stride);
+    for (int g = 0; g < G; ++g) acc[g] = hn::Add(acc[g], hn::Mul(power, L::broadcast(u[g * u_stride + j])));
+  }
+  for (int g = 0; g < G; ++g) L::store(final + g * final_stride, acc[g]);
+}
+
 /// Builds channel d's kernel K[l] = Σ_n C B̄ Āˡ (into k, double) and final[b, d, :] =
 /// B̄ ⊙ Σ_t Ā^(L-1-t) u[b, d, t], the states in double lanes. Each power row Āˡ is made once
 /// and serves both: a block of 64 starts from the block before times Ā^64 (from pow() every
 /// 64 blocks), and within a block Āˡ = base · Ā^j, so no power is more than ~130 roundings
-/// from exact (repeated products alone would drift by L roundings). `scratch` is reused.
+/// from exact (repeated products alone would drift by L roundings). A block's powers are
+/// kept; then each vector of final adds the block's terms in a register, in order of l: the
+/// order, so the bits, of an accumulator in memory, without its load and store per step.
+/// `scratch` is reused.
 template <typename T>
 void kernel_and_final(const SsmProblem<T>& p, int64_t d, double* k, hwy::AlignedFreeUniquePtr<double[]>& scratch) {
   using L = Lanes<double>;
@@ -40,17 +60,19 @@ void kernel_and_final(const SsmProblem<T>& p, int64_t d, double* k, hwy::Aligned
   constexpr int W = L::kWidth, R = L::kPerBlock;
   constexpr int64_t kBlock = kBlockLanes<double>, kSteps = 64, kResync = 64 * kSteps;
   const int64_t length = p.length, N = p.states, nv = blocks_for<double>(N) * R, padded = nv * W;
-  // scratch: a_bar, cb, base, step (padded each), within (kSteps·padded), products
-  // ((kSteps + W)·kBlock), final (batch·padded)
-  const int64_t size = (4 + kSteps + p.batch) * padded + (kSteps + W) * kBlock;
+  // scratch: a_bar, cb, base, step (padded each), within and powers (kSteps·padded each),
+  // products ((kSteps + W)·kBlock), final (batch·padded), u_block (batch·kSteps)
+  const int64_t size = (4 + 2 * kSteps + p.batch) * padded + (kSteps + W) * kBlock + p.batch * kSteps;
   scratch = aligned_zeros<double>(size);
   double* a_bar = scratch.get();
   double* cb = a_bar + padded;
   double* base = cb + padded;
   double* step = base + padded;
   double* within = step + padded;
-  double* products = within + kSteps * padded;
+  double* powers = within + kSteps * padded;
+  double* products = powers + kSteps * padded;
   double* final = products + (kSteps + W) * kBlock;
+  double* u_block = final + p.batch * padded;
   for (int64_t n = 0; n < N; ++n) {
     const int64_t i = d * N + n;
     a_bar[n] = p.sys->a_bar[i];
@@ -78,20 +100,27 @@ void kernel_and_final(const SsmProblem<T>& p, int64_t d, double* k, hwy::Aligned
     }
     const int64_t steps = std::min(kSteps, length - l0);
     for (int64_t j = 0; j < steps; ++j) {
-      const int64_t l = l0 + j;
       V sum[R];
       for (int r = 0; r < R; ++r) sum[r] = L::zero();
       for (int64_t v = 0; v < nv; ++v) {
         const V power = hn::Mul(L::load(base + v * W), L::load(within + j * padded + v * W));
+        L::store(powers + j * padded + v * W, power);
         V& s = sum[v % R];
         s = hn::Add(s, hn::Mul(L::load(cb + v * W), power));
-        for (int64_t b = 0; b < p.batch; ++b) {
-          double* fb = final + b * padded + v * W;
-          const V u = L::broadcast(static_cast<double>(p.u[(b * p.channels + d) * length + length - 1 - l]));
-          L::store(fb, hn::Add(L::load(fb), hn::Mul(power, u)));
-        }
       }
       for (int r = 0; r < R; ++r) L::store(products + j * kBlock + r * W, sum[r]);
+    }
+    // u[b, d, L-1-l] for the block's l, in double.
+    for (int64_t b = 0; b < p.batch; ++b) {
+      const T* u_row = p.u + (b * p.channels + d) * length + length - 1 - l0;
+      for (int64_t j = 0; j < steps; ++j) u_block[b * kSteps + j] = static_cast<double>(u_row[-j]);
+    }
+    for (int64_t v = 0; v < nv; ++v) {
+      int64_t b = 0;
+      for (; b + 4 <= p.batch; b += 4) add_terms<4>(powers + v * W, padded, u_block + b * kSteps, kSteps, steps,
+                                                    final + b * padded + v * W, padded);
+      for (; b < p.batch; ++b)
+        add_terms<1>(powers + v * W, padded, u_block + b * kSteps, kSteps, steps, final + b * padded + v * W, padded);
     }
     L::store_block_sums(products, steps, k + l0);
   }

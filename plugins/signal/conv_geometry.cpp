@@ -104,6 +104,7 @@ ConvGeometry conv_geometry(const Node& node) {
   if (g.has_bias) check_bias(node.input("bias"), w, g);
   g.silu = node.attr_string("activation") == "silu";
   g.algorithm = algorithm_of(node.attr_string("algorithm"));
+  g.f64 = node.dtype() == GR_F64;
   if (x.rank() == 3) g.out_shape = {g.batch, g.out_channels, g.out_length};
   else if (x.rank() == 2 || g.out_channels != 1) g.out_shape = {g.out_channels, g.out_length};
   else g.out_shape = {g.out_length};

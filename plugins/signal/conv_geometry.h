@@ -18,6 +18,7 @@ struct ConvGeometry {
   int64_t pad_left = 0, pad_right = 0;
   int64_t out_length = 0;
   bool has_bias = false, silu = false;
+  bool f64 = false;  // the node's dtype: the FFT path's cost per size depends on it (fft_plan.cpp)
   ConvAlgorithm algorithm = ConvAlgorithm::kAuto;
   plugin::Shape out_shape;  // x's rank: (N, C_out, L_out), (C_out, L_out), or (L_out,)
 

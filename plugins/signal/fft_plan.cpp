@@ -18,10 +18,19 @@ constexpr double kFftPerCall = 4000.0;
 constexpr double kSpectrumMac = 3.0;
 // The kernel spectra are kept for the whole run; past this size auto picks direct.
 constexpr double kMaxSpectraBytes = 512.0 * 1024 * 1024;
+// FFTW_ESTIMATE's f64 plans slow down past 2^17 points: time per n·log2 n of an r2c and a c2r
+// transform relative to 2^17's, four runs of bench/fft_estimate_probe.c on the 2-core AVX-512
+// VM (FFTW 3.3.10, loaded): 1.45-1.8 at 2^18, 1.5-2.9 at 2^19, 2.0-3.5 at 2^20; f32 holds
+// 1.0 to 2^18 (1.3 at 2^19). Each doubling past kF64FastLog2 adds kF64SlowdownPerDoubling to
+// the f64 per-point factor (1.6, 2.2, 2.8: the low end), so a long f64 convolution takes
+// more blocks of 2^17 rather than fewer larger ones. f32 is left as fitted.
+constexpr double kF64FastLog2 = 17;
+constexpr double kF64SlowdownPerDoubling = 0.6;
 
-double transform_cost(int64_t n) {
-  const double size = static_cast<double>(n);
-  return size * (kFftUnit * std::log2(size) + kFftPerSample) + kFftPerCall;
+double transform_cost(int64_t n, bool f64) {
+  const double size = static_cast<double>(n), log_size = std::log2(size);
+  const double slowdown = f64 ? 1 + kF64SlowdownPerDoubling * std::max(0.0, log_size - kF64FastLog2) : 1;
+  return size * (kFftUnit * log_size * slowdown + kFftPerSample) + kFftPerCall;
 }
 
 FftLayout layout_of(const ConvGeometry& g, int64_t size) {
@@ -42,9 +51,9 @@ bool fft_spectra_fit(const ConvGeometry& g, const FftLayout& l) { return spectra
 
 double fft_cost(const ConvGeometry& g, const FftLayout& l) {
   const double per_group = static_cast<double>(g.in_per_group()), out_per_group = static_cast<double>(g.out_per_group());
-  const double per_block = (per_group + out_per_group) * transform_cost(l.size) +
+  const double per_block = (per_group + out_per_group) * transform_cost(l.size, g.f64) +
                            per_group * out_per_group * static_cast<double>(l.bins()) * kSpectrumMac;
-  const double kernels = static_cast<double>(g.out_channels) * per_group * transform_cost(l.size);
+  const double kernels = static_cast<double>(g.out_channels) * per_group * transform_cost(l.size, g.f64);
   return static_cast<double>(g.batch * g.groups * l.blocks) * per_block + kernels;
 }
 
