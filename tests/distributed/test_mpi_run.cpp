@@ -3,7 +3,8 @@
 // independent along the sharded axis, a max over it (one all-reduce), a sum over it (a
 // gather), and a recurrence over a sharded time axis whose blocks hold whole chunks (within
 // f32 rounding otherwise); the Mamba block sharded over its batch; a failing rank named, exit
-// 1 everywhere and nothing written; graph errors once with exit 2. `explain --ranks` needs
+// 1 everywhere and nothing written; graph errors once with exit 2. A selective scan over a
+// sharded time axis agrees within f32's scan tolerance. `explain --ranks` needs
 // no MPI and is checked in every build.
 #include "distributed/mpirun.h"
 #include "io/tensor_file.h"
@@ -189,6 +190,44 @@ TEST_F(ShardedRun, ARecurrenceOverTimeInUnevenBlocksAgreesWithinRounding) {
                         const std::string mine = at("ranks" + std::to_string(ranks) + "/" + name + ".npy");
                         EXPECT_LE(relative_difference(at("one/" + name + ".npy"), mine, GR_F32), 1e-5) << name;
                       }, {2, 3});
+}
+
+TEST_F(ShardedRun, ASelectiveScanOverTimeAgreesWithinRounding) {
+  SKIP_WITHOUT_MPI();
+  const int64_t B = 2, D = 20, N = 16, L = 1000;
+  for (const char* port : {"u", "delta", "z"}) write_random(at(std::string(port) + ".npy"), GR_F32, {B, D, L}, 9);
+  write_random(at("Bm.npy"), GR_F32, {B, N, L}, 10);
+  write_random(at("Cm.npy"), GR_F32, {B, N, L}, 11);
+  write_random(at("A.npy"), GR_F32, {D, N}, 12, -1, 0.3);
+  write_random(at("Dskip.npy"), GR_F32, {D}, 13);
+  write_random(at("delta_bias.npy"), GR_F32, {D}, 14, -1);
+  const std::string g = graph("ss.yaml", R"(format: 1
+graph: selective_scan_over_time
+inputs:
+  u: {shape: [-1, -1, -1], shard: 2}
+  delta: {shape: [-1, -1, -1], shard: 2}
+  A: {shape: [-1, -1]}
+  Bm: {shape: [-1, -1, -1], shard: 2}
+  Cm: {shape: [-1, -1, -1], shard: 2}
+  Dskip: {shape: [-1]}
+  z: {shape: [-1, -1, -1], shard: 2}
+  delta_bias: {shape: [-1]}
+nodes:
+  - id: s
+    op: selective_scan
+    in: {u: u, delta: delta, A: A, Bm: Bm, Cm: Cm, Dskip: Dskip, z: z, delta_bias: delta_bias}
+    delta_softplus: true
+outputs: {y: "s:y", final: "s:final"}
+)");
+  std::vector<std::string> args = {"run", g};
+  for (const char* port : {"u", "delta", "A", "Bm", "Cm", "Dskip", "z", "delta_bias"})
+    args.insert(args.end(), {"--input", std::string(port) + "=" + at(std::string(port) + ".npy")});
+  // The state entering each block is composed from the maps of the blocks before it, not
+  // stepped through: f32's scan tolerance.
+  against_one_process(args, {"y", "final"}, [&](int ranks, const std::string& name) {
+    const std::string mine = at("ranks" + std::to_string(ranks) + "/" + name + ".npy");
+    EXPECT_LE(relative_difference(at("one/" + name + ".npy"), mine, GR_F32), 1e-5) << name;
+  });
 }
 
 TEST_F(ShardedRun, TheMambaBlockShardedOverItsBatch) {
