@@ -155,7 +155,14 @@ std::optional<AxisMap> independent_along(const Graph& g, const Node& node, int d
     return m;
   }
   if (op == "ode") return ode_rule(g, node, d);
-  if (op == "derivative" || op == "integrate") return leading_axes(g, node, d, "x", {"x"});
+  if (op == "derivative") return leading_axes(g, node, d, "x", {"x"});
+  if (op == "integrate") {
+    // Along x's last axis: a scan over ranks (t blocked with x), but not simpson, whose
+    // terms reach past a neighbour's sample.
+    if (attr_string(node, "method") == "simpson" && !node.inputs.empty() && d == rank_of(port_shape(g, node, 0)) - 1)
+      return std::nullopt;
+    return leading_axes(g, node, d, "x", {"x", "t"});
+  }
   if (op == "recurrence") return leading_axes(g, node, d, "b", {"a", "b"}, "h0");
   if (op == "linear") return leading_axes(g, node, d, "x", {"x"});
   if (op == "sum" || op == "mean" || op == "max") return reduction_rule(g, node, d);

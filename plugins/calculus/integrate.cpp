@@ -5,6 +5,8 @@
 #include "spacing.h"
 
 #include <algorithm>
+#include <cstring>
+#include <span>
 #include <cmath>
 #include <stdexcept>
 #include <vector>
@@ -31,6 +33,72 @@ void infer(const Node& node, plugin::Outputs& outs) {
   outs.add(x.shape());
 }
 
+// The time axis split over MPI ranks (docs/distributed.md), trapezoid and rectangle: the
+// ranks trade each row's last sample (and position), so that each rank > 0 has the term of
+// the interval that joins its block to the one before; then every block's total, its first
+// block's including that term, summed as one process sums it; then each rank's offsets are
+// the totals of every block before its own, added in row order. Blocks of whole kBlock
+// samples: one process's bits. offsets[item] of a first block of a row on a rank > 0 holds
+// offset + the joining term: the first output of the block, as one process computes it.
+template <typename T>
+void offsets_over_ranks(const Node& node, Node::ScanShare share, const IntegralTerms<T>& terms, const Spacing& spacing,
+                        const T* xs, int64_t rows, int64_t length, int64_t block, std::vector<T>& offsets) {
+  const int64_t blocks_per_row = (length + block - 1) / block;
+  const T* t = spacing.has_t() ? spacing.t.data<T>() : nullptr;
+  std::vector<T> last(static_cast<size_t>(rows) + 1);  // each row's last sample, then the last position
+  for (int64_t r = 0; r < rows; ++r) last[static_cast<size_t>(r)] = xs[r * length + length - 1];
+  last[static_cast<size_t>(rows)] = t ? t[length - 1] : T(0);
+  std::vector<T> joining(static_cast<size_t>(rows), T(0));  // the term before each row's first sample
+  {
+    const Node::ScanCarries edges = node.scan_exchange(std::as_bytes(std::span(last)));
+    if (share.rank > 0) {
+      std::vector<T> before(static_cast<size_t>(rows) + 1);
+      std::memcpy(before.data(), edges.of(share.rank - 1).data(), before.size() * sizeof(T));
+      const T positions[2] = {before[static_cast<size_t>(rows)], t ? t[0] : T(0)};
+      const IntegralTerms<T> edge(read_integral_method(node), 2, t ? positions : nullptr, spacing.dx);
+      for (int64_t r = 0; r < rows; ++r) {
+        const T pair[2] = {before[static_cast<size_t>(r)], xs[r * length]};
+        joining[static_cast<size_t>(r)] = edge.term(pair, 0);
+      }
+    }
+  }
+  // Every block's total (rows x blocks_per_row), the first ones of a rank > 0 with the joining term.
+  std::vector<T> totals(static_cast<size_t>(rows * blocks_per_row));
+  node.parallel_for(rows * blocks_per_row, 1, [&](int64_t b, int64_t e) {
+    for (int64_t item = b; item < e; ++item) {
+      const int64_t r = item / blocks_per_row, begin = item % blocks_per_row * block;
+      const int64_t end = std::min(length, begin + block);
+      const T* row = xs + r * length;
+      totals[static_cast<size_t>(item)] = begin == 0 && share.rank > 0
+                                              ? block_total_after(terms, row, end, joining[static_cast<size_t>(r)])
+                                              : block_total(terms, row, begin, end);
+    }
+  });
+  const Node::ScanCarries carries = node.scan_exchange(std::as_bytes(std::span(totals)));
+  std::vector<T> sum(static_cast<size_t>(rows), T(0));
+  for (int q = 0; q < share.rank; ++q) {
+    const std::span<const std::byte> bytes = carries.of(q);
+    const int64_t theirs = static_cast<int64_t>(bytes.size() / sizeof(T)) / rows;
+    std::vector<T> their(static_cast<size_t>(rows * theirs));
+    std::memcpy(their.data(), bytes.data(), their.size() * sizeof(T));
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < theirs; ++j)
+        sum[static_cast<size_t>(r)] = their[static_cast<size_t>(r * theirs + j)] + sum[static_cast<size_t>(r)];
+  }
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < blocks_per_row; ++j) {
+      const size_t item = static_cast<size_t>(r * blocks_per_row + j);
+      offsets[item] = j == 0 ? sum[static_cast<size_t>(r)] : totals[item - 1] + offsets[item - 1];
+    }
+  // The first output of a rank > 0 already has the joining term: scan_lanes adds no term
+  // before a row's position 0.
+  if (share.rank > 0)
+    for (int64_t r = 0; r < rows; ++r) {
+      T& first = offsets[static_cast<size_t>(r * blocks_per_row)];
+      first = first + joining[static_cast<size_t>(r)];
+    }
+}
+
 template <typename T> void run(const Node& node, plugin::OutTensor& out) {
   plugin::Tensor x = node.input("x");
   const int64_t length = x.dim(-1);
@@ -55,7 +123,10 @@ template <typename T> void run(const Node& node, plugin::OutTensor& out) {
 
   // Offset of every block: the sum of all terms before it in its row.
   std::vector<T> offsets(static_cast<size_t>(items), T(0));
-  if (blocks_per_row > 1) {
+  const plugin::Node::ScanShare share = node.scan_share();
+  if (share.ranks > 1) {
+    offsets_over_ranks<T>(node, share, terms, spacing, xs, rows, length, block, offsets);
+  } else if (blocks_per_row > 1) {
     node.parallel_for(items, 1, [&](int64_t b, int64_t e) {
       for (int64_t item = b; item < e; ++item)
         if ((item + 1) % blocks_per_row != 0) {
@@ -98,6 +169,7 @@ plugin::OpDef integrate_op() {
       .attr_optional("dx", GR_ATTR_FLOAT, "uniform sample step (default 1; not with port t)")
       .attr("initial", 0.0, "value added to every output (the integral's value at the first sample)")
       .supports_epilogue()
+      .scans_blocks()
       .infer(infer)
       .cpu(kernel);
   return op;

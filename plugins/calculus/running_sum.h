@@ -38,6 +38,23 @@ T block_total(const IntegralTerms<T>& terms, const T* row, int64_t begin, int64_
   return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
 }
 
+/// block_total of a row's first block [0, end) when the row continues one held by another
+/// MPI rank: `before` is the term of the interval from that rank's last sample to this
+/// row's first, and stands where block_total would have put it had the row been whole (the
+/// first of the sum's order), so a block starting a rank sums as it does in one process.
+template <typename T>
+T block_total_after(const IntegralTerms<T>& terms, const T* row, int64_t end, T before) {
+  T buf[kTermBatch];
+  T lanes[8] = {};
+  lanes[0] += before;
+  for (int64_t k = 1; k < end; k += kTermBatch) {
+    const int64_t len = std::min(kTermBatch, end - k);
+    terms.fill(row, k - 1, len, buf);
+    for (int64_t j = 0; j < len; ++j) lanes[(k + j) % 8] += buf[j];
+  }
+  return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+}
+
 /// dst[k] = initial + (sum += term(k - 1)) over NL lanes at once: independent running sums
 /// interleaved, each still added strictly left to right. Lanes must have equal lengths.
 template <typename T, int NL>

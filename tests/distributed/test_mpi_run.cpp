@@ -192,6 +192,46 @@ TEST_F(ShardedRun, ARecurrenceOverTimeInUnevenBlocksAgreesWithinRounding) {
                       }, {2, 3});
 }
 
+const char* const kIntegrateGraph = R"(format: 1
+graph: integrate_over_time
+dtype: f64
+inputs:
+  x: {shape: [3, -1], shard: 1}
+  t: {shape: [-1]}
+nodes:
+  - {id: a, op: integrate, in: {x: x}, dx: 0.1, initial: 2}
+  - {id: b, op: integrate, in: {x: x, t: t}, method: rectangle}
+  - {id: c, op: integrate, in: {x: x, t: t}}
+  - {id: s, op: integrate, in: {x: x}, method: simpson}
+outputs: [a, b, c, s]
+)";
+
+// Blocks of whole 65536-sample blocks (the integral's fixed blocks): one process's bytes;
+// other blocks within f64's tolerance; simpson's terms reach past a neighbour: it gathers.
+TEST_F(ShardedRun, AnIntegralOverTimeGivesOneProcesssBytesInWholeBlocks) {
+  SKIP_WITHOUT_MPI();
+  write_random(at("x.npy"), GR_F64, {3, 4 * 65536}, 15);
+  std::vector<double> t(4 * 65536);
+  for (size_t i = 0; i < t.size(); ++i) t[i] = 0.5 * static_cast<double>(i) + 0.25 * std::sin(static_cast<double>(i));
+  io::write_tensor(at("t.npy"), GR_F64, {4 * 65536}, t.data());
+  against_one_process({"run", graph("integ.yaml", kIntegrateGraph), "--input", "x=" + at("x.npy"), "--input", "t=" + at("t.npy")},
+                      {"a", "b", "c", "s"}, [&](int ranks, const std::string& name) { expect_same_bytes(ranks, name); },
+                      {2, 4});
+}
+
+TEST_F(ShardedRun, AnIntegralOverTimeInUnevenBlocksAgreesWithinRounding) {
+  SKIP_WITHOUT_MPI();
+  write_random(at("x.npy"), GR_F64, {3, 1001}, 16);
+  std::vector<double> t(1001);
+  for (size_t i = 0; i < t.size(); ++i) t[i] = 0.5 * static_cast<double>(i) + 0.25 * std::sin(static_cast<double>(i));
+  io::write_tensor(at("t.npy"), GR_F64, {1001}, t.data());
+  against_one_process({"run", graph("integ.yaml", kIntegrateGraph), "--input", "x=" + at("x.npy"), "--input", "t=" + at("t.npy")},
+                      {"a", "b", "c", "s"}, [&](int ranks, const std::string& name) {
+                        const std::string mine = at("ranks" + std::to_string(ranks) + "/" + name + ".npy");
+                        EXPECT_LE(relative_difference(at("one/" + name + ".npy"), mine, GR_F64), 1e-12) << name;
+                      });
+}
+
 TEST_F(ShardedRun, ASelectiveScanOverTimeAgreesWithinRounding) {
   SKIP_WITHOUT_MPI();
   const int64_t B = 2, D = 20, N = 16, L = 1000;
@@ -339,6 +379,14 @@ TEST_F(ShardedRun, ExplainShowsTheShardingOfRankZero) {
                                            "--input", "a=" + at("a.npy"), "--input", "b=" + at("b.npy")});
   ASSERT_EQ(scan.exit_code, 0) << scan.err;
   EXPECT_EQ(count(scan.out, "a scan over ranks"), 2u) << scan.out;
+  write_random(at("x3.npy"), GR_F64, {3, 20}, 17);
+  write_random(at("t20.npy"), GR_F64, {20}, 18);
+  const CommandResult integ = run_graphrun({"explain", graph("integ.yaml", kIntegrateGraph), "--ranks", "2", "--input",
+                                            "x=" + at("x3.npy"), "--input", "t=" + at("t20.npy")});
+  ASSERT_EQ(integ.exit_code, 0) << integ.err;
+  EXPECT_EQ(count(integ.out, "a scan over ranks"), 3u) << integ.out;
+  EXPECT_NE(integ.out.find("s (integrate): gathers 'x' along axis 1"), std::string::npos) << integ.out;
+  EXPECT_NE(integ.out.find("takes its block of 't' along axis 0"), std::string::npos) << integ.out;
   const CommandResult bad = run_graphrun({"explain", graph("scan.yaml", kScanGraph), "--ranks", "2", "--shard", "c=0"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--shard c: the graph has no input 'c'"), std::string::npos) << bad.err;
