@@ -168,7 +168,7 @@ std::optional<AxisMap> independent_along(const Graph& g, const Node& node, int d
   if (op == "sum" || op == "mean" || op == "max") return reduction_rule(g, node, d);
   if (op == "transpose") return transpose_rule(g, node, d);
   if (op == "slice") return slice_rule(g, node, d);
-  if (op == "selective_scan" && d == 2 && (node.op->desc.flags & GR_OP_SCAN_BLOCKS)) {
+  if ((op == "selective_scan" || op == "ssm") && d == 2 && (node.op->desc.flags & GR_OP_SCAN_BLOCKS)) {
     // Time: u, delta, z (B, D, L) and Bm, Cm (B, N, L) along L; final (B, D, N) whole.
     AxisMap m = by_port_name(g, node, d, {"u", "delta", "Bm", "Cm", "z"});
     m.out_axes = {2, -1};

@@ -7,6 +7,10 @@
 
 #include <hwy/highway.h>
 
+#include <cstring>
+#include <span>
+#include <vector>
+
 #include "sequence/lane_block.h"
 #include "sequence/port_checks.h"
 #include "sequence/sequence_ops.h"
@@ -97,6 +101,39 @@ namespace {
 HWY_EXPORT(run_ssm_f32);
 HWY_EXPORT(run_ssm_f64);
 
+// The time axis split over MPI ranks (docs/distributed.md), in recurrent mode whatever `mode`
+// says: a first pass from a zero state gives the block's final state F (its y is dropped),
+// Ā to the block's length gives its decay P; the ranks trade (F, P), each composes the maps
+// of the ranks before it (h ← P ⊙ h + F) and runs its block from there; the last rank's final
+// state is everyone's. Two passes: within rounding of one process, and no faster than it on
+// two ranks (sharding the batch is).
+template <typename T, typename Recurrent>
+void ssm_over_ranks(const Node& node, Node::ScanShare share, SsmProblem<T> p, const Recurrent& recurrent) {
+  const size_t cells = static_cast<size_t>(p.batch * p.channels * p.states), coefs = static_cast<size_t>(p.channels * p.states);
+  std::vector<T> map(cells + coefs), dropped(static_cast<size_t>(p.batch * p.channels * p.length));
+  SsmProblem<T> first = p;
+  first.y = dropped.data();
+  first.final = map.data();
+  recurrent(first);
+  for (size_t k = 0; k < coefs; ++k) {
+    T power = T(1), base = static_cast<T>(p.sys->a_bar[k]);
+    for (int64_t e = p.length; e > 0; e >>= 1, base = base * base)
+      if (e & 1) power = power * base;
+    map[cells + k] = power;
+  }
+  const Node::ScanCarries carries = node.scan_exchange(std::as_bytes(std::span(map)));
+  std::vector<T> h(cells, T(0)), theirs(cells + coefs);
+  for (int q = 0; q < share.rank; ++q) {
+    std::memcpy(theirs.data(), carries.of(q).data(), theirs.size() * sizeof(T));
+    for (size_t i = 0; i < cells; ++i) h[i] = theirs[cells + i % coefs] * h[i] + theirs[i];
+  }
+  p.h_in = h.data();
+  recurrent(p);
+  const bool last = share.rank + 1 == share.ranks;
+  const Node::ScanCarries finals = node.scan_exchange(std::as_bytes(std::span<const T>(p.final, last ? cells : 0)));
+  std::memcpy(p.final, finals.of(share.ranks - 1).data(), cells * sizeof(T));
+}
+
 void run(const Node& node, std::span<plugin::OutTensor> outs) {
   const plugin::Tensor u = node.input("u"), dt = node.input("dt");
   const Discretization method = discretization_named(node.attr_string("discretization"));
@@ -110,10 +147,15 @@ void run(const Node& node, std::span<plugin::OutTensor> outs) {
     const SsmProblem<T> p{u.dim(0), u.dim(1), sys.states, u.dim(2), u.data<T>(),
                           dskip.valid() ? dskip.data<T>() : nullptr, &sys, outs[0].data<T>(),
                           outs[1].data<T>()};
-    const bool convolution = choose_convolution(node, p.batch, p.channels, p.states, p.length,
-                                                static_cast<int>(kBlockLanes<T>));
-    if constexpr (sizeof(T) == sizeof(float)) HWY_DYNAMIC_DISPATCH(run_ssm_f32)(node, p, convolution);
-    else HWY_DYNAMIC_DISPATCH(run_ssm_f64)(node, p, convolution);
+    auto solve = [&](const SsmProblem<T>& problem, bool convolution) {
+      if constexpr (sizeof(T) == sizeof(float)) HWY_DYNAMIC_DISPATCH(run_ssm_f32)(node, problem, convolution);
+      else HWY_DYNAMIC_DISPATCH(run_ssm_f64)(node, problem, convolution);
+    };
+    if (const Node::ScanShare share = node.scan_share(); share.ranks > 1) {
+      ssm_over_ranks<T>(node, share, p, [&](const SsmProblem<T>& problem) { solve(problem, false); });
+      return;
+    }
+    solve(p, choose_convolution(node, p.batch, p.channels, p.states, p.length, static_cast<int>(kBlockLanes<T>)));
   });
 }
 
@@ -142,6 +184,7 @@ plugin::OpDef ssm_op() {
                    "recurrent: step the states; convolution: build K and convolve (direct or "
                    "FFT by length); auto: whichever costs fewer operations for the shapes")
       .supports_epilogue()
+      .scans_blocks()
       .infer(infer)
       .cpu(run);
 }

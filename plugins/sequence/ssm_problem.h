@@ -21,6 +21,9 @@ template <typename T> struct SsmProblem {
   const DiscreteSsm* sys;
   T* y;
   T* final;
+  /// The state before the first step (batch, D, N), or null for zeros: a block of a time axis
+  /// split over MPI ranks starts from what the ranks before it leave (recurrent mode).
+  const T* h_in = nullptr;
 };
 
 /// Finishes one row of y in place: adds Dskip·u when there is a skip term, then applies the

@@ -123,6 +123,9 @@ template <typename T> void ssm_recurrent(const plugin::Node& node, const SsmProb
                    products.get() + g * products_size};
       }
       std::fill(h.get(), h.get() + count * padded, T(0));
+      if (p.h_in)
+        for (int g = 0; g < count; ++g)
+          std::copy(p.h_in + (r0 + g) * p.states, p.h_in + (r0 + g + 1) * p.states, h.get() + g * padded);
       for (int64_t t0 = 0; t0 < p.length; t0 += kSteps) {
         const int64_t steps = std::min(kSteps, p.length - t0);
         if (together > 1) {

@@ -270,6 +270,36 @@ outputs: {y: "s:y", final: "s:final"}
   });
 }
 
+// ssm over a sharded time axis runs recurrent (whatever its mode says) from the composed
+// state: f64's tolerance against one process in either mode.
+TEST_F(ShardedRun, AnSsmOverTimeAgreesWithinRounding) {
+  SKIP_WITHOUT_MPI();
+  write_random(at("u.npy"), GR_F64, {2, 8, 3000}, 19);
+  write_random(at("A.npy"), GR_F64, {8, 16}, 20, -1, 0.2);
+  write_random(at("B.npy"), GR_F64, {8, 16}, 21);
+  write_random(at("C.npy"), GR_F64, {8, 16}, 22);
+  const std::string g = graph("ssm.yaml", R"(format: 1
+graph: ssm_over_time
+dtype: f64
+inputs:
+  u: {shape: [-1, -1, -1], shard: 2}
+  A: {shape: [-1, -1]}
+  B: {shape: [-1, -1]}
+  C: {shape: [-1, -1]}
+nodes:
+  - {id: s, op: ssm, in: {u: u, A: A, B: B, C: C}, dt: 0.05, mode: recurrent}
+  - {id: k, op: ssm, in: {u: u, A: A, B: B, C: C}, dt: 0.05, mode: convolution, discretization: bilinear}
+outputs: {y: "s:y", final: "s:final", yk: "k:y", finalk: "k:final"}
+)");
+  std::vector<std::string> args = {"run", g};
+  for (const char* port : {"u", "A", "B", "C"})
+    args.insert(args.end(), {"--input", std::string(port) + "=" + at(std::string(port) + ".npy")});
+  against_one_process(args, {"y", "final", "yk", "finalk"}, [&](int ranks, const std::string& name) {
+    const std::string mine = at("ranks" + std::to_string(ranks) + "/" + name + ".npy");
+    EXPECT_LE(relative_difference(at("one/" + name + ".npy"), mine, GR_F64), 1e-12) << name;
+  });
+}
+
 TEST_F(ShardedRun, TheMambaBlockShardedOverItsBatch) {
   SKIP_WITHOUT_MPI();
   const std::string parts = std::string(GRAPHRUN_SOURCE_DIR) + "/graphs/mamba";
