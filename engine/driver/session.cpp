@@ -47,11 +47,15 @@ void shard_input(Graph& graph, const std::string& name, const std::string& axis_
     names.push_back(graph.nodes[node].id);
     if (graph.nodes[node].id != name) continue;
     const int rank = static_cast<int>(declared.size());
+    if (axis_text == "none") {
+      graph.input_shards.erase(node);  // held whole by every rank, whatever the file says
+      return;
+    }
     int axis = 0;
     const char* end = axis_text.data() + axis_text.size();
     const auto [ptr, ec] = std::from_chars(axis_text.data(), end, axis);
     if (ec != std::errc() || ptr != end || rank == 0 || axis < -rank || axis >= rank)
-      throw UsageError("--shard " + name + "=" + axis_text + ": expected an axis of its shape " + shape_str(declared) +
+      throw UsageError("--shard " + name + "=" + axis_text + ": expected none or an axis of its shape " + shape_str(declared) +
                        (rank ? ", -" + std::to_string(rank) + " to " + std::to_string(rank - 1) : ": a scalar has none"));
     graph.input_shards[node] = {axis < 0 ? axis + rank : axis, graph.nodes[node].loc};
     return;

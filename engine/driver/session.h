@@ -27,8 +27,8 @@ struct LoadOptions {
 Graph load_graph(const std::string& path, const LoadOptions& options);
 
 /// `--shard name=AXIS`: the input `name` is held in blocks along AXIS by the ranks of an MPI
-/// run (as `shard: AXIS` in the file, which it replaces). Throws UsageError for an unknown
-/// input or an axis its declared shape lacks.
+/// run (as `shard: AXIS` in the file, which it replaces); `name=none`: held whole. Throws
+/// UsageError for an unknown input or an axis its declared shape lacks.
 void shard_input(Graph& graph, const std::string& name, const std::string& axis_text);
 
 /// A tensor shape fits a declared input shape: the same rank, each axis equal where the

@@ -10,12 +10,14 @@
 #include "scheduler/memory_budget.h"
 #include "sharding/comm_ops.h"
 #include "sharding/shard_plan.h"
+#include "sharding/shard_rules.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
 #include <tuple>
+#include <vector>
 
 namespace graphrun {
 
@@ -23,6 +25,7 @@ namespace {
 
 using sharding::Combine;
 using sharding::PortMove;
+using sharding::PortPlan;
 
 class Rewrite {
  public:
@@ -159,34 +162,45 @@ std::string describe(const Graph& g, const sharding::ShardPlan& plan, RankShare 
                          distributed::block_of(length, 0, share.ranks).size());
       continue;
     }
-    std::string what;
+    std::vector<std::string> parts;
+    uint64_t mine = 0;  // what this rank receives for the node's gathers
     for (size_t p = 0; p < np.ports.size(); ++p) {
-      if (np.ports[p].move == PortMove::kBlock)
-        what += fmt::format("{}takes its block of '{}' along axis {}", what.empty() ? "" : "; ", n.input_ports[p], np.ports[p].axis);
-      if (np.ports[p].move == PortMove::kGather)
-        what += fmt::format("{}gathers '{}' along axis {}", what.empty() ? "" : "; ", n.input_ports[p], np.ports[p].axis);
+      const PortPlan& port = np.ports[p];
+      if (port.move == PortMove::kBlock)
+        parts.push_back(fmt::format("takes its block of '{}' along axis {}", n.input_ports[p], port.axis));
+      if (port.move != PortMove::kGather) continue;
+      const Shape& shape = sharding::port_shape(g, n, p);
+      const uint64_t whole = tensor_bytes(shape, g.dtype);
+      const int64_t length = shape[static_cast<size_t>(port.axis)];
+      const int64_t own = distributed::block_of(length, share.rank, share.ranks).size();
+      mine += whole - whole / static_cast<uint64_t>(length) * static_cast<uint64_t>(own);
+      parts.push_back(fmt::format("gathers '{}' along axis {}", n.input_ports[p], port.axis));
     }
-    if (np.gathered_bytes) what += fmt::format(" ({}; {} received per rank)", np.why, human_bytes(np.gathered_bytes));
-    if (np.scan) what += "a scan over ranks: each runs its block, then they trade carries (one all-gather)";
+    if (mine) parts.back() += fmt::format(" ({}; {} received by this rank)", np.why, human_bytes(mine));
+    if (np.scan) parts.push_back("a scan over ranks: each runs its block and trades a carry with the others");
     if (np.combine == Combine::kMax)
-      what += fmt::format("max of its block along axis {}, then the max over ranks (one all-reduce)", np.combine_axis);
+      parts.push_back(fmt::format("max of its block along axis {}, then the max over ranks (one all-reduce of {})",
+                                  np.combine_axis, human_bytes(tensor_bytes(n.output_shapes[0], g.dtype))));
     std::string axes;
     for (size_t k = 0; k < np.out_axes.size(); ++k)
       if (np.out_axes[k] >= 0) axes += fmt::format("{}{} axis {}", axes.empty() ? "" : ", ", n.output_names[k], np.out_axes[k]);
-    if (what.empty() && axes.empty()) continue;
-    const std::string result = axes.empty() ? "output whole on every rank" : "keeps blocks: " + axes;
-    out += fmt::format("  {} ({}): {}\n", n.id, n.op->desc.name, what.empty() ? result : what + "; " + result);
-    received += np.gathered_bytes;
+    if (parts.empty() && axes.empty()) continue;
+    parts.push_back(axes.empty() ? "output whole on every rank" : "keeps blocks: " + axes);
+    std::string what;
+    for (const std::string& part : parts) what += (what.empty() ? "" : "; ") + part;
+    out += fmt::format("  {} ({}): {}\n", n.id, n.op->desc.name, what);
+    received += mine;
   }
   for (size_t k = 0; k < g.outputs.size(); ++k) {
     const ValueRef v = g.outputs[k].second;
     const int axis = plan.nodes[static_cast<size_t>(v.node)].out_axes[static_cast<size_t>(v.port)];
     if (axis < 0) continue;
     const uint64_t bytes = tensor_bytes(g.nodes[static_cast<size_t>(v.node)].output_shapes[static_cast<size_t>(v.port)], g.dtype);
-    out += fmt::format("  output {}: in blocks along axis {}; after the run rank 0 gathers them to print or write "
-                       "({} in all)\n", g.outputs[k].first, axis, human_bytes(bytes));
+    out += fmt::format("  output {}: in blocks along axis {}; with -o DIR each rank writes its blocks (MPI-IO), to "
+                       "print or for other formats rank 0 gathers them ({} in all)\n", g.outputs[k].first, axis, human_bytes(bytes));
   }
-  out += fmt::format("  communication: {} received per rank in all\n", human_bytes(received));
+  out += fmt::format("  communication: {} received by this rank in gathers, besides the carries and max values above\n",
+                     human_bytes(received));
   return out;
 }
 

@@ -17,11 +17,16 @@ namespace {
 
 // The first axis d along which the op is independent and every sharded port is held in
 // blocks along exactly the axis lined up with d; the ports every rank holds whole that line
-// up with d (and are not broadcast along it) are blocked.
-bool keep_sharding(const Graph& g, const Node& node, const std::vector<int>& in_axes, NodePlan& plan) {
+// up with d (and are not broadcast along it) are blocked. `lined_up` tells whether some d
+// had a rule at all (else the op mixes the elements along the sharded axes).
+bool keep_sharding(const Graph& g, const Node& node, const std::vector<int>& in_axes, NodePlan& plan, bool& lined_up) {
+  lined_up = false;
   for (int d = 0; d < GR_MAX_RANK; ++d) {
     const std::optional<AxisMap> m = independent_along(g, node, d);
     if (!m) continue;
+    bool on_d = false;  // some sharded port lines up with d
+    for (size_t p = 0; p < in_axes.size(); ++p) on_d = on_d || (in_axes[p] >= 0 && m->port_axes[p] == in_axes[p]);
+    lined_up = lined_up || on_d;
     bool ok = true;
     for (size_t p = 0; p < in_axes.size() && ok; ++p) ok = in_axes[p] < 0 || m->port_axes[p] == in_axes[p];
     if (!ok) continue;
@@ -67,7 +72,8 @@ ShardPlan propagate_shards(const Graph& g, int ranks) {
       in_axes.push_back(plan.nodes[static_cast<size_t>(ref.node)].out_axes[static_cast<size_t>(ref.port)]);
     np.ports.assign(node.inputs.size(), PortPlan{});
     if (std::all_of(in_axes.begin(), in_axes.end(), [](int a) { return a < 0; })) continue;
-    if (keep_sharding(g, node, in_axes, np)) continue;
+    bool lined_up = false;
+    if (keep_sharding(g, node, in_axes, np, lined_up)) continue;
     const std::string op = op_name(node);
     if (op == "max" && in_axes.size() == 1) {
       // A max over the sharded axis: each rank's max of its block, then the max over ranks.
@@ -81,11 +87,10 @@ ShardPlan propagate_shards(const Graph& g, int ranks) {
     for (size_t p = 0; p < in_axes.size(); ++p) {
       if (in_axes[p] < 0) continue;
       np.ports[p] = {PortMove::kGather, in_axes[p]};
-      const Shape& shape = port_shape(g, node, p);
-      np.gathered_bytes += tensor_bytes(shape, g.dtype) - tensor_bytes(shape, g.dtype) / static_cast<uint64_t>(ranks);
       if (np.why.empty())
-        np.why = "'" + op + "' mixes the elements along axis " + std::to_string(in_axes[p]) + " of '" +
-                 node.input_ports[p] + "'";
+        np.why = lined_up ? "its inputs are split along axes that do not line up"
+                          : "'" + op + "' mixes the elements along axis " + std::to_string(in_axes[p]) + " of '" +
+                                node.input_ports[p] + "'";
     }
   }
   sink.throw_if_any();

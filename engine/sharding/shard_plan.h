@@ -34,7 +34,6 @@ struct NodePlan {
   bool scan = false;            // a scan split over ranks along its axis (GR_OP_SCAN_BLOCKS)
   Combine combine = Combine::kNone;
   int combine_axis = -1;        // the input's axis the combined reduction ran over
-  uint64_t gathered_bytes = 0;  // bytes each rank receives for the gathers of this node
   std::string why;              // why the node gathers (shown by explain)
 };
 

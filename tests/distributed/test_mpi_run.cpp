@@ -150,8 +150,13 @@ TEST_F(ShardedRun, ArchivesAndCsvFilesAreWhatOneProcessWrites) {
     ASSERT_EQ(run_graphrun(one).exit_code, 0);
     const CommandResult r = run_graphrun_under(mpirun(3), three);
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    if (target[1] == "out.npz") {
-      EXPECT_EQ(slurp(at("three_out.npz")), slurp(at("one_out.npz")));
+    if (target[1] == "out.npz") {  // the members (the archive's bytes hold its write time)
+      for (const char* name : {"y", "d", "c", "m", "s", "r"}) {
+        const io::HostArray mine = io::read_tensor(at("three_out.npz:") + name, GR_F64);
+        const io::HostArray theirs = io::read_tensor(at("one_out.npz:") + name, GR_F64);
+        EXPECT_EQ(mine.shape, theirs.shape) << name;
+        EXPECT_EQ(mine.f64, theirs.f64) << name;
+      }
     } else {
       for (const char* name : {"y", "d", "c", "m", "s", "r"})
         EXPECT_EQ(slurp(at(std::string("three_csv/") + name + ".csv")), slurp(at(std::string("one_csv/") + name + ".csv")))
