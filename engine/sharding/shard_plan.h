@@ -18,6 +18,7 @@ enum class PortMove {
   kNone,    // used as it is: the rank's block, or a value every rank holds whole
   kBlock,   // every rank holds it whole; the node takes the rank's block along `axis`
   kGather,  // sharded along `axis`; the node needs all of it: every rank gathers the blocks
+  kHalo,    // sharded along `axis`; the node needs its block extended by the neighbours' edges
 };
 
 /// How the ranks combine a node's output after it runs.
@@ -26,6 +27,9 @@ enum class Combine { kNone, kMax };
 struct PortPlan {
   PortMove move = PortMove::kNone;
   int axis = -1;  // the axis of the port's tensor that is blocked or gathered
+  /// kHalo, kBlock: elements before and after the rank's block the node also needs (none
+  /// at the global ends).
+  int64_t left = 0, right = 0;
 };
 
 struct NodePlan {
@@ -35,6 +39,13 @@ struct NodePlan {
   Combine combine = Combine::kNone;
   int combine_axis = -1;        // the input's axis the combined reduction ran over
   uint64_t gathered_bytes = 0;  // bytes each rank receives for the gathers of this node
+  /// A stencil along the sharded axis (shard_rules.h StencilMap): its ports carry halos, and
+  /// each rank trims its output back to its block (or, conv_padding, runs conv1d unpadded
+  /// where its halo covers the padded sides).
+  bool stencil = false;
+  bool conv_padding = false;
+  int64_t halo_left = 0, halo_right = 0;
+  uint64_t halo_bytes = 0;  // bytes a rank with two neighbours receives for the halos
   std::string why;              // why the node gathers (shown by explain)
 };
 

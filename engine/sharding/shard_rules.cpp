@@ -126,7 +126,69 @@ std::optional<AxisMap> slice_rule(const Graph& g, const Node& node, int d) {
   return AxisMap{{d}, {d}};
 }
 
+// derivative along its last axis: how far its formulas reach (plugins/calculus/derivative_rule.cpp).
+// Central: the interior stencil reaches accuracy/2; the end points reach edge_order (order 1)
+// or edge_order + 1 (order 2: three_point(last - 1), four_point_end). Forward/backward reach
+// `order` one way in the interior and, at the far end, the same distance back. The halo is
+// at least as wide as the edge region on each side, so that every position a rank keeps has
+// the same place (interior or edge) in its extended row as in the whole row.
+std::optional<StencilMap> derivative_stencil(const Graph& g, const Node& node, int d) {
+  const int x = port_index(node, "x");
+  if (x < 0) return std::nullopt;
+  const int R = rank_of(port_shape(g, node, static_cast<size_t>(x)));
+  if (d != R - 1) return std::nullopt;
+  const gr_value* order = attr(node, "order");
+  const gr_value* accuracy = attr(node, "accuracy");
+  const gr_value* edge_order = attr(node, "edge_order");
+  if (!order || !accuracy || !edge_order) return std::nullopt;
+  StencilMap m;
+  int64_t width = order->i;
+  if (attr_string(node, "scheme") == "central" || attr_string(node, "scheme").empty())
+    width = std::max<int64_t>(accuracy->i / 2, order->i == 1 ? edge_order->i : edge_order->i + 1);
+  m.left = m.right = width;
+  for (size_t p = 0; p < node.inputs.size(); ++p)
+    m.axes.port_axes.push_back(node.input_ports[p] == "x" ? d : node.input_ports[p] == "t" ? 0 : -1);
+  for (const Shape& s : node.output_shapes) m.axes.out_axes.push_back(rank_of(s) - 1);
+  return m;
+}
+
+// conv1d along L at stride 1 with padding causal or same: each output t reads inputs
+// t - pad_left .. t + pad_right, so a rank needs pad_left before its block and pad_right after.
+std::optional<StencilMap> conv1d_stencil(const Graph& g, const Node& node, int d) {
+  const int x = port_index(node, "x"), w = port_index(node, "w");
+  if (x < 0 || w < 0 || node.output_shapes.empty()) return std::nullopt;
+  const Shape& ws = port_shape(g, node, static_cast<size_t>(w));
+  const int R = rank_of(port_shape(g, node, static_cast<size_t>(x)));
+  const gr_value* stride = attr(node, "stride");
+  const gr_value* dilation = attr(node, "dilation");
+  const gr_value* padding = attr(node, "padding");
+  if (d != R - 1 || ws.size() != 3 || !stride || stride->i != 1 || !dilation || !padding ||
+      padding->kind != GR_VALUE_STRING)
+    return std::nullopt;
+  const int64_t total = dilation->i * (ws[2] - 1);
+  StencilMap m;
+  if (attr_string(node, "padding") == "causal") {
+    m.left = total;
+  } else if (attr_string(node, "padding") == "same") {
+    m.left = total / 2;  // as conv_geometry.cpp: PyTorch puts the odd zero on the right
+    m.right = total - m.left;
+  } else {
+    return std::nullopt;
+  }
+  m.conv_padding = true;
+  for (size_t p = 0; p < node.inputs.size(); ++p) m.axes.port_axes.push_back(static_cast<int>(p) == x ? d : -1);
+  m.axes.out_axes.push_back(rank_of(node.output_shapes[0]) - 1);
+  return m;
+}
+
 }  // namespace
+
+std::optional<StencilMap> stencil_along(const Graph& g, const Node& node, int d) {
+  const std::string_view op = node.op->desc.name;
+  if (op == "derivative") return derivative_stencil(g, node, d);
+  if (op == "conv1d") return conv1d_stencil(g, node, d);
+  return std::nullopt;
+}
 
 const Shape& port_shape(const Graph& g, const Node& node, size_t port) {
   const ValueRef ref = node.inputs[port];

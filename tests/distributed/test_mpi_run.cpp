@@ -212,6 +212,80 @@ TEST_F(ShardedRun, ShardErrorsAreReportedOnceWithExitCode2) {
   EXPECT_EQ(count(r.err, "a sharded input is read from a .npy file"), 1u) << r.err;
 }
 
+// Sample positions that are nowhere evenly spaced (every step differs), so that no rank's
+// extended block reads as a uniform grid where the whole row does not.
+void write_positions(const std::string& path, int64_t length, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> step(0.5, 1.5);
+  std::vector<double> t(static_cast<size_t>(length));
+  for (size_t i = 1; i < t.size(); ++i) t[i] = t[i - 1] + step(rng);
+  io::write_tensor(path, GR_F64, {length}, t.data());
+}
+
+// Derivatives along a sharded last axis: each rank computes its block from the block and
+// its neighbours' edges (a halo), with t's block and the same halo.
+const char* const kStencilGraph = R"(format: 1
+graph: stencils
+dtype: f64
+inputs:
+  x: {shape: [3, -1], shard: 1}
+  t: {shape: [-1]}
+nodes:
+  - {id: c2, op: derivative, in: {x: x}, dx: 0.5}
+  - {id: c4, op: derivative, in: {x: x}, dx: 0.5, accuracy: 4}
+  - {id: fw, op: derivative, in: {x: x}, dx: 0.5, scheme: forward}
+  - {id: bw2, op: derivative, in: {x: x}, scheme: backward, order: 2}
+  - {id: e2, op: derivative, in: {x: x}, dx: 0.5, order: 2, edge_order: 2}
+  - {id: ct, op: derivative, in: {x: x, t: t}}
+  - {id: c4t, op: derivative, in: {x: x, t: t}, accuracy: 4, edge_order: 2}
+  - {id: y, op: expr, in: {c: c4t}, expr: "c * 2"}
+outputs: [c2, c4, fw, bw2, e2, ct, c4t, y]
+)";
+
+TEST_F(ShardedRun, DerivativesAlongTheShardedAxisExchangeHalosAndGiveOneProcesssBytes) {
+  SKIP_WITHOUT_MPI();
+  write_random(at("x.npy"), GR_F64, {3, 50}, 9);  // 50 = 17+17+16 = 13+13+12+12
+  write_positions(at("t.npy"), 50, 10);
+  against_one_process({"run", graph("stencils.yaml", kStencilGraph), "--input", "x=" + at("x.npy"), "--input",
+                       "t=" + at("t.npy")},
+                      {"c2", "c4", "fw", "bw2", "e2", "ct", "c4t", "y"},
+                      [&](int ranks, const std::string& name) { expect_same_bytes(ranks, name); });
+}
+
+// Mamba's causal depthwise conv (K 4, silu) and a dense 'same' conv with dilation along a
+// sharded L, by the direct paths (the same bytes) and by FFT (f32's tolerance).
+const char* const kConvGraph = R"(format: 1
+graph: convs
+dtype: f32
+inputs:
+  x: {shape: [2, 3, -1], shard: 2}
+  wd: {shape: [3, 1, 4]}
+  bd: {shape: [3]}
+  w: {shape: [4, 3, 5]}
+nodes:
+  - {id: causal, op: conv1d, in: {x: x, w: wd, bias: bd}, groups: 3, padding: causal, activation: silu}
+  - {id: same, op: conv1d, in: {x: x, w: w}, padding: same, dilation: 2, algorithm: direct}
+  - {id: even, op: conv1d, in: {x: x, w: wd}, padding: same, groups: 3}
+  - {id: fft, op: conv1d, in: {x: x, w: w}, padding: same, algorithm: fft}
+  - {id: next, op: conv1d, in: {x: causal, w: wd}, groups: 3, padding: causal}
+outputs: [causal, same, even, fft, next]
+)";
+
+TEST_F(ShardedRun, Conv1dAlongTheShardedAxisExchangesHalos) {
+  SKIP_WITHOUT_MPI();
+  write_random(at("x.npy"), GR_F32, {2, 3, 37}, 11);  // 37 = 19+18 = 13+12+12 = 10+9+9+9
+  write_random(at("wd.npy"), GR_F32, {3, 1, 4}, 12);
+  write_random(at("bd.npy"), GR_F32, {3}, 13);
+  write_random(at("w.npy"), GR_F32, {4, 3, 5}, 14);
+  against_one_process({"run", graph("convs.yaml", kConvGraph), "--input", "x=" + at("x.npy"), "--input",
+                       "wd=" + at("wd.npy"), "--input", "bd=" + at("bd.npy"), "--input", "w=" + at("w.npy")},
+                      {"causal", "same", "even", "fft", "next"}, [&](int ranks, const std::string& name) {
+                        if (name != "fft") return expect_same_bytes(ranks, name);
+                        const std::string mine = at("ranks" + std::to_string(ranks) + "/" + name + ".npy");
+                        EXPECT_LE(relative_difference(at("one/" + name + ".npy"), mine, GR_F32), 1e-5) << name;
+                      });
+}
+
 // No MPI needed: the plan rank 0 of N would run.
 TEST_F(ShardedRun, ExplainShowsTheShardingOfRankZero) {
   write_random(at("x.npy"), GR_F64, {10, 64}, 1);
@@ -237,6 +311,68 @@ TEST_F(ShardedRun, ExplainShowsTheShardingOfRankZero) {
   const CommandResult bad = run_graphrun({"explain", graph("scan.yaml", kScanGraph), "--ranks", "2", "--shard", "c=0"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--shard c: the graph has no input 'c'"), std::string::npos) << bad.err;
+}
+
+// No MPI needed: the halos of rank 0's plan, their bytes, and the gather when a block is
+// shorter than the halo.
+TEST_F(ShardedRun, ExplainShowsTheHaloExchanges) {
+  write_random(at("x.npy"), GR_F64, {3, 50}, 9);
+  write_positions(at("t.npy"), 50, 10);
+  const std::vector<std::string> args = {"explain", graph("stencils.yaml", kStencilGraph), "--ranks", "3",
+                                         "--input", "x=" + at("x.npy"), "--input", "t=" + at("t.npy")};
+  const CommandResult r = run_graphrun(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // accuracy 2: one element each way, 3 rows of f64: 48 bytes.
+  EXPECT_NE(r.out.find("c2 (derivative): exchanges a halo of 'x' along axis 1 with its neighbours: 1 element(s) from "
+                       "the previous rank, 1 from the next (at most 48 B received per rank"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("c4 (derivative): exchanges a halo of 'x' along axis 1 with its neighbours: 2 element(s)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("takes its block of 't' along axis 0 with a halo of 2|2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("e2 (derivative): exchanges a halo of 'x' along axis 1 with its neighbours: 3 element(s)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(count(r.out, "trims its output back to the block"), 7u) << r.out;
+  EXPECT_EQ(r.out.find("): gathers"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("x@halo(3|3)"), std::string::npos) << r.out;
+  // Rank 0's block (17) and a halo of 1 after it.
+  EXPECT_NE(r.out.find("-> out (3, 18)"), std::string::npos) << r.out;
+
+  // 10 samples on 4 ranks: blocks of 2, shorter than the halo of 3 that e2 needs.
+  write_random(at("short.npy"), GR_F64, {3, 10}, 9);
+  write_positions(at("tshort.npy"), 10, 10);
+  const CommandResult s = run_graphrun({"explain", graph("stencils.yaml", kStencilGraph), "--ranks", "4", "--input",
+                                        "x=" + at("short.npy"), "--input", "t=" + at("tshort.npy")});
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  EXPECT_NE(s.out.find("e2 (derivative): gathers 'x' along axis 1 ('derivative' needs a halo of 3 elements along "
+                       "axis 1 of 'x', more than the smallest block (2) holds"),
+            std::string::npos)
+      << s.out;
+  EXPECT_NE(s.out.find("c2 (derivative): exchanges a halo"), std::string::npos) << s.out;
+
+  write_random(at("cx.npy"), GR_F32, {2, 3, 37}, 11);
+  write_random(at("wd.npy"), GR_F32, {3, 1, 4}, 12);
+  write_random(at("bd.npy"), GR_F32, {3}, 13);
+  write_random(at("w.npy"), GR_F32, {4, 3, 5}, 14);
+  const CommandResult c = run_graphrun({"explain", graph("convs.yaml", kConvGraph), "--ranks", "4", "--input",
+                                        "x=" + at("cx.npy"), "--input", "wd=" + at("wd.npy"), "--input",
+                                        "bd=" + at("bd.npy"), "--input", "w=" + at("w.npy")});
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  // Causal K 4: 3 elements from the previous rank of 2x3 f32 rows: 72 bytes.
+  EXPECT_NE(c.out.find("causal (conv1d): exchanges a halo of 'x' along axis 2 with its neighbours: 3 element(s) from "
+                       "the previous rank, 0 from the next (at most 72 B received per rank"),
+            std::string::npos)
+      << c.out;
+  // same, K 5 at dilation 2: 4 each way.
+  EXPECT_NE(c.out.find("same (conv1d): exchanges a halo of 'x' along axis 2 with its neighbours: 4 element(s) from "
+                       "the previous rank, 4 from the next"),
+            std::string::npos)
+      << c.out;
+  EXPECT_EQ(count(c.out, "runs unpadded where the halo covers its padding"), 5u) << c.out;
+  // Rank 0 keeps causal padding on its own block of 10.
+  EXPECT_NE(c.out.find("-> out (2, 3, 10)"), std::string::npos) << c.out;
 }
 
 }  // namespace
