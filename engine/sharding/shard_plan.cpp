@@ -56,9 +56,10 @@ bool halo_exchange(const Graph& g, const Node& node, const std::vector<int>& in_
     if (!ok) return false;
     const int64_t length = port_shape(g, node, p)[static_cast<size_t>(in_axes[p])];
     const int64_t smallest = distributed::block_of(length, ranks - 1, ranks).size();
-    if (smallest < std::max(m->left, m->right)) {
-      plan.why = fmt::format("'{}' needs a halo of {} elements along axis {} of '{}', more than the smallest block "
-                             "({}) holds", op_name(node), std::max(m->left, m->right), in_axes[p], node.input_ports[p], smallest);
+    if (smallest < m->min_block) {
+      plan.why = fmt::format("'{}' needs blocks of at least {} elements along axis {} of '{}' for its halo of {}|{} "
+                             "(its neighbours' blocks alone supply it) and its end points; the smallest holds {}",
+                             op_name(node), m->min_block, in_axes[p], node.input_ports[p], m->left, m->right, smallest);
       return false;
     }
     if (m->left == 0 && m->right == 0) {  // conv1d with a kernel of one tap: no stencil

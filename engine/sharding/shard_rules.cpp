@@ -126,12 +126,13 @@ std::optional<AxisMap> slice_rule(const Graph& g, const Node& node, int d) {
   return AxisMap{{d}, {d}};
 }
 
-// derivative along its last axis: how far its formulas reach (plugins/calculus/derivative_rule.cpp).
-// Central: the interior stencil reaches accuracy/2; the end points reach edge_order (order 1)
-// or edge_order + 1 (order 2: three_point(last - 1), four_point_end). Forward/backward reach
-// `order` one way in the interior and, at the far end, the same distance back. The halo is
-// at least as wide as the edge region on each side, so that every position a rank keeps has
-// the same place (interior or edge) in its extended row as in the whole row.
+// derivative along its last axis (plugins/calculus/derivative_rule.cpp). A rank's halo is
+// what its interior stencil reaches, and at least the number of positions at each end of a
+// row that take an end formula (central: accuracy/2; forward: `order` at the far end, none at
+// the start; backward mirrors it), so that every position a rank keeps has the same place
+// (interior or end) in its extended row as in the whole row. The end formulas themselves run
+// only on the first and last ranks, on points 0 .. edge_points - 1 from the end: the block
+// there plus its halo must hold them.
 std::optional<StencilMap> derivative_stencil(const Graph& g, const Node& node, int d) {
   const int x = port_index(node, "x");
   if (x < 0) return std::nullopt;
@@ -142,10 +143,21 @@ std::optional<StencilMap> derivative_stencil(const Graph& g, const Node& node, i
   const gr_value* edge_order = attr(node, "edge_order");
   if (!order || !accuracy || !edge_order) return std::nullopt;
   StencilMap m;
-  int64_t width = order->i;
-  if (attr_string(node, "scheme") == "central" || attr_string(node, "scheme").empty())
-    width = std::max<int64_t>(accuracy->i / 2, order->i == 1 ? edge_order->i : edge_order->i + 1);
-  m.left = m.right = width;
+  const std::string_view scheme = attr_string(node, "scheme");
+  if (scheme == "forward" || scheme == "backward") {
+    // (x[i+1] - x[i]) or the 3-point second difference from i on; the last `order`
+    // positions reuse the stencil that ends at the last point.
+    (scheme == "forward" ? m.right : m.left) = order->i;
+    m.min_block = order->i + 1;
+  } else {
+    const int64_t width = accuracy->i / 2;
+    // numpy_first/last reach edge_order points in, the second differences' ends one more;
+    // accuracy 4 keeps the 3-point stencil at positions 1 and L-2.
+    const int64_t edge_points = std::max<int64_t>(order->i == 1 ? edge_order->i + 1 : edge_order->i + 2,
+                                                  accuracy->i == 4 ? 3 : 0);
+    m.left = m.right = width;
+    m.min_block = std::max(width, edge_points - width);
+  }
   for (size_t p = 0; p < node.inputs.size(); ++p)
     m.axes.port_axes.push_back(node.input_ports[p] == "x" ? d : node.input_ports[p] == "t" ? 0 : -1);
   for (const Shape& s : node.output_shapes) m.axes.out_axes.push_back(rank_of(s) - 1);
@@ -176,6 +188,7 @@ std::optional<StencilMap> conv1d_stencil(const Graph& g, const Node& node, int d
     return std::nullopt;
   }
   m.conv_padding = true;
+  m.min_block = std::max(m.left, m.right);
   for (size_t p = 0; p < node.inputs.size(); ++p) m.axes.port_axes.push_back(static_cast<int>(p) == x ? d : -1);
   m.axes.out_axes.push_back(rank_of(node.output_shapes[0]) - 1);
   return m;

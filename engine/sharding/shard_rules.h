@@ -29,6 +29,9 @@ std::optional<AxisMap> independent_along(const Graph& graph, const Node& node, i
 struct StencilMap {
   AxisMap axes;             // as independent_along would give them
   int64_t left = 0, right = 0;
+  /// The fewest elements every block must hold: the halo comes from the neighbour's block
+  /// alone, and the op's end formulas must find their points on the first and last ranks.
+  int64_t min_block = 0;
   /// conv1d: a rank whose halo covers every side the op pads runs it with padding valid (its
   /// output is then its block); otherwise the op runs padded and its output is trimmed.
   bool conv_padding = false;

@@ -244,12 +244,17 @@ outputs: [c2, c4, fw, bw2, e2, ct, c4t, y]
 
 TEST_F(ShardedRun, DerivativesAlongTheShardedAxisExchangeHalosAndGiveOneProcesssBytes) {
   SKIP_WITHOUT_MPI();
-  write_random(at("x.npy"), GR_F64, {3, 50}, 9);  // 50 = 17+17+16 = 13+13+12+12
-  write_positions(at("t.npy"), 50, 10);
-  against_one_process({"run", graph("stencils.yaml", kStencilGraph), "--input", "x=" + at("x.npy"), "--input",
-                       "t=" + at("t.npy")},
-                      {"c2", "c4", "fw", "bw2", "e2", "ct", "c4t", "y"},
-                      [&](int ranks, const std::string& name) { expect_same_bytes(ranks, name); });
+  // 50 = 17+17+16 = 13+13+12+12; 9 = 3+2+2+2: on 4 ranks blocks as short as the halos and
+  // end points of c2, c4, fw, ct and c4t allow (e2 and bw2 gather there).
+  for (const int64_t length : {50, 9}) {
+    SCOPED_TRACE("length " + std::to_string(length));
+    write_random(at("x.npy"), GR_F64, {3, length}, 9);
+    write_positions(at("t.npy"), length, 10);
+    against_one_process({"run", graph("stencils.yaml", kStencilGraph), "--input", "x=" + at("x.npy"), "--input",
+                         "t=" + at("t.npy")},
+                        {"c2", "c4", "fw", "bw2", "e2", "ct", "c4t", "y"},
+                        [&](int ranks, const std::string& name) { expect_same_bytes(ranks, name); });
+  }
 }
 
 // Mamba's causal depthwise conv (K 4, silu) and a dense 'same' conv with dilation along a
@@ -331,23 +336,34 @@ TEST_F(ShardedRun, ExplainShowsTheHaloExchanges) {
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("takes its block of 't' along axis 0 with a halo of 2|2"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("e2 (derivative): exchanges a halo of 'x' along axis 1 with its neighbours: 3 element(s)"),
+  EXPECT_NE(r.out.find("e2 (derivative): exchanges a halo of 'x' along axis 1 with its neighbours: 1 element(s)"),
+            std::string::npos)
+      << r.out;
+  // One-sided: the halo on one side only.
+  EXPECT_NE(r.out.find("fw (derivative): exchanges a halo of 'x' along axis 1 with its neighbours: 0 element(s) from "
+                       "the previous rank, 1 from the next"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("bw2 (derivative): exchanges a halo of 'x' along axis 1 with its neighbours: 2 element(s) from "
+                       "the previous rank, 0 from the next"),
             std::string::npos)
       << r.out;
   EXPECT_EQ(count(r.out, "trims its output back to the block"), 7u) << r.out;
   EXPECT_EQ(r.out.find("): gathers"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("x@halo(3|3)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("x@halo(0|1)"), std::string::npos) << r.out;
   // Rank 0's block (17) and a halo of 1 after it.
   EXPECT_NE(r.out.find("-> out (3, 18)"), std::string::npos) << r.out;
 
-  // 10 samples on 4 ranks: blocks of 2, shorter than the halo of 3 that e2 needs.
+  // 10 samples on 4 ranks: blocks of 2, too short for e2's end formula (4 points) with a
+  // halo of 1.
   write_random(at("short.npy"), GR_F64, {3, 10}, 9);
   write_positions(at("tshort.npy"), 10, 10);
   const CommandResult s = run_graphrun({"explain", graph("stencils.yaml", kStencilGraph), "--ranks", "4", "--input",
                                         "x=" + at("short.npy"), "--input", "t=" + at("tshort.npy")});
   ASSERT_EQ(s.exit_code, 0) << s.err;
-  EXPECT_NE(s.out.find("e2 (derivative): gathers 'x' along axis 1 ('derivative' needs a halo of 3 elements along "
-                       "axis 1 of 'x', more than the smallest block (2) holds"),
+  EXPECT_NE(s.out.find("e2 (derivative): gathers 'x' along axis 1 ('derivative' needs blocks of at least 3 elements "
+                       "along axis 1 of 'x' for its halo of 1|1 (its neighbours' blocks alone supply it) and its end "
+                       "points; the smallest holds 2"),
             std::string::npos)
       << s.out;
   EXPECT_NE(s.out.find("c2 (derivative): exchanges a halo"), std::string::npos) << s.out;
