@@ -2,9 +2,10 @@
 // uneven blocks) the outputs one process writes: the same bytes for elementwise chains, ops
 // independent along the sharded axis, a max over it (one all-reduce), a sum over it (a
 // gather), and a recurrence over a sharded time axis whose blocks hold whole chunks (within
-// f32 rounding otherwise); the Mamba block sharded over its batch; a failing rank named, exit
-// 1 everywhere and nothing written; graph errors once with exit 2. `explain --ranks` needs
-// no MPI and is checked in every build.
+// f32 rounding otherwise); derivatives and conv1d along a sharded axis, which trade halos with
+// their neighbours (the same bytes; conv1d's FFT path within f32 rounding); the Mamba block
+// sharded over its batch; a failing rank named, exit 1 everywhere and nothing written; graph
+// errors once with exit 2. `explain --ranks` needs no MPI and is checked in every build.
 #include "distributed/mpirun.h"
 #include "io/tensor_file.h"
 #include "support/command.h"
@@ -223,7 +224,7 @@ void write_positions(const std::string& path, int64_t length, unsigned seed) {
 }
 
 // Derivatives along a sharded last axis: each rank computes its block from the block and
-// its neighbours' edges (a halo), with t's block and the same halo.
+// its neighbours' edges (a halo), with t's block and the same halo; dd the derivative of one.
 const char* const kStencilGraph = R"(format: 1
 graph: stencils
 dtype: f64
@@ -239,7 +240,8 @@ nodes:
   - {id: ct, op: derivative, in: {x: x, t: t}}
   - {id: c4t, op: derivative, in: {x: x, t: t}, accuracy: 4, edge_order: 2}
   - {id: y, op: expr, in: {c: c4t}, expr: "c * 2"}
-outputs: [c2, c4, fw, bw2, e2, ct, c4t, y]
+  - {id: dd, op: derivative, in: {x: c2}, accuracy: 4}
+outputs: [c2, c4, fw, bw2, e2, ct, c4t, y, dd]
 )";
 
 TEST_F(ShardedRun, DerivativesAlongTheShardedAxisExchangeHalosAndGiveOneProcesssBytes) {
@@ -252,7 +254,7 @@ TEST_F(ShardedRun, DerivativesAlongTheShardedAxisExchangeHalosAndGiveOneProcesss
     write_positions(at("t.npy"), length, 10);
     against_one_process({"run", graph("stencils.yaml", kStencilGraph), "--input", "x=" + at("x.npy"), "--input",
                          "t=" + at("t.npy")},
-                        {"c2", "c4", "fw", "bw2", "e2", "ct", "c4t", "y"},
+                        {"c2", "c4", "fw", "bw2", "e2", "ct", "c4t", "y", "dd"},
                         [&](int ranks, const std::string& name) { expect_same_bytes(ranks, name); });
   }
 }
@@ -348,7 +350,8 @@ TEST_F(ShardedRun, ExplainShowsTheHaloExchanges) {
                        "the previous rank, 0 from the next"),
             std::string::npos)
       << r.out;
-  EXPECT_EQ(count(r.out, "trims its output back to the block"), 7u) << r.out;
+  EXPECT_EQ(count(r.out, "trims its output back to the block"), 8u) << r.out;
+  EXPECT_NE(r.out.find("c2@trim@halo(2|2)"), std::string::npos) << r.out;  // dd: c2's block, then its halo
   EXPECT_EQ(r.out.find("): gathers"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("x@halo(0|1)"), std::string::npos) << r.out;
   // Rank 0's block (17) and a halo of 1 after it.
