@@ -93,18 +93,36 @@ class Rewrite {
     return {add(std::move(n), key), 0};
   }
 
+  // This rank's halo around its block for a stencil node (none at the global ends), and
+  // whether conv1d then runs unpadded: the halo covers every side it pads.
+  struct RankHalo {
+    int64_t left = 0, right = 0;
+    bool unpadded = false;
+  };
+  static RankHalo halo_on(const sharding::NodePlan& np, int rank, int ranks) {
+    RankHalo h;
+    h.left = rank > 0 ? np.halo_left : 0;
+    h.right = rank + 1 < ranks ? np.halo_right : 0;
+    h.unpadded = np.conv_padding && h.left == np.halo_left && h.right == np.halo_right;
+    return h;
+  }
+
   // After a stencil node ran on its extended block: a conv1d whose halo covers every side it
   // pads runs unpadded instead (its output is the block); otherwise its output loses the halo
-  // again (trim). The first and last ranks have no halo at the global ends.
+  // again (trim). Every rank gets the trim step when any rank needs one (with nothing to drop
+  // where there is nothing): the ranks' graphs keep one shape, so their communication steps
+  // come in the same order (topo_order picks ready nodes by index).
   void back_to_block(int i, const sharding::NodePlan& np) {
     Node& node = g_.nodes[static_cast<size_t>(i)];
-    const int64_t left = share_.rank > 0 ? np.halo_left : 0;
-    const int64_t right = share_.rank + 1 < share_.ranks ? np.halo_right : 0;
-    if (np.conv_padding && left == np.halo_left && right == np.halo_right) {
-      node.attrs = with_string(*node.attrs, "padding", "valid");
-      return;
+    const RankHalo mine = halo_on(np, share_.rank, share_.ranks);
+    if (mine.unpadded) node.attrs = with_string(*node.attrs, "padding", "valid");
+    bool any_trim = false;
+    for (int r = 0; r < share_.ranks; ++r) {
+      const RankHalo h = halo_on(np, r, share_.ranks);
+      any_trim = any_trim || (!h.unpadded && h.left + h.right > 0);
     }
-    if (left == 0 && right == 0) return;
+    if (!any_trim) return;
+    const int64_t left = mine.unpadded ? 0 : mine.left, right = mine.unpadded ? 0 : mine.right;
     const ValueRef from{i, 0};
     const OpInfo* op = &sharding::trim_op();
     Node n;
