@@ -47,13 +47,14 @@ std::string op_name(const Node& node) { return node.op->desc.name; }
 // node gathers) when the smallest block is shorter than the halo: its neighbours would need
 // a rank beyond it.
 bool halo_exchange(const Graph& g, const Node& node, const std::vector<int>& in_axes, int ranks, NodePlan& plan) {
-  for (size_t p = 0; p < in_axes.size(); ++p) {
-    if (in_axes[p] < 0) continue;
-    const std::optional<StencilMap> m = stencil_along(g, node, in_axes[p]);
-    if (!m) return false;
+  for (int d = 0; d < GR_MAX_RANK; ++d) {
+    const std::optional<StencilMap> m = stencil_along(g, node, d);
+    if (!m) continue;
     bool ok = true;
     for (size_t q = 0; q < in_axes.size() && ok; ++q) ok = in_axes[q] < 0 || m->axes.port_axes[q] == in_axes[q];
-    if (!ok) return false;
+    if (!ok) continue;
+    const size_t p = static_cast<size_t>(std::find_if(in_axes.begin(), in_axes.end(), [](int a) { return a >= 0; }) -
+                                         in_axes.begin());
     const int64_t length = port_shape(g, node, p)[static_cast<size_t>(in_axes[p])];
     const int64_t smallest = distributed::block_of(length, ranks - 1, ranks).size();
     if (smallest < m->min_block) {

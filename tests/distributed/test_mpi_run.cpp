@@ -257,6 +257,12 @@ TEST_F(ShardedRun, DerivativesAlongTheShardedAxisExchangeHalosAndGiveOneProcesss
                         {"c2", "c4", "fw", "bw2", "e2", "ct", "c4t", "y", "dd"},
                         [&](int ranks, const std::string& name) { expect_same_bytes(ranks, name); });
   }
+  // t held in blocks too: its halo comes from the neighbours as x's does.
+  write_random(at("x.npy"), GR_F64, {3, 50}, 9);
+  write_positions(at("t.npy"), 50, 10);
+  against_one_process({"run", graph("stencils.yaml", kStencilGraph), "--input", "x=" + at("x.npy"), "--input",
+                       "t=" + at("t.npy"), "--shard", "t=0"},
+                      {"ct", "c4t"}, [&](int ranks, const std::string& name) { expect_same_bytes(ranks, name); }, {2, 3});
 }
 
 // Mamba's causal depthwise conv (K 4, silu) and a dense 'same' conv with dilation along a
@@ -370,6 +376,13 @@ TEST_F(ShardedRun, ExplainShowsTheHaloExchanges) {
             std::string::npos)
       << s.out;
   EXPECT_NE(s.out.find("c2 (derivative): exchanges a halo"), std::string::npos) << s.out;
+
+  // t held in blocks: its halo is exchanged as x's is.
+  const CommandResult t = run_graphrun({"explain", graph("stencils.yaml", kStencilGraph), "--ranks", "2", "--shard",
+                                        "t=0", "--input", "x=" + at("x.npy"), "--input", "t=" + at("t.npy")});
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_NE(t.out.find("exchanges a halo of 't' along axis 0 with its neighbours: 2 element(s)"), std::string::npos)
+      << t.out;
 
   write_random(at("cx.npy"), GR_F32, {2, 3, 37}, 11);
   write_random(at("wd.npy"), GR_F32, {3, 1, 4}, 12);
