@@ -2,7 +2,8 @@
 // this rank's part of it: sharded inputs shrink to the rank's block, a block step before each
 // port that takes the rank's block of a value every rank holds, a gather step before each
 // port (and graph output) that needs all of a sharded value, a max-over-ranks step after a
-// max over the sharded axis. Shapes are then inferred again, for the blocks.
+// max over the sharded axis, a halo step before a stencil (derivative, conv1d) along the
+// sharded axis and a trim step after it. Shapes are then inferred again, for the blocks.
 #include "distributed/blocks.h"
 #include "graph/diagnostics.h"
 #include "passes/infer_shapes.h"

@@ -1,8 +1,9 @@
 // Shard propagation (GSPMD's idea, on graphrun's ops): from the inputs declared `shard: AXIS`,
 // which values of the graph each MPI rank holds only a block of, and what each node needs so
 // that every rank can compute its part: nothing (the op is independent along that axis), the
-// rank's block of a value every rank holds, a gather of the whole tensor, or a combine of the
-// ranks' partial results after the node (a max over the sharded axis).
+// rank's block of a value every rank holds, the block extended by its neighbours' edges (a
+// halo, for a stencil along the sharded axis), a gather of the whole tensor, or a combine of
+// the ranks' partial results after the node (a max over the sharded axis).
 #pragma once
 
 #include "ir/graph.h"
