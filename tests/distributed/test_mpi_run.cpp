@@ -178,6 +178,24 @@ TEST_F(ShardedRun, TheMambaBlockShardedOverItsBatch) {
   });
 }
 
+TEST_F(ShardedRun, TheMambaBlockShardedOverTimeTradesTheConvHalo) {
+  SKIP_WITHOUT_MPI();
+  const std::string parts = std::string(GRAPHRUN_SOURCE_DIR) + "/graphs/mamba";
+  const std::string g = graph("mamba.yaml", "format: 1\ngraph: mamba_sharded\ndtype: f32\ninputs:\n  x: {shape: [-1, -1, 16]}\n"
+                                            "nodes:\n  - {id: block, op: subgraph, file: " + parts +
+                                                "/parts/block.yaml, in: {x: x}, params: {weights: " + parts +
+                                                "/weights/layer0}}\noutputs: {y: block}\n");
+  write_random(at("x.npy"), GR_F32, {2, 37, 16}, 15);
+  const CommandResult plan = run_graphrun({"explain", g, "--ranks", "3", "--shard", "x=1", "--input", "x=" + at("x.npy")});
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  EXPECT_NE(plan.out.find("block/u (conv1d): exchanges a halo of 'x' along axis 2"), std::string::npos) << plan.out;
+  // The time steps go through GEMMs of other heights on each rank: f32's tolerance.
+  against_one_process({"run", g, "--input", "x=" + at("x.npy"), "--shard", "x=1"}, {"y"}, [&](int ranks, const std::string& name) {
+    EXPECT_LE(relative_difference(at("one/" + name + ".npy"), at("ranks" + std::to_string(ranks) + "/" + name + ".npy"), GR_F32),
+              1e-5);
+  });
+}
+
 TEST_F(ShardedRun, AFailingRankIsNamedEveryRankExitsWith1AndNothingIsWritten) {
   SKIP_WITHOUT_MPI();
   // x' = x^2 decays from -1 and blows up from 2 (at t = 0.5, where dopri5 fails): only rank 1
