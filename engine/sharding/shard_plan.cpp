@@ -58,9 +58,11 @@ bool halo_exchange(const Graph& g, const Node& node, const std::vector<int>& in_
     const int64_t length = port_shape(g, node, p)[static_cast<size_t>(in_axes[p])];
     const int64_t smallest = distributed::block_of(length, ranks - 1, ranks).size();
     if (smallest < m->min_block) {
-      plan.why = fmt::format("'{}' needs blocks of at least {} elements along axis {} of '{}' for its halo of {}|{} "
-                             "(its neighbours' blocks alone supply it) and its end points; the smallest holds {}",
-                             op_name(node), m->min_block, in_axes[p], node.input_ports[p], m->left, m->right, smallest);
+      const bool ends = m->min_block > std::max(m->left, m->right);
+      plan.why = fmt::format("'{}' needs blocks of at least {} elements along axis {} of '{}' (its halo of {}|{} comes "
+                             "from the neighbours' blocks alone{}); the smallest holds {}",
+                             op_name(node), m->min_block, in_axes[p], node.input_ports[p], m->left, m->right,
+                             ends ? ", and its end formulas need their points on the first and last ranks" : "", smallest);
       return false;
     }
     if (m->left == 0 && m->right == 0) {  // conv1d with a kernel of one tap: no stencil

@@ -389,8 +389,8 @@ TEST_F(ShardedRun, ExplainShowsTheHaloExchanges) {
                                         "x=" + at("short.npy"), "--input", "t=" + at("tshort.npy")});
   ASSERT_EQ(s.exit_code, 0) << s.err;
   EXPECT_NE(s.out.find("e2 (derivative): gathers 'x' along axis 1 ('derivative' needs blocks of at least 3 elements "
-                       "along axis 1 of 'x' for its halo of 1|1 (its neighbours' blocks alone supply it) and its end "
-                       "points; the smallest holds 2"),
+                       "along axis 1 of 'x' (its halo of 1|1 comes from the neighbours' blocks alone, and its end "
+                       "formulas need their points on the first and last ranks); the smallest holds 2"),
             std::string::npos)
       << s.out;
   EXPECT_NE(s.out.find("c2 (derivative): exchanges a halo"), std::string::npos) << s.out;
@@ -423,6 +423,17 @@ TEST_F(ShardedRun, ExplainShowsTheHaloExchanges) {
   EXPECT_EQ(count(c.out, "runs unpadded where the halo covers its padding"), 5u) << c.out;
   // Rank 0 keeps causal padding on its own block of 10.
   EXPECT_NE(c.out.find("-> out (2, 3, 10)"), std::string::npos) << c.out;
+
+  // 7 samples on 4 ranks: blocks of 1, shorter than the causal halo of 3.
+  write_random(at("cshort.npy"), GR_F32, {2, 3, 7}, 11);
+  const CommandResult cs = run_graphrun({"explain", graph("convs.yaml", kConvGraph), "--ranks", "4", "--input",
+                                         "x=" + at("cshort.npy"), "--input", "wd=" + at("wd.npy"), "--input",
+                                         "bd=" + at("bd.npy"), "--input", "w=" + at("w.npy")});
+  ASSERT_EQ(cs.exit_code, 0) << cs.err;
+  EXPECT_NE(cs.out.find("causal (conv1d): gathers 'x' along axis 2 ('conv1d' needs blocks of at least 3 elements along "
+                        "axis 2 of 'x' (its halo of 3|0 comes from the neighbours' blocks alone); the smallest holds 1"),
+            std::string::npos)
+      << cs.out;
 }
 
 }  // namespace
