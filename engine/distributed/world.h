@@ -66,4 +66,12 @@ void write_block_at(const std::string& path, uint64_t offset, const std::vector<
 /// element-wise largest over the ranks: NaN wins, as numpy's max propagates it.
 void all_reduce_max(void* data, int64_t count, bool f64);
 
+/// A neighbour exchange (two MPI_Sendrecv, no collective): this rank sends `to_prev_bytes`
+/// at `to_prev` to rank - 1 and `to_next_bytes` at `to_next` to rank + 1, and receives
+/// `from_prev_bytes` into `from_prev` from rank - 1 and `from_next_bytes` into `from_next`
+/// from rank + 1; a side beyond the first or last rank sends and receives nothing. Each pair
+/// of neighbours must agree on the sizes. Throws RunError for 2 GiB or more in one message.
+void exchange_with_neighbours(const void* to_prev, size_t to_prev_bytes, const void* to_next, size_t to_next_bytes,
+                              void* from_prev, size_t from_prev_bytes, void* from_next, size_t from_next_bytes);
+
 }  // namespace graphrun::distributed

@@ -189,4 +189,33 @@ void all_reduce_max(void* data, int64_t count, bool f64) {
   MPI_Op_free(&op);
 }
 
+namespace {
+
+int message_count(size_t bytes) {
+  if (bytes > INT_MAX)
+    throw RunError("a halo of " + std::to_string(bytes) + " bytes: MPI moves less than 2 GiB in one message");
+  return static_cast<int>(bytes);
+}
+
+}  // namespace
+
+void exchange_with_neighbours(const void* to_prev, size_t to_prev_bytes, const void* to_next, size_t to_next_bytes,
+                              void* from_prev, size_t from_prev_bytes, void* from_next, size_t from_next_bytes) {
+  const World& w = world();
+  if (w.size == 1) return;
+  const int prev = w.rank > 0 ? w.rank - 1 : MPI_PROC_NULL;
+  const int next = w.rank + 1 < w.size ? w.rank + 1 : MPI_PROC_NULL;
+  const int to_prev_n = prev == MPI_PROC_NULL ? 0 : message_count(to_prev_bytes);
+  const int to_next_n = next == MPI_PROC_NULL ? 0 : message_count(to_next_bytes);
+  const int from_prev_n = prev == MPI_PROC_NULL ? 0 : message_count(from_prev_bytes);
+  const int from_next_n = next == MPI_PROC_NULL ? 0 : message_count(from_next_bytes);
+  // Shift up (each rank's end to the next rank's front), then down: with MPI_PROC_NULL at
+  // the ends neither step waits on a rank that does not take part.
+  constexpr int kUp = 7401, kDown = 7402;
+  MPI_Sendrecv(to_next, to_next_n, MPI_BYTE, next, kUp, from_prev, from_prev_n, MPI_BYTE, prev, kUp, MPI_COMM_WORLD,
+               MPI_STATUS_IGNORE);
+  MPI_Sendrecv(to_prev, to_prev_n, MPI_BYTE, prev, kDown, from_next, from_next_n, MPI_BYTE, next, kDown,
+               MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+}
+
 }  // namespace graphrun::distributed

@@ -2,7 +2,8 @@
 // this rank's part of it: sharded inputs shrink to the rank's block, a block step before each
 // port that takes the rank's block of a value every rank holds, a gather step before each
 // port (and graph output) that needs all of a sharded value, a max-over-ranks step after a
-// max over the sharded axis. Shapes are then inferred again, for the blocks.
+// max over the sharded axis, a halo step before a stencil (derivative, conv1d) along the
+// sharded axis and a trim step after it. Shapes are then inferred again, for the blocks.
 #include "distributed/blocks.h"
 #include "graph/diagnostics.h"
 #include "passes/infer_shapes.h"
@@ -37,13 +38,17 @@ class Rewrite {
       if (g_.nodes[i].removed || g_.nodes[i].kind != NodeKind::kOp) continue;
       const sharding::NodePlan& np = plan_.nodes[i];
       for (size_t p = 0; p < np.ports.size(); ++p) {
-        if (np.ports[p].move == PortMove::kNone) continue;
-        const OpInfo& op = np.ports[p].move == PortMove::kGather ? sharding::gather_op() : sharding::block_op();
-        const ValueRef to = step_on(g_.nodes[i].inputs[p], op, np.ports[p].axis, g_.nodes[i].loc);
+        const sharding::PortPlan& port = np.ports[p];
+        if (port.move == PortMove::kNone) continue;
+        const OpInfo& op = port.move == PortMove::kGather ? sharding::gather_op()
+                           : port.move == PortMove::kHalo ? sharding::halo_op()
+                                                          : sharding::block_op();
+        const ValueRef to = step_on(g_.nodes[i].inputs[p], op, port.axis, g_.nodes[i].loc, port.left, port.right);
         g_.nodes[i].inputs[p] = to;
         g_.nodes[i].input_ref_ports[p] = "";
       }
       if (np.combine == Combine::kMax) combine_after(static_cast<int>(i));
+      if (np.stencil) back_to_block(static_cast<int>(i), np);
       if (np.scan) {
         g_.nodes[i].scan_rank = share_.rank;
         g_.nodes[i].scan_ranks = share_.ranks;
@@ -60,19 +65,24 @@ class Rewrite {
 
  private:
   int axis_of(ValueRef v) const {
+    if (auto it = trimmed_axes_.find(v.node); it != trimmed_axes_.end()) return it->second;
     if (static_cast<size_t>(v.node) >= plan_.nodes.size()) return -1;  // an inserted step's output: whole
     return plan_.nodes[static_cast<size_t>(v.node)].out_axes[static_cast<size_t>(v.port)];
   }
 
-  // The output of `op` applied to `from` along `axis`; one step per value, op and axis.
-  ValueRef step_on(ValueRef from, const OpInfo& op, int axis, const SourceLoc& loc) {
-    const auto key = std::make_tuple(from, &op, axis);
+  using StepKey = std::tuple<ValueRef, const OpInfo*, int, int64_t, int64_t>;
+
+  // The output of `op` applied to `from` along `axis` (with a halo of left, right); one step
+  // per value, op, axis and halo.
+  ValueRef step_on(ValueRef from, const OpInfo& op, int axis, const SourceLoc& loc, int64_t left = 0,
+                   int64_t right = 0) {
+    const StepKey key{from, &op, axis, left, right};
     if (auto it = made_.find(key); it != made_.end()) return {it->second, 0};
     const Node& producer = g_.nodes[static_cast<size_t>(from.node)];
     const int64_t length = producer.output_shapes[static_cast<size_t>(from.port)][static_cast<size_t>(axis)];
     Node n;
     n.id = producer.id + (from.port ? ":" + producer.output_names[static_cast<size_t>(from.port)] : "") + "@" +
-           op.desc.name;
+           op.desc.name + (left || right ? fmt::format("({}|{})", left, right) : "");
     n.op = &op;
     n.loc = n.op_loc = loc;
     n.input_ports = {"x"};
@@ -80,8 +90,109 @@ class Rewrite {
     n.input_locs = {loc};
     n.input_ref_ports = {""};
     n.output_names = {"out"};
-    n.attrs = attrs(op, {{"axis", axis}, {"length", length}, {"rank", share_.rank}, {"ranks", share_.ranks}}, loc);
+    n.attrs = attrs(op,
+                    {{"axis", axis}, {"length", length}, {"rank", share_.rank}, {"ranks", share_.ranks},
+                     {"left", left}, {"right", right}},
+                    loc);
     return {add(std::move(n), key), 0};
+  }
+
+  // This rank's halo around its block for a stencil node (none at the global ends), and
+  // whether conv1d then runs unpadded: the halo covers every side it pads.
+  struct RankHalo {
+    int64_t left = 0, right = 0;
+    bool unpadded = false;
+  };
+  static RankHalo halo_on(const sharding::NodePlan& np, int rank, int ranks) {
+    RankHalo h;
+    h.left = rank > 0 ? np.halo_left : 0;
+    h.right = rank + 1 < ranks ? np.halo_right : 0;
+    h.unpadded = np.conv_padding && h.left == np.halo_left && h.right == np.halo_right;
+    return h;
+  }
+
+  // After a stencil node ran on its extended block: a conv1d whose halo covers every side it
+  // pads runs unpadded instead (its output is the block); otherwise its output loses the halo
+  // again (trim). Every rank gets the trim step when any rank needs one (with nothing to drop
+  // where there is nothing): the ranks' graphs keep one shape, so their communication steps
+  // come in the same order (topo_order picks ready nodes by index).
+  void back_to_block(int i, const sharding::NodePlan& np) {
+    Node& node = g_.nodes[static_cast<size_t>(i)];
+    const RankHalo mine = halo_on(np, share_.rank, share_.ranks);
+    if (mine.unpadded) node.attrs = with_string(*node.attrs, "padding", "valid");
+    bool any_trim = false;
+    for (int r = 0; r < share_.ranks; ++r) {
+      const RankHalo h = halo_on(np, r, share_.ranks);
+      any_trim = any_trim || (!h.unpadded && h.left + h.right > 0);
+    }
+    if (!any_trim) return;
+    const int64_t left = mine.unpadded ? 0 : mine.left, right = mine.unpadded ? 0 : mine.right;
+    const ValueRef from{i, 0};
+    const OpInfo* op = &sharding::trim_op();
+    Node n;
+    n.id = node.id + "@trim";
+    n.op = op;
+    n.loc = n.op_loc = node.loc;
+    n.input_ports = {"x"};
+    n.inputs = {from};
+    n.input_locs = {n.loc};
+    n.input_ref_ports = {""};
+    n.output_names = {"out"};
+    n.output_shapes = {node.output_shapes[0]};  // the whole value's shape, as the plan knows it
+    const int axis = np.out_axes[0];
+    n.attrs = attrs(*op, {{"axis", axis}, {"left", left}, {"right", right}}, n.loc);
+    const int m = add(std::move(n), StepKey{from, op, axis, left, right});
+    trimmed_axes_[m] = axis;
+    redirect(from, m);
+  }
+
+  // Every reader of `from` (nodes and graph outputs) but node m reads m's output instead.
+  void redirect(ValueRef from, int m) {
+    for (size_t c = 0; c < g_.nodes.size(); ++c)
+      for (size_t p = 0; p < g_.nodes[c].inputs.size(); ++p)
+        if (static_cast<int>(c) != m && g_.nodes[c].inputs[p] == from) {
+          g_.nodes[c].inputs[p] = {m, 0};
+          g_.nodes[c].input_ref_ports[p] = "";
+        }
+    for (size_t k = 0; k < g_.outputs.size(); ++k)
+      if (g_.outputs[k].second == from) {
+        g_.outputs[k].second = {m, 0};
+        g_.output_ref_ports[k] = "";
+      }
+  }
+
+  // A copy of `from` with string attribute `name` set to `value` (this rank's node only:
+  // the AttrSet may be shared, and its values point into its own storage).
+  static std::shared_ptr<AttrSet> with_string(const AttrSet& from, std::string_view name, const std::string& value) {
+    auto set = std::make_shared<AttrSet>();
+    set->names = from.names;
+    set->locs = from.locs;
+    set->quoted = from.quoted;
+    set->given = from.given;
+    set->incomplete = from.incomplete;
+    set->entry_locs = from.entry_locs;
+    for (const gr_value& v : from.values) set->values.push_back(copy_value(*set, v));
+    gr_value& changed = set->values[static_cast<size_t>(set->index(name))];
+    changed = gr_value{};
+    changed.kind = GR_VALUE_STRING;
+    changed.s = set->keep(value);
+    return set;
+  }
+
+  static gr_value copy_value(AttrSet& into, const gr_value& v) {
+    gr_value out = v;
+    if (v.s) out.s = into.keep(v.s);
+    if (v.items) {
+      gr_value* items = into.new_items(static_cast<size_t>(v.count));
+      for (int64_t k = 0; k < v.count; ++k) items[k] = copy_value(into, v.items[k]);
+      out.items = items;
+    }
+    if (v.keys) {
+      const char** keys = into.new_keys(static_cast<size_t>(v.count));
+      for (int64_t k = 0; k < v.count; ++k) keys[k] = into.keep(v.keys[k]);
+      out.keys = keys;
+    }
+    return out;
   }
 
   // A max over the sharded axis: its consumers (and outputs) read the max over ranks.
@@ -98,21 +209,11 @@ class Rewrite {
     n.input_ref_ports = {""};
     n.output_names = {"out"};
     n.attrs = attrs(*op, {}, n.loc);
-    const int m = add(std::move(n), std::make_tuple(from, op, -1));
-    for (size_t c = 0; c < g_.nodes.size(); ++c)
-      for (size_t p = 0; p < g_.nodes[c].inputs.size(); ++p)
-        if (static_cast<int>(c) != m && g_.nodes[c].inputs[p] == from) {
-          g_.nodes[c].inputs[p] = {m, 0};
-          g_.nodes[c].input_ref_ports[p] = "";
-        }
-    for (size_t k = 0; k < g_.outputs.size(); ++k)
-      if (g_.outputs[k].second == from) {
-        g_.outputs[k].second = {m, 0};
-        g_.output_ref_ports[k] = "";
-      }
+    const int m = add(std::move(n), StepKey{from, op, -1, 0, 0});
+    redirect(from, m);
   }
 
-  int add(Node n, std::tuple<ValueRef, const OpInfo*, int> key) {
+  int add(Node n, const StepKey& key) {
     g_.nodes.push_back(std::move(n));
     const int index = static_cast<int>(g_.nodes.size()) - 1;
     made_[key] = index;
@@ -142,7 +243,8 @@ class Rewrite {
   Graph& g_;
   const sharding::ShardPlan& plan_;
   RankShare share_;
-  std::map<std::tuple<ValueRef, const OpInfo*, int>, int> made_;
+  std::map<StepKey, int> made_;
+  std::map<int, int> trimmed_axes_;  // inserted trim steps: the axis their output is held in blocks along
 };
 
 // What explain shows of the plan: each sharded input's blocks, each node that keeps a
@@ -166,8 +268,12 @@ std::string describe(const Graph& g, const sharding::ShardPlan& plan, RankShare 
     uint64_t mine = 0;  // what this rank receives for the node's gathers
     for (size_t p = 0; p < np.ports.size(); ++p) {
       const PortPlan& port = np.ports[p];
+      const std::string halo = port.left || port.right ? fmt::format(" with a halo of {}|{}", port.left, port.right) : "";
       if (port.move == PortMove::kBlock)
-        parts.push_back(fmt::format("takes its block of '{}' along axis {}", n.input_ports[p], port.axis));
+        parts.push_back(fmt::format("takes its block of '{}' along axis {}{}", n.input_ports[p], port.axis, halo));
+      if (port.move == PortMove::kHalo)
+        parts.push_back(fmt::format("exchanges a halo of '{}' along axis {} with its neighbours: {} element(s) from the "
+                                    "previous rank, {} from the next", n.input_ports[p], port.axis, port.left, port.right));
       if (port.move != PortMove::kGather) continue;
       const Shape& shape = sharding::port_shape(g, n, p);
       const uint64_t whole = tensor_bytes(shape, g.dtype);
@@ -177,6 +283,12 @@ std::string describe(const Graph& g, const sharding::ShardPlan& plan, RankShare 
       parts.push_back(fmt::format("gathers '{}' along axis {}", n.input_ports[p], port.axis));
     }
     if (mine) parts.back() += fmt::format(" ({}; {} received by this rank)", np.why, human_bytes(mine));
+    if (np.stencil) {
+      parts.back() += fmt::format(" (at most {} received per rank, one MPI_Sendrecv each way; none beyond the first and "
+                                  "last blocks)", human_bytes(np.halo_bytes));
+      parts.push_back(np.conv_padding ? "runs unpadded where the halo covers its padding, else trims its output to the block"
+                                      : "trims its output back to the block");
+    }
     if (np.scan) parts.push_back("a scan over ranks: each runs its block and trades a carry with the others");
     if (np.combine == Combine::kMax)
       parts.push_back(fmt::format("max of its block along axis {}, then the max over ranks (one all-reduce of {})",
@@ -189,7 +301,7 @@ std::string describe(const Graph& g, const sharding::ShardPlan& plan, RankShare 
     std::string what;
     for (const std::string& part : parts) what += (what.empty() ? "" : "; ") + part;
     out += fmt::format("  {} ({}): {}\n", n.id, n.op->desc.name, what);
-    received += mine;
+    received += mine + np.halo_bytes;
   }
   for (size_t k = 0; k < g.outputs.size(); ++k) {
     const ValueRef v = g.outputs[k].second;
@@ -199,7 +311,7 @@ std::string describe(const Graph& g, const sharding::ShardPlan& plan, RankShare 
     out += fmt::format("  output {}: in blocks along axis {}; with -o DIR each rank writes its blocks (MPI-IO), to "
                        "print or for other formats rank 0 gathers them ({} in all)\n", g.outputs[k].first, axis, human_bytes(bytes));
   }
-  out += fmt::format("  communication: {} received by this rank in gathers, besides the carries and max values above\n",
+  out += fmt::format("  communication: {} received by this rank in gathers and halos, besides the carries and max values above\n",
                      human_bytes(received));
   return out;
 }

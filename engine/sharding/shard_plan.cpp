@@ -1,7 +1,10 @@
 #include "sharding/shard_plan.h"
 
+#include "distributed/blocks.h"
 #include "graph/diagnostics.h"
 #include "sharding/shard_rules.h"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 
@@ -44,6 +47,55 @@ bool keep_sharding(const Graph& g, const Node& node, const std::vector<int>& in_
 
 std::string op_name(const Node& node) { return node.op->desc.name; }
 
+// A stencil along the sharded axis: every sharded port held along its lined-up axis gets a
+// halo, every port held whole that lines up gets its block with the same halo. False (the
+// node gathers) when the smallest block is shorter than the halo: its neighbours would need
+// a rank beyond it.
+bool halo_exchange(const Graph& g, const Node& node, const std::vector<int>& in_axes, int ranks, NodePlan& plan) {
+  for (int d = 0; d < GR_MAX_RANK; ++d) {
+    const std::optional<StencilMap> m = stencil_along(g, node, d);
+    if (!m) continue;
+    bool ok = true;
+    for (size_t q = 0; q < in_axes.size() && ok; ++q) ok = in_axes[q] < 0 || m->axes.port_axes[q] == in_axes[q];
+    if (!ok) continue;
+    const size_t p = static_cast<size_t>(std::find_if(in_axes.begin(), in_axes.end(), [](int a) { return a >= 0; }) -
+                                         in_axes.begin());
+    const int64_t length = port_shape(g, node, p)[static_cast<size_t>(in_axes[p])];
+    const int64_t smallest = distributed::block_of(length, ranks - 1, ranks).size();
+    if (smallest < m->min_block) {
+      const bool ends = m->min_block > std::max(m->left, m->right);
+      plan.why = fmt::format("'{}' needs blocks of at least {} elements along axis {} of '{}' (its halo of {}|{} comes "
+                             "from the neighbours' blocks alone{}); the smallest holds {}",
+                             op_name(node), m->min_block, in_axes[p], node.input_ports[p], m->left, m->right,
+                             ends ? ", and its end formulas need their points on the first and last ranks" : "", smallest);
+      return false;
+    }
+    if (m->left == 0 && m->right == 0) {  // conv1d with a kernel of one tap: no stencil
+      plan.out_axes = m->axes.out_axes;
+      return true;
+    }
+    for (size_t q = 0; q < in_axes.size(); ++q) {
+      const int a = m->axes.port_axes[q];
+      if (a < 0) continue;
+      const Shape& shape = port_shape(g, node, q);
+      if (in_axes[q] >= 0) {
+        plan.ports[q] = {PortMove::kHalo, a, m->left, m->right};
+        plan.halo_bytes += tensor_bytes(shape, g.dtype) / static_cast<uint64_t>(shape[static_cast<size_t>(a)]) *
+                           static_cast<uint64_t>(m->left + m->right);
+      } else if (shape[static_cast<size_t>(a)] > 1) {
+        plan.ports[q] = {PortMove::kBlock, a, m->left, m->right};
+      }
+    }
+    plan.out_axes = m->axes.out_axes;
+    plan.stencil = true;
+    plan.conv_padding = m->conv_padding;
+    plan.halo_left = m->left;
+    plan.halo_right = m->right;
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 ShardPlan propagate_shards(const Graph& g, int ranks) {
@@ -74,6 +126,7 @@ ShardPlan propagate_shards(const Graph& g, int ranks) {
     if (std::all_of(in_axes.begin(), in_axes.end(), [](int a) { return a < 0; })) continue;
     bool lined_up = false;
     if (keep_sharding(g, node, in_axes, np, lined_up)) continue;
+    if (halo_exchange(g, node, in_axes, ranks, np)) continue;
     const std::string op = op_name(node);
     if (op == "max" && in_axes.size() == 1) {
       // A max over the sharded axis: each rank's max of its block, then the max over ranks.

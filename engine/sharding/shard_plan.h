@@ -1,8 +1,9 @@
 // Shard propagation (GSPMD's idea, on graphrun's ops): from the inputs declared `shard: AXIS`,
 // which values of the graph each MPI rank holds only a block of, and what each node needs so
 // that every rank can compute its part: nothing (the op is independent along that axis), the
-// rank's block of a value every rank holds, a gather of the whole tensor, or a combine of the
-// ranks' partial results after the node (a max over the sharded axis).
+// rank's block of a value every rank holds, the block extended by its neighbours' edges (a
+// halo, for a stencil along the sharded axis), a gather of the whole tensor, or a combine of
+// the ranks' partial results after the node (a max over the sharded axis).
 #pragma once
 
 #include "ir/graph.h"
@@ -18,6 +19,7 @@ enum class PortMove {
   kNone,    // used as it is: the rank's block, or a value every rank holds whole
   kBlock,   // every rank holds it whole; the node takes the rank's block along `axis`
   kGather,  // sharded along `axis`; the node needs all of it: every rank gathers the blocks
+  kHalo,    // sharded along `axis`; the node needs its block extended by the neighbours' edges
 };
 
 /// How the ranks combine a node's output after it runs.
@@ -26,6 +28,9 @@ enum class Combine { kNone, kMax };
 struct PortPlan {
   PortMove move = PortMove::kNone;
   int axis = -1;  // the axis of the port's tensor that is blocked or gathered
+  /// kHalo, kBlock: elements before and after the rank's block the node also needs (none
+  /// at the global ends).
+  int64_t left = 0, right = 0;
 };
 
 struct NodePlan {
@@ -34,6 +39,13 @@ struct NodePlan {
   bool scan = false;            // a scan split over ranks along its axis (GR_OP_SCAN_BLOCKS)
   Combine combine = Combine::kNone;
   int combine_axis = -1;        // the input's axis the combined reduction ran over
+  /// A stencil along the sharded axis (shard_rules.h StencilMap): its ports carry halos, and
+  /// each rank trims its output back to its block (or, conv_padding, runs conv1d unpadded
+  /// where its halo covers the padded sides).
+  bool stencil = false;
+  bool conv_padding = false;
+  int64_t halo_left = 0, halo_right = 0;
+  uint64_t halo_bytes = 0;  // bytes a rank with two neighbours receives for the halos
   std::string why;              // why the node gathers (shown by explain)
 };
 

@@ -126,7 +126,82 @@ std::optional<AxisMap> slice_rule(const Graph& g, const Node& node, int d) {
   return AxisMap{{d}, {d}};
 }
 
+// derivative along its last axis (plugins/calculus/derivative_rule.cpp). A rank's halo is
+// what its interior stencil reaches, and at least the number of positions at each end of a
+// row that take an end formula (central: accuracy/2; forward: `order` at the far end, none at
+// the start; backward mirrors it), so that every position a rank keeps has the same place
+// (interior or end) in its extended row as in the whole row. The end formulas themselves run
+// only on the first and last ranks, on points 0 .. edge_points - 1 from the end: the block
+// there plus its halo must hold them.
+std::optional<StencilMap> derivative_stencil(const Graph& g, const Node& node, int d) {
+  const int x = port_index(node, "x");
+  if (x < 0) return std::nullopt;
+  const int R = rank_of(port_shape(g, node, static_cast<size_t>(x)));
+  if (d != R - 1) return std::nullopt;
+  const gr_value* order = attr(node, "order");
+  const gr_value* accuracy = attr(node, "accuracy");
+  const gr_value* edge_order = attr(node, "edge_order");
+  if (!order || !accuracy || !edge_order) return std::nullopt;
+  StencilMap m;
+  const std::string_view scheme = attr_string(node, "scheme");
+  if (scheme == "forward" || scheme == "backward") {
+    // (x[i+1] - x[i]) or the 3-point second difference from i on; the last `order`
+    // positions reuse the stencil that ends at the last point.
+    (scheme == "forward" ? m.right : m.left) = order->i;
+    m.min_block = order->i + 1;
+  } else {
+    const int64_t width = accuracy->i / 2;
+    // numpy_first/last reach edge_order points in, the second differences' ends one more;
+    // accuracy 4 keeps the 3-point stencil at positions 1 and L-2.
+    const int64_t edge_points = std::max<int64_t>(order->i == 1 ? edge_order->i + 1 : edge_order->i + 2,
+                                                  accuracy->i == 4 ? 3 : 0);
+    m.left = m.right = width;
+    m.min_block = std::max(width, edge_points - width);
+  }
+  for (size_t p = 0; p < node.inputs.size(); ++p)
+    m.axes.port_axes.push_back(node.input_ports[p] == "x" ? d : node.input_ports[p] == "t" ? 0 : -1);
+  for (const Shape& s : node.output_shapes) m.axes.out_axes.push_back(rank_of(s) - 1);
+  return m;
+}
+
+// conv1d along L at stride 1 with padding causal or same: each output t reads inputs
+// t - pad_left .. t + pad_right, so a rank needs pad_left before its block and pad_right after.
+std::optional<StencilMap> conv1d_stencil(const Graph& g, const Node& node, int d) {
+  const int x = port_index(node, "x"), w = port_index(node, "w");
+  if (x < 0 || w < 0 || node.output_shapes.empty()) return std::nullopt;
+  const Shape& ws = port_shape(g, node, static_cast<size_t>(w));
+  const int R = rank_of(port_shape(g, node, static_cast<size_t>(x)));
+  const gr_value* stride = attr(node, "stride");
+  const gr_value* dilation = attr(node, "dilation");
+  const gr_value* padding = attr(node, "padding");
+  if (d != R - 1 || ws.size() != 3 || !stride || stride->i != 1 || !dilation || !padding ||
+      padding->kind != GR_VALUE_STRING)
+    return std::nullopt;
+  const int64_t total = dilation->i * (ws[2] - 1);
+  StencilMap m;
+  if (attr_string(node, "padding") == "causal") {
+    m.left = total;
+  } else if (attr_string(node, "padding") == "same") {
+    m.left = total / 2;  // as conv_geometry.cpp: PyTorch puts the odd zero on the right
+    m.right = total - m.left;
+  } else {
+    return std::nullopt;
+  }
+  m.conv_padding = true;
+  m.min_block = std::max(m.left, m.right);
+  for (size_t p = 0; p < node.inputs.size(); ++p) m.axes.port_axes.push_back(static_cast<int>(p) == x ? d : -1);
+  m.axes.out_axes.push_back(rank_of(node.output_shapes[0]) - 1);
+  return m;
+}
+
 }  // namespace
+
+std::optional<StencilMap> stencil_along(const Graph& g, const Node& node, int d) {
+  const std::string_view op = node.op->desc.name;
+  if (op == "derivative") return derivative_stencil(g, node, d);
+  if (op == "conv1d") return conv1d_stencil(g, node, d);
+  return std::nullopt;
+}
 
 const Shape& port_shape(const Graph& g, const Node& node, size_t port) {
   const ValueRef ref = node.inputs[port];

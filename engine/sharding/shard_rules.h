@@ -23,6 +23,24 @@ struct AxisMap {
 /// and ode), or nullopt when the op mixes the elements along it.
 std::optional<AxisMap> independent_along(const Graph& graph, const Node& node, int d);
 
+/// An op that mixes the elements along axis d only within a stencil: each rank computes its
+/// block from its block extended by `left` elements of the previous rank's and `right` of
+/// the next rank's (a halo; none at the global ends, where the op's own edge rule applies).
+struct StencilMap {
+  AxisMap axes;             // as independent_along would give them
+  int64_t left = 0, right = 0;
+  /// The fewest elements every block must hold: the halo comes from the neighbour's block
+  /// alone, and the op's end formulas must find their points on the first and last ranks.
+  int64_t min_block = 0;
+  /// conv1d: a rank whose halo covers every side the op pads runs it with padding valid (its
+  /// output is then its block); otherwise the op runs padded and its output is trimmed.
+  bool conv_padding = false;
+};
+
+/// The stencil of `node` along axis `d` (derivative along its last axis; conv1d along L at
+/// stride 1 with padding causal or same), or nullopt.
+std::optional<StencilMap> stencil_along(const Graph& graph, const Node& node, int d);
+
 /// For sum/mean/max: the axes the node reduces (all of them when `axis` is not given).
 std::vector<int> reduced_axes(const Graph& graph, const Node& node);
 

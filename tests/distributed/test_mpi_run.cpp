@@ -2,10 +2,11 @@
 // uneven blocks) the outputs one process writes: the same bytes for elementwise chains, ops
 // independent along the sharded axis, a max over it (one all-reduce), a sum over it (a
 // gather), and a recurrence over a sharded time axis whose blocks hold whole chunks (within
-// f32 rounding otherwise); the Mamba block sharded over its batch; a failing rank named, exit
-// 1 everywhere and nothing written; graph errors once with exit 2. A selective scan over a
-// sharded time axis agrees within f32's scan tolerance. `explain --ranks` needs
-// no MPI and is checked in every build.
+// f32 rounding otherwise); an integral, a selective scan and an ssm over a sharded time axis;
+// derivatives and conv1d along a sharded axis, which trade halos with their neighbours (the
+// same bytes; conv1d's FFT path within f32 rounding); the Mamba block sharded over its batch
+// and over time; a failing rank named, exit 1 everywhere and nothing written; graph errors
+// once with exit 2. `explain --ranks` needs no MPI and is checked in every build.
 #include "distributed/mpirun.h"
 #include "io/tensor_file.h"
 #include "support/command.h"
@@ -321,6 +322,24 @@ TEST_F(ShardedRun, TheMambaBlockShardedOverItsBatch) {
   });
 }
 
+TEST_F(ShardedRun, TheMambaBlockShardedOverTimeTradesTheConvHalo) {
+  SKIP_WITHOUT_MPI();
+  const std::string parts = std::string(GRAPHRUN_SOURCE_DIR) + "/graphs/mamba";
+  const std::string g = graph("mamba.yaml", "format: 1\ngraph: mamba_sharded\ndtype: f32\ninputs:\n  x: {shape: [-1, -1, 16]}\n"
+                                            "nodes:\n  - {id: block, op: subgraph, file: " + parts +
+                                                "/parts/block.yaml, in: {x: x}, params: {weights: " + parts +
+                                                "/weights/layer0}}\noutputs: {y: block}\n");
+  write_random(at("x.npy"), GR_F32, {2, 37, 16}, 15);
+  const CommandResult plan = run_graphrun({"explain", g, "--ranks", "3", "--shard", "x=1", "--input", "x=" + at("x.npy")});
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  EXPECT_NE(plan.out.find("block/u (conv1d): exchanges a halo of 'x' along axis 2"), std::string::npos) << plan.out;
+  // The time steps go through GEMMs of other heights on each rank: f32's tolerance.
+  against_one_process({"run", g, "--input", "x=" + at("x.npy"), "--shard", "x=1"}, {"y"}, [&](int ranks, const std::string& name) {
+    EXPECT_LE(relative_difference(at("one/" + name + ".npy"), at("ranks" + std::to_string(ranks) + "/" + name + ".npy"), GR_F32),
+              1e-5);
+  });
+}
+
 TEST_F(ShardedRun, AFailingRankIsNamedEveryRankExitsWith1AndNothingIsWritten) {
   SKIP_WITHOUT_MPI();
   // x' = x^2 decays from -1 and blows up from 2 (at t = 0.5, where dopri5 fails): only rank 1
@@ -392,6 +411,92 @@ TEST_F(ShardedRun, TheShippedExamplesGiveOneProcesssAnswersOnFourRanks) {
   EXPECT_EQ(graphs, 3);
 }
 
+// Sample positions that are nowhere evenly spaced (every step differs), so that no rank's
+// extended block reads as a uniform grid where the whole row does not.
+void write_positions(const std::string& path, int64_t length, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> step(0.5, 1.5);
+  std::vector<double> t(static_cast<size_t>(length));
+  for (size_t i = 1; i < t.size(); ++i) t[i] = t[i - 1] + step(rng);
+  io::write_tensor(path, GR_F64, {length}, t.data());
+}
+
+// Derivatives along a sharded last axis: each rank computes its block from the block and
+// its neighbours' edges (a halo), with t's block and the same halo; dd the derivative of one.
+const char* const kStencilGraph = R"(format: 1
+graph: stencils
+dtype: f64
+inputs:
+  x: {shape: [3, -1], shard: 1}
+  t: {shape: [-1]}
+nodes:
+  - {id: c2, op: derivative, in: {x: x}, dx: 0.5}
+  - {id: c4, op: derivative, in: {x: x}, dx: 0.5, accuracy: 4}
+  - {id: fw, op: derivative, in: {x: x}, dx: 0.5, scheme: forward}
+  - {id: bw2, op: derivative, in: {x: x}, scheme: backward, order: 2}
+  - {id: e2, op: derivative, in: {x: x}, dx: 0.5, order: 2, edge_order: 2}
+  - {id: ct, op: derivative, in: {x: x, t: t}}
+  - {id: c4t, op: derivative, in: {x: x, t: t}, accuracy: 4, edge_order: 2}
+  - {id: y, op: expr, in: {c: c4t}, expr: "c * 2"}
+  - {id: dd, op: derivative, in: {x: c2}, accuracy: 4}
+outputs: [c2, c4, fw, bw2, e2, ct, c4t, y, dd]
+)";
+
+TEST_F(ShardedRun, DerivativesAlongTheShardedAxisExchangeHalosAndGiveOneProcesssBytes) {
+  SKIP_WITHOUT_MPI();
+  // 50 = 17+17+16 = 13+13+12+12; 9 = 3+2+2+2: on 4 ranks blocks as short as the halos and
+  // end points of c2, c4, fw, ct and c4t allow (e2 and bw2 gather there).
+  for (const int64_t length : {50, 9}) {
+    SCOPED_TRACE("length " + std::to_string(length));
+    write_random(at("x.npy"), GR_F64, {3, length}, 9);
+    write_positions(at("t.npy"), length, 10);
+    against_one_process({"run", graph("stencils.yaml", kStencilGraph), "--input", "x=" + at("x.npy"), "--input",
+                         "t=" + at("t.npy")},
+                        {"c2", "c4", "fw", "bw2", "e2", "ct", "c4t", "y", "dd"},
+                        [&](int ranks, const std::string& name) { expect_same_bytes(ranks, name); });
+  }
+  // t held in blocks too: its halo comes from the neighbours as x's does.
+  write_random(at("x.npy"), GR_F64, {3, 50}, 9);
+  write_positions(at("t.npy"), 50, 10);
+  against_one_process({"run", graph("stencils.yaml", kStencilGraph), "--input", "x=" + at("x.npy"), "--input",
+                       "t=" + at("t.npy"), "--shard", "t=0"},
+                      {"ct", "c4t"}, [&](int ranks, const std::string& name) { expect_same_bytes(ranks, name); }, {2, 3});
+}
+
+// Mamba's causal depthwise conv (K 4, silu) and a dense 'same' conv with dilation along a
+// sharded L, by the direct paths (the same bytes) and by FFT (f32's tolerance).
+const char* const kConvGraph = R"(format: 1
+graph: convs
+dtype: f32
+inputs:
+  x: {shape: [2, 3, -1], shard: 2}
+  wd: {shape: [3, 1, 4]}
+  bd: {shape: [3]}
+  w: {shape: [4, 3, 5]}
+nodes:
+  - {id: causal, op: conv1d, in: {x: x, w: wd, bias: bd}, groups: 3, padding: causal, activation: silu}
+  - {id: same, op: conv1d, in: {x: x, w: w}, padding: same, dilation: 2, algorithm: direct}
+  - {id: even, op: conv1d, in: {x: x, w: wd}, padding: same, groups: 3}
+  - {id: fft, op: conv1d, in: {x: x, w: w}, padding: same, algorithm: fft}
+  - {id: next, op: conv1d, in: {x: causal, w: wd}, groups: 3, padding: causal}
+outputs: [causal, same, even, fft, next]
+)";
+
+TEST_F(ShardedRun, Conv1dAlongTheShardedAxisExchangesHalos) {
+  SKIP_WITHOUT_MPI();
+  write_random(at("x.npy"), GR_F32, {2, 3, 37}, 11);  // 37 = 19+18 = 13+12+12 = 10+9+9+9
+  write_random(at("wd.npy"), GR_F32, {3, 1, 4}, 12);
+  write_random(at("bd.npy"), GR_F32, {3}, 13);
+  write_random(at("w.npy"), GR_F32, {4, 3, 5}, 14);
+  against_one_process({"run", graph("convs.yaml", kConvGraph), "--input", "x=" + at("x.npy"), "--input",
+                       "wd=" + at("wd.npy"), "--input", "bd=" + at("bd.npy"), "--input", "w=" + at("w.npy")},
+                      {"causal", "same", "even", "fft", "next"}, [&](int ranks, const std::string& name) {
+                        if (name != "fft") return expect_same_bytes(ranks, name);
+                        const std::string mine = at("ranks" + std::to_string(ranks) + "/" + name + ".npy");
+                        EXPECT_LE(relative_difference(at("one/" + name + ".npy"), mine, GR_F32), 1e-5) << name;
+                      });
+}
+
 // No MPI needed: the plan rank 0 of N would run.
 TEST_F(ShardedRun, ExplainShowsTheShardingOfRankZero) {
   write_random(at("x.npy"), GR_F64, {10, 64}, 1);
@@ -425,6 +530,98 @@ TEST_F(ShardedRun, ExplainShowsTheShardingOfRankZero) {
   const CommandResult bad = run_graphrun({"explain", graph("scan.yaml", kScanGraph), "--ranks", "2", "--shard", "c=0"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--shard c: the graph has no input 'c'"), std::string::npos) << bad.err;
+}
+
+// No MPI needed: the halos of rank 0's plan, their bytes, and the gather when a block is
+// shorter than the halo.
+TEST_F(ShardedRun, ExplainShowsTheHaloExchanges) {
+  write_random(at("x.npy"), GR_F64, {3, 50}, 9);
+  write_positions(at("t.npy"), 50, 10);
+  const std::vector<std::string> args = {"explain", graph("stencils.yaml", kStencilGraph), "--ranks", "3",
+                                         "--input", "x=" + at("x.npy"), "--input", "t=" + at("t.npy")};
+  const CommandResult r = run_graphrun(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // accuracy 2: one element each way, 3 rows of f64: 48 bytes.
+  EXPECT_NE(r.out.find("c2 (derivative): exchanges a halo of 'x' along axis 1 with its neighbours: 1 element(s) from "
+                       "the previous rank, 1 from the next (at most 48 B received per rank"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("c4 (derivative): exchanges a halo of 'x' along axis 1 with its neighbours: 2 element(s)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("takes its block of 't' along axis 0 with a halo of 2|2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("e2 (derivative): exchanges a halo of 'x' along axis 1 with its neighbours: 1 element(s)"),
+            std::string::npos)
+      << r.out;
+  // One-sided: the halo on one side only.
+  EXPECT_NE(r.out.find("fw (derivative): exchanges a halo of 'x' along axis 1 with its neighbours: 0 element(s) from "
+                       "the previous rank, 1 from the next"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("bw2 (derivative): exchanges a halo of 'x' along axis 1 with its neighbours: 2 element(s) from "
+                       "the previous rank, 0 from the next"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(count(r.out, "trims its output back to the block"), 8u) << r.out;
+  EXPECT_NE(r.out.find("c2@trim@halo(2|2)"), std::string::npos) << r.out;  // dd: c2's block, then its halo
+  EXPECT_EQ(r.out.find("): gathers"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("x@halo(0|1)"), std::string::npos) << r.out;
+  // Rank 0's block (17) and a halo of 1 after it.
+  EXPECT_NE(r.out.find("-> out (3, 18)"), std::string::npos) << r.out;
+
+  // 10 samples on 4 ranks: blocks of 2, too short for e2's end formula (4 points) with a
+  // halo of 1.
+  write_random(at("short.npy"), GR_F64, {3, 10}, 9);
+  write_positions(at("tshort.npy"), 10, 10);
+  const CommandResult s = run_graphrun({"explain", graph("stencils.yaml", kStencilGraph), "--ranks", "4", "--input",
+                                        "x=" + at("short.npy"), "--input", "t=" + at("tshort.npy")});
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  EXPECT_NE(s.out.find("e2 (derivative): gathers 'x' along axis 1 ('derivative' needs blocks of at least 3 elements "
+                       "along axis 1 of 'x' (its halo of 1|1 comes from the neighbours' blocks alone, and its end "
+                       "formulas need their points on the first and last ranks); the smallest holds 2"),
+            std::string::npos)
+      << s.out;
+  EXPECT_NE(s.out.find("c2 (derivative): exchanges a halo"), std::string::npos) << s.out;
+
+  // t held in blocks: its halo is exchanged as x's is.
+  const CommandResult t = run_graphrun({"explain", graph("stencils.yaml", kStencilGraph), "--ranks", "2", "--shard",
+                                        "t=0", "--input", "x=" + at("x.npy"), "--input", "t=" + at("t.npy")});
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_NE(t.out.find("exchanges a halo of 't' along axis 0 with its neighbours: 2 element(s)"), std::string::npos)
+      << t.out;
+
+  write_random(at("cx.npy"), GR_F32, {2, 3, 37}, 11);
+  write_random(at("wd.npy"), GR_F32, {3, 1, 4}, 12);
+  write_random(at("bd.npy"), GR_F32, {3}, 13);
+  write_random(at("w.npy"), GR_F32, {4, 3, 5}, 14);
+  const CommandResult c = run_graphrun({"explain", graph("convs.yaml", kConvGraph), "--ranks", "4", "--input",
+                                        "x=" + at("cx.npy"), "--input", "wd=" + at("wd.npy"), "--input",
+                                        "bd=" + at("bd.npy"), "--input", "w=" + at("w.npy")});
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  // Causal K 4: 3 elements from the previous rank of 2x3 f32 rows: 72 bytes.
+  EXPECT_NE(c.out.find("causal (conv1d): exchanges a halo of 'x' along axis 2 with its neighbours: 3 element(s) from "
+                       "the previous rank, 0 from the next (at most 72 B received per rank"),
+            std::string::npos)
+      << c.out;
+  // same, K 5 at dilation 2: 4 each way.
+  EXPECT_NE(c.out.find("same (conv1d): exchanges a halo of 'x' along axis 2 with its neighbours: 4 element(s) from "
+                       "the previous rank, 4 from the next"),
+            std::string::npos)
+      << c.out;
+  EXPECT_EQ(count(c.out, "runs unpadded where the halo covers its padding"), 5u) << c.out;
+  // Rank 0 keeps causal padding on its own block of 10.
+  EXPECT_NE(c.out.find("-> out (2, 3, 10)"), std::string::npos) << c.out;
+
+  // 7 samples on 4 ranks: blocks of 1, shorter than the causal halo of 3.
+  write_random(at("cshort.npy"), GR_F32, {2, 3, 7}, 11);
+  const CommandResult cs = run_graphrun({"explain", graph("convs.yaml", kConvGraph), "--ranks", "4", "--input",
+                                         "x=" + at("cshort.npy"), "--input", "wd=" + at("wd.npy"), "--input",
+                                         "bd=" + at("bd.npy"), "--input", "w=" + at("w.npy")});
+  ASSERT_EQ(cs.exit_code, 0) << cs.err;
+  EXPECT_NE(cs.out.find("causal (conv1d): gathers 'x' along axis 2 ('conv1d' needs blocks of at least 3 elements along "
+                        "axis 2 of 'x' (its halo of 3|0 comes from the neighbours' blocks alone); the smallest holds 1"),
+            std::string::npos)
+      << cs.out;
 }
 
 }  // namespace

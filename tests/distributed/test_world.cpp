@@ -19,6 +19,12 @@ TEST(World, APlainRunIsAWorldOfOne) {
   EXPECT_EQ(max_over_ranks(7), 7);
   EXPECT_EQ(all_gather("text"), std::vector<std::string>{"text"});
   barrier();
+  // No neighbours: a halo exchange sends and receives nothing.
+  const char mine[2] = {'x', 'y'};
+  char from_prev = 'a', from_next = 'b';
+  exchange_with_neighbours(mine, 1, mine + 1, 1, &from_prev, 1, &from_next, 1);
+  EXPECT_EQ(from_prev, 'a');
+  EXPECT_EQ(from_next, 'b');
   finalize();
 }
 
