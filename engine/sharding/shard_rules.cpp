@@ -250,7 +250,16 @@ std::optional<AxisMap> independent_along(const Graph& g, const Node& node, int d
     m.scan = true;
     return m;
   }
-  if (node.op->desc.flags & GR_OP_SCAN_BLOCKS) {
+  // Batch-first sequence and signal ops: the batch axis.
+  if (d == 0) {
+    if (op == "selective_scan") return by_port_name(g, node, d, {"u", "delta", "Bm", "Cm", "z"});
+    if (op == "ssm") return by_port_name(g, node, d, {"u"});
+    if (op == "rnn") return by_port_name(g, node, d, {"x", "h0"});
+    if (op == "conv1d" && !node.inputs.empty() && rank_of(port_shape(g, node, 0)) == 3)
+      return by_port_name(g, node, d, {"x"});
+  }
+  static const std::string_view kBuiltIn[] = {"selective_scan", "ssm", "rnn", "conv1d"};
+  if ((node.op->desc.flags & GR_OP_SCAN_BLOCKS) && std::find(std::begin(kBuiltIn), std::end(kBuiltIn), op) == std::end(kBuiltIn)) {
     // Another plugin's scan: its last axis, every port lined up with output 0 by broadcasting.
     if (node.output_shapes.empty() || d != rank_of(node.output_shapes[0]) - 1) return std::nullopt;
     const int R = rank_of(node.output_shapes[0]);
@@ -260,13 +269,6 @@ std::optional<AxisMap> independent_along(const Graph& g, const Node& node, int d
     m.scan = true;
     return m;
   }
-  // Batch-first sequence and signal ops: the batch axis only.
-  if (d != 0) return std::nullopt;
-  if (op == "selective_scan") return by_port_name(g, node, d, {"u", "delta", "Bm", "Cm", "z"});
-  if (op == "ssm") return by_port_name(g, node, d, {"u"});
-  if (op == "rnn") return by_port_name(g, node, d, {"x", "h0"});
-  if (op == "conv1d" && !node.inputs.empty() && rank_of(port_shape(g, node, 0)) == 3)
-    return by_port_name(g, node, d, {"x"});
   return std::nullopt;
 }
 

@@ -527,6 +527,15 @@ TEST_F(ShardedRun, ExplainShowsTheShardingOfRankZero) {
   EXPECT_EQ(count(integ.out, "a scan over ranks"), 3u) << integ.out;
   EXPECT_NE(integ.out.find("s (integrate): gathers 'x' along axis 1"), std::string::npos) << integ.out;
   EXPECT_NE(integ.out.find("takes its block of 't' along axis 0"), std::string::npos) << integ.out;
+  // The Mamba block over its batch: every op keeps its blocks (selective_scan, ssm and the
+  // other scans over time keep their batch axis too), nothing is gathered.
+  const std::string examples = std::string(GRAPHRUN_SOURCE_DIR) + "/graphs/distributed/";
+  const CommandResult mamba = run_graphrun({"explain", examples + "mamba_batch.yaml", "--ranks", "2", "--input",
+                                            "x=" + examples + "data/mamba_batch/x.npy"});
+  ASSERT_EQ(mamba.exit_code, 0) << mamba.err;
+  EXPECT_NE(mamba.out.find("block/scan (selective_scan): keeps blocks: y axis 0, final axis 0"), std::string::npos)
+      << mamba.out;
+  EXPECT_EQ(mamba.out.find("gathers"), std::string::npos) << mamba.out;
   const CommandResult bad = run_graphrun({"explain", graph("scan.yaml", kScanGraph), "--ranks", "2", "--shard", "c=0"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--shard c: the graph has no input 'c'"), std::string::npos) << bad.err;
