@@ -35,22 +35,6 @@ void meet_other_ranks() {
 
 namespace {
 
-// A tensor as (outer, axis, inner) around `axis`, in bytes for inner.
-struct AroundAxis {
-  int64_t outer = 1, extent = 1, inner_bytes = 0;
-};
-
-AroundAxis around(std::span<const int64_t> shape, int axis, size_t element_bytes) {
-  AroundAxis a;
-  a.inner_bytes = static_cast<int64_t>(element_bytes);
-  for (int k = 0; k < static_cast<int>(shape.size()); ++k) {
-    if (k < axis) a.outer *= shape[static_cast<size_t>(k)];
-    if (k == axis) a.extent = shape[static_cast<size_t>(k)];
-    if (k > axis) a.inner_bytes *= shape[static_cast<size_t>(k)];
-  }
-  return a;
-}
-
 size_t element_bytes(const plugin::Node& node) { return node.dtype() == GR_F64 ? 8 : 4; }
 
 distributed::Block block_of_node(const plugin::Node& node, int rank) {
@@ -117,16 +101,6 @@ void infer_whole(const plugin::Node& node, plugin::Outputs& out) {
   plugin::Shape shape = node.input(0).shape_vec();
   shape[static_cast<size_t>(node.attr_int("axis"))] = node.attr_int("length");
   out.add(shape);
-}
-
-// Copies `count` elements from position `from` of each outer row of `src` (extent
-// `src_extent` along the axis) to position `to` of each row of `dst` (extent `dst_extent`).
-void copy_rows(const std::byte* src, int64_t src_extent, int64_t from, std::byte* dst, int64_t dst_extent, int64_t to,
-               int64_t count, const AroundAxis& a) {
-  if (count == 0) return;
-  const size_t bytes = static_cast<size_t>(count * a.inner_bytes);
-  for (int64_t o = 0; o < a.outer; ++o)
-    std::memcpy(dst + (o * dst_extent + to) * a.inner_bytes, src + (o * src_extent + from) * a.inner_bytes, bytes);
 }
 
 const std::byte* bytes_in(const plugin::Tensor& t) { return static_cast<const std::byte*>(t.raw()->data); }
@@ -198,30 +172,36 @@ std::unique_ptr<OpInfo> info_of(plugin::OpDef& def) {
   return info;
 }
 
+// The OpInfo of the op that `define` returns, built on first use. Each caller's lambda is its
+// own instantiation, so each op gets its own statics; the OpDef lives as long as the process
+// because the descriptor points into it.
+template <typename Define>
+const OpInfo& engine_op(Define define) {
+  static plugin::OpDef def = define();
+  static const std::unique_ptr<OpInfo> info = info_of(def);
+  return *info;
+}
+
 }  // namespace
 
 const OpInfo& block_op() {
-  static plugin::OpDef def = [] {
+  return engine_op([] {
     plugin::OpDef op("block", "this rank's block of a tensor every rank holds");
     halo_attrs(op).infer(infer_block).cpu(run_block);
     return op;
-  }();
-  static const std::unique_ptr<OpInfo> info = info_of(def);
-  return *info;
+  });
 }
 
 const OpInfo& halo_op() {
-  static plugin::OpDef def = [] {
+  return engine_op([] {
     plugin::OpDef op("halo", "this rank's block extended by its neighbours' edges (MPI_Sendrecv)");
     halo_attrs(op).infer(infer_halo).cpu(run_halo);
     return op;
-  }();
-  static const std::unique_ptr<OpInfo> info = info_of(def);
-  return *info;
+  });
 }
 
 const OpInfo& trim_op() {
-  static plugin::OpDef def = [] {
+  return engine_op([] {
     plugin::OpDef op("trim", "drops a halo: the first `left` and last `right` elements along axis");
     op.input("x", "the tensor")
         .output("out", "the result")
@@ -231,32 +211,26 @@ const OpInfo& trim_op() {
         .infer(infer_trim)
         .cpu(run_trim);
     return op;
-  }();
-  static const std::unique_ptr<OpInfo> info = info_of(def);
-  return *info;
+  });
 }
 
 const OpInfo& gather_op() {
-  static plugin::OpDef def = [] {
+  return engine_op([] {
     plugin::OpDef op("gather", "all of a tensor the ranks hold in blocks, on every rank (MPI_Allgatherv)");
     axis_attrs(op).infer(infer_whole).cpu(run_gather);
     return op;
-  }();
-  static const std::unique_ptr<OpInfo> info = info_of(def);
-  return *info;
+  });
 }
 
 const OpInfo& max_over_ranks_op() {
-  static plugin::OpDef def = [] {
+  return engine_op([] {
     plugin::OpDef op("max_over_ranks", "the element-wise max over the ranks (MPI_Allreduce)");
     op.input("x", "each rank's partial max")
         .output("out", "the max over ranks")
         .infer([](const plugin::Node& node, plugin::Outputs& out) { out.add(node.input(0).shape_vec()); })
         .cpu(run_max);
     return op;
-  }();
-  static const std::unique_ptr<OpInfo> info = info_of(def);
-  return *info;
+  });
 }
 
 bool is_comm_op(const OpInfo* op) {
