@@ -246,6 +246,16 @@ void print_repeat_times(std::vector<double> ms) {
   std::cerr << fmt::format("time: median {:.3f} ms, min {:.3f} ms, runs {}\n", median, ms.front(), n);
 }
 
+// What every run shows once its steps are done: the --repeat times, the outputs (unless
+// written with -o or --quiet) and the warning about non-finite values.
+void show_outputs(const RunArgs& a, const std::vector<std::string>& names, const std::vector<TensorData>& outputs,
+                  const std::vector<double>& ms) {
+  if (!ms.empty()) print_repeat_times(ms);
+  if (a.out_dir.empty() && !a.quiet)
+    for (size_t k = 0; k < outputs.size(); ++k) std::cout << format_output(names[k], outputs[k]) << "\n";
+  warn_non_finite(a, names, outputs);
+}
+
 // `run` on the CUDA device: one warm-up run (compiling nothing: the kernels were compiled
 // when the executor was made), then --repeat runs; outputs printed or written as on the CPU.
 int run_on_device(const RunArgs& a, const Graph& graph, const std::map<std::string, TensorData>& inputs,
@@ -258,11 +268,8 @@ int run_on_device(const RunArgs& a, const Graph& graph, const std::map<std::stri
     observed = executor.run(inputs, a.profile && r + 1 == a.repeat);
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
-  if (!ms.empty()) print_repeat_times(ms);
   const std::vector<TensorData>& outputs = observed.outputs;
-  if (a.out_dir.empty() && !a.quiet)
-    for (size_t k = 0; k < outputs.size(); ++k) std::cout << format_output(names[k], outputs[k]) << "\n";
-  warn_non_finite(a, names, outputs);
+  show_outputs(a, names, outputs, ms);
   if (a.profile) {
     const std::string device = cuda::probe_device().device->name;
     std::cerr << "device: cuda (" << device << ")\n";
@@ -426,10 +433,7 @@ int run_command_on_ranks(const RunArgs& a, const distributed::World& world) {
     return reported(*failure);
   if (auto failure = on_every_rank([&] {
         if (!world.root()) return;
-        if (!ms.empty()) print_repeat_times(ms);
-        if (a.out_dir.empty() && !a.quiet)
-          for (size_t k = 0; k < outputs.size(); ++k) std::cout << format_output(p->names[k], outputs[k]) << "\n";
-        warn_non_finite(a, p->names, outputs);
+        show_outputs(a, p->names, outputs, ms);
         if (!a.out_dir.empty() || !a.plot.empty())
           write_output_files(a, p->tensor_files, p->graph, p->names, outputs, nullptr, {}, nullptr);
       }))
@@ -474,10 +478,7 @@ int run_command(const RunArgs& a) {
     }
   }
   std::vector<TensorData>& outputs = observed.outputs;
-  if (a.repeat > 0) print_repeat_times(ms);
-  if (a.out_dir.empty() && !a.quiet)
-    for (size_t k = 0; k < outputs.size(); ++k) std::cout << format_output(names[k], outputs[k]) << "\n";
-  warn_non_finite(a, names, outputs);
+  show_outputs(a, names, outputs, ms);
   if (a.profile && !device.fallback_reason.empty())
     std::cerr << "device: " << device.device << " (--device auto: " << device.fallback_reason << ")\n";
   if (a.profile) print_profile(std::cerr, executor, observed);
