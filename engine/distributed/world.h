@@ -27,6 +27,7 @@ bool built_with_mpi();
 struct World {
   int rank = 0;
   int size = 1;
+  int local_rank = 0;  // among the ranks on this machine (MPI_COMM_TYPE_SHARED): which GPU is its own
   bool root() const { return rank == 0; }
 };
 

@@ -46,8 +46,10 @@ std::string placement_text(const Graph& graph, const ExplainDevice& device, cons
   for (size_t s = 0; s < problem.steps.size(); ++s) {
     const Node& node = graph.nodes[problem.steps[s].node];
     const bool cpu_fallback = device.device == Device::kCuda && p.step_device[s] == Device::kCpu;
+    const char* why = node.scan_ranks > 1 ? "  (a scan split over ranks: its carries go through the host)"
+                                          : "  (no CUDA kernel: runs on the host)";
     os << fmt::format("  {:>3}. {:<16} {:<5} {}{}\n", s + 1, node.id, device_name(p.step_device[s]), op_name(node),
-                      cpu_fallback ? "  (no CUDA kernel: runs on the host)" : "");
+                      cpu_fallback ? why : "");
   }
   os << "transfers:";
   if (p.transfers.empty()) os << " none";

@@ -10,6 +10,9 @@ namespace graphrun {
 bool has_cuda_kernel(const Node& node) {
   if (node.kind == NodeKind::kFused) return true;
   if (node.kind != NodeKind::kOp || !node.op) return false;
+  // A scan split over MPI ranks trades its carries through the host (gr_host.scan_exchange),
+  // which the ops' CUDA kernels do not: it runs on the host, its blocks copied out and back.
+  if (node.scan_ranks > 1) return false;
   return node.op->desc.cuda_kernel != nullptr || node.op->elementwise();
 }
 

@@ -11,10 +11,14 @@ RunResult run_on_ranks(const Executor& executor, const std::map<std::string, Ten
                        RunObserver observer) {
   // A check makes the executor run the steps one at a time in plan order.
   if (!observer.check_step) observer.check_step = [](int, std::span<const gr_tensor>) { return std::string(); };
+  return run_on_ranks([&] { return executor.run(inputs, observer); });
+}
+
+RunResult run_on_ranks(const std::function<RunResult()>& run_once) {
   std::optional<RankFailure> failure;
   RunResult result;
   try {
-    result = executor.run(inputs, observer);
+    result = run_once();
   } catch (...) {
     // Stopped by another rank's failure (heard at a communication step), or failed here:
     // then this rank tells the others, at the point where they next meet.

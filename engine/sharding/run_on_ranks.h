@@ -5,6 +5,7 @@
 #include "scheduler/executor.h"
 
 #include <exception>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -23,6 +24,10 @@ struct RanksFailed : std::exception {
 /// at their next communication (or at the end), and every rank then throws RanksFailed.
 RunResult run_on_ranks(const Executor& executor, const std::map<std::string, TensorData>& inputs,
                        RunObserver observer = {});
+
+/// The same for any executor whose `run_once` runs the steps one at a time in plan order
+/// (the CUDA device's does).
+RunResult run_on_ranks(const std::function<RunResult()>& run_once);
 
 /// The graph outputs whole on rank 0: each one held in blocks (graph.output_shards) is
 /// gathered there (one MPI_Gatherv each); the other ranks' come back empty. Every rank calls it.

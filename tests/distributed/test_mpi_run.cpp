@@ -6,7 +6,8 @@
 // derivatives and conv1d along a sharded axis, which trade halos with their neighbours (the
 // same bytes; conv1d's FFT path within f32 rounding); the Mamba block sharded over its batch
 // and over time; a failing rank named, exit 1 everywhere and nothing written; graph errors
-// once with exit 2. `explain --ranks` needs no MPI and is checked in every build.
+// once with exit 2; --device cuda with each rank on its own GPU (exit 3 on every rank, said
+// once, where there is none). `explain --ranks` needs no MPI and is checked in every build.
 #include "distributed/mpirun.h"
 #include "io/tensor_file.h"
 #include "support/command.h"
@@ -631,6 +632,43 @@ TEST_F(ShardedRun, ExplainShowsTheHaloExchanges) {
                         "axis 2 of 'x' (its halo of 3|0 comes from the neighbours' blocks alone); the smallest holds 1"),
             std::string::npos)
       << cs.out;
+}
+
+// --device cuda under mpirun: each rank runs its part on its own GPU (its local rank picks
+// it), a scan split over the ranks and the communication steps on the host. Without a GPU
+// every rank exits 3 and the reason is said once; --device auto then runs on the CPUs. With
+// one, the ranks agree with one process on the same device (rounding: the device sums in
+// another order than a rank's blocks combined on the host).
+TEST_F(ShardedRun, EachRankRunsOnItsOwnGpuOrSaysOnceThereIsNone) {
+  SKIP_WITHOUT_MPI();
+  write_random(at("a.npy"), GR_F32, {3, 2 * 8192 + 7}, 4, 0.95, 0.02);
+  write_random(at("b.npy"), GR_F32, {3, 2 * 8192 + 7}, 5);
+  std::vector<std::string> args = {"run", graph("scan.yaml", kScanGraph), "--input", "a=" + at("a.npy"), "--input",
+                                   "b=" + at("b.npy"), "--device", "cuda"};
+  const CommandResult alone = run_graphrun(args);
+  const bool gpu = alone.exit_code == 0;
+  if (!gpu) {
+    ASSERT_EQ(alone.exit_code, 3) << alone.err;
+    const CommandResult r = run_graphrun_under(mpirun(2), args);
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    EXPECT_EQ(count(r.err, "no CUDA device"), 1u) << r.err;
+    args.back() = "auto";
+  }
+  against_one_process(args, {"y", "f"}, [&](int ranks, const std::string& name) {
+    EXPECT_LT(relative_difference(at("ranks" + std::to_string(ranks) + "/" + name + ".npy"), at("one/" + name + ".npy"), GR_F32),
+              1e-5)
+        << name;
+  }, {2, 3});
+}
+
+TEST_F(ShardedRun, ExplainShowsAScanSplitOverRanksOnTheHostOfAGpuRun) {
+  write_random(at("a.npy"), GR_F32, {3, 100}, 4, 0.95, 0.02);
+  write_random(at("b.npy"), GR_F32, {3, 100}, 5);
+  const CommandResult r = run_graphrun({"explain", graph("scan.yaml", kScanGraph), "--ranks", "2", "--device", "cuda",
+                                        "--input", "a=" + at("a.npy"), "--input", "b=" + at("b.npy")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(" cpu   recurrence"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(a scan split over ranks: its carries go through the host)"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -323,6 +323,9 @@ outputs: [c, r]
   EXPECT_FALSE(has_cuda_kernel(g->nodes[node_of(*g, "d")]));  // calculus: a later issue
   EXPECT_TRUE(has_cuda_kernel(g->nodes[node_of(*g, "r")]));   // elementwise
   EXPECT_FALSE(has_cuda_kernel(g->nodes[node_of(*g, "x")]));  // a graph input
+  Node split = g->nodes[node_of(*g, "a")];
+  split.scan_ranks = 2;  // its scan over MPI ranks trades carries on the host
+  EXPECT_FALSE(has_cuda_kernel(split));
   const PlacementProblem problem = placement_problem(*g);
   const Placement p = place(problem, Device::kCuda);
   EXPECT_EQ(p.step_device[step_of(*g, problem, "a")], Device::kCuda);

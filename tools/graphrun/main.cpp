@@ -385,33 +385,48 @@ int write_blocks_together(const RunArgs& a, const PreparedRun& p, std::vector<Te
   return kOk;
 }
 
+// A rank's executor: the CPU's, or its own GPU's (one per rank: cuda::choose_device_for_local_rank).
+struct RankExecutor {
+  std::unique_ptr<Executor> cpu;
+  std::unique_ptr<cuda::DeviceExecutor> gpu;
+
+  const ExecutionPlan& plan() const { return gpu ? gpu->plan() : cpu->plan(); }
+  RunResult run(const std::map<std::string, TensorData>& inputs) const {
+    // The device's steps go one at a time in plan order already.
+    return gpu ? sharding::run_on_ranks([&] { return gpu->run(inputs); }) : sharding::run_on_ranks(*cpu, inputs);
+  }
+};
+
 // `run` under mpirun: each rank runs its part of the graph (docs/distributed.md); rank 0 alone
 // prints and writes the outputs, which every rank holds whole after the last gathers.
 int run_command_on_ranks(const RunArgs& a, const distributed::World& world) {
-  if (a.device != "cpu") throw UsageError("--device " + a.device + ": a run over MPI ranks runs on the CPU for now");
+  cuda::choose_device_for_local_rank(world.local_rank);  // before anything probes the device
   const RankShare share{world.rank, world.size};
   std::unique_ptr<PreparedRun> p;
-  std::unique_ptr<Executor> executor;
+  RankExecutor executor;
   auto plan = [&](bool fuse) {
+    executor = {};
     p = prepare_run(a, share, fuse);
-    executor = std::make_unique<Executor>(p->graph, a.threads);
+    if (p->device.device == "cuda")
+      executor.gpu = std::make_unique<cuda::DeviceExecutor>(p->graph);
+    else
+      executor.cpu = std::make_unique<Executor>(p->graph, a.threads);
   };
   if (auto failure = on_every_rank([&] { plan(true); })) return reported(*failure);
   // Fusion decides on the blocks' shapes, which may differ between ranks; unfused, every rank
   // has the same steps in the same order.
-  const std::vector<std::string> orders = distributed::all_gather(sharding::communication_order(executor->plan()));
+  const std::vector<std::string> orders = distributed::all_gather(sharding::communication_order(executor.plan()));
   if (std::adjacent_find(orders.begin(), orders.end(), std::not_equal_to<>()) != orders.end()) {
-    executor.reset();
     if (auto failure = on_every_rank([&] { plan(false); })) return reported(*failure);
   }
   RunResult observed;
   std::vector<double> ms;
   try {
-    observed = sharding::run_on_ranks(*executor, p->inputs);
+    observed = executor.run(p->inputs);
     for (int r = 0; r < a.repeat; ++r) {
       distributed::barrier();  // every rank starts together: the time is the slowest rank's
       auto t0 = std::chrono::steady_clock::now();
-      observed = sharding::run_on_ranks(*executor, p->inputs);
+      observed = executor.run(p->inputs);
       ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
   } catch (const sharding::RanksFailed& e) {

@@ -2,10 +2,13 @@
 
 #include <cuda_runtime_api.h>
 
+#include <atomic>
 #include <string>
 
 namespace graphrun::cuda {
 namespace {
+
+std::atomic<int> chosen_local_rank{0};
 
 std::string version_text(int v) { return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10); }
 
@@ -29,13 +32,15 @@ DeviceProbe probe() {
     cudaGetLastError();  // the error is ours to report, not the next call's
     return p;
   }
+  const int index = chosen_local_rank.load() % count;
   cudaDeviceProp prop{};
-  if (const cudaError_t e = cudaGetDeviceProperties(&prop, 0); e != cudaSuccess) {
-    p.reason = std::string("device 0 cannot be queried: ") + cudaGetErrorString(e);
+  if (const cudaError_t e = cudaGetDeviceProperties(&prop, index); e != cudaSuccess) {
+    p.reason = "device " + std::to_string(index) + " cannot be queried: " + cudaGetErrorString(e);
     cudaGetLastError();
     return p;
   }
   DeviceInfo d;
+  d.index = index;
   d.name = prop.name;
   d.cc_major = prop.major;
   d.cc_minor = prop.minor;
@@ -53,5 +58,7 @@ const DeviceProbe& probe_device() {
   static const DeviceProbe p = probe();
   return p;
 }
+
+void choose_device_for_local_rank(int local_rank) { chosen_local_rank = local_rank < 0 ? 0 : local_rank; }
 
 }  // namespace graphrun::cuda

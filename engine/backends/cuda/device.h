@@ -9,9 +9,10 @@
 
 namespace graphrun::cuda {
 
-/// What graphrun needs to know of a device (device 0; the first one is the one used).
+/// What graphrun needs to know of the device it uses: device 0, or under an MPI launcher the
+/// one choose_device_for_local_rank picked.
 struct DeviceInfo {
-  int index = 0;
+  int index = 0;             // the CUDA ordinal
   std::string name;          // "NVIDIA H200"
   int cc_major = 0, cc_minor = 0;  // compute capability, 9.0 on Hopper
   uint64_t total_memory = 0;       // bytes
@@ -28,5 +29,10 @@ struct DeviceProbe {
 
 /// Probes once per process (later calls return the first answer); safe from any thread.
 const DeviceProbe& probe_device();
+
+/// One GPU per rank: the probe takes device local_rank % (devices visible), so the ranks on a
+/// machine spread over its GPUs (and each takes its only one when CUDA_VISIBLE_DEVICES gives
+/// it one). Call before the first probe_device; later calls change nothing.
+void choose_device_for_local_rank(int local_rank);
 
 }  // namespace graphrun::cuda

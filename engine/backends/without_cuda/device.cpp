@@ -8,4 +8,6 @@ const DeviceProbe& probe_device() {
   return p;
 }
 
+void choose_device_for_local_rank(int) {}
+
 }  // namespace graphrun::cuda
