@@ -253,18 +253,26 @@ int sharded_axis(const sharding::ShardPlan& plan, ValueRef v) {
   return plan.nodes[static_cast<size_t>(v.node)].out_axes[static_cast<size_t>(v.port)];
 }
 
-// The most a rank receives for a sum over ranks (plugins/core/distributed_sum.h): from each
-// other rank its count and, per output element, at most two subtree sums per level of the
-// pairwise tree over the N elements each output combines (leaves of 128) and two partial
-// leaves (127 elements each).
-uint64_t sum_over_ranks_bytes(const Graph& g, const Node& n, int ranks) {
+// The most rank `share.rank` receives for a sum over ranks along `axis` of its input
+// (plugins/core/distributed_sum.h): from each other rank its count and, per output element,
+// at most two subtree sums per level of the pairwise tree over the N elements each output
+// combines (leaves of 128) and two partial leaves (127 elements each), and never more
+// values than that rank holds.
+uint64_t sum_over_ranks_bytes(const Graph& g, const Node& n, int axis, RankShare share) {
   const Shape& x = sharding::port_shape(g, n, 0);
   int64_t combined = 1;
   for (int a : sharding::reduced_axes(g, n)) combined *= x[static_cast<size_t>(a)];
   int levels = 1;
   for (int64_t left = combined; left > 128; ++levels) left -= left / 2 - left / 2 % 8;  // the larger half
-  const uint64_t per_output = tensor_bytes(n.output_shapes[0], g.dtype);
-  return static_cast<uint64_t>(ranks - 1) * (16 + per_output * static_cast<uint64_t>(2 * levels + 2 * 127));
+  const int64_t length = x[static_cast<size_t>(axis)];
+  const uint64_t per_value = tensor_bytes(n.output_shapes[0], g.dtype);
+  uint64_t bytes = 0;
+  for (int q = 0; q < share.ranks; ++q) {
+    if (q == share.rank) continue;
+    const int64_t held = combined / length * distributed::block_of(length, q, share.ranks).size();
+    bytes += 16 + per_value * static_cast<uint64_t>(std::min<int64_t>(held, 2 * levels + 2 * 127));
+  }
+  return bytes;
 }
 
 // What explain shows of the plan: each sharded input's blocks, each node that keeps a
@@ -310,7 +318,7 @@ std::string describe(const Graph& g, const sharding::ShardPlan& plan, RankShare 
                                       : "trims its output back to the block");
     }
     if (np.sums_over_ranks) {
-      const uint64_t bytes = sum_over_ranks_bytes(g, n, share.ranks);
+      const uint64_t bytes = sum_over_ranks_bytes(g, n, sharded_axis(plan, n.inputs[0]), share);
       mine += bytes;
       parts.push_back(fmt::format("all-reduces '{}' along axis {}: each rank sums the subtrees of one process's pairwise "
                                   "tree inside its block, then one all-gather of those sums and of the leaves across "
