@@ -35,9 +35,10 @@ std::vector<int64_t> rank_starts(const plugin::Node& node, const ReduceLayout& l
 // This rank's pieces for every output unit (an output, or an output row of `inner` values),
 // unit after unit: the values of its whole subtrees, computed in parallel segments of the
 // subtree as reduce_kernel.h does, and the raw elements of its partial leaves.
+// Every piece is a subtree of the tree over all `total` elements: no deeper than it.
 template <typename T>
 std::vector<T> my_pieces(const plugin::Node& node, const ReduceLayout& layout, const T* x,
-                         const std::vector<TreePiece>& pieces, int64_t first) {
+                         const std::vector<TreePiece>& pieces, int64_t first, int64_t total) {
   const bool rows = layout.inner > 1;
   const int64_t w = layout.inner, units = layout.outer;
   const int64_t limit = rows ? std::max(kPairwiseBlock, kReduceSegment / std::min(w, kReduceTile)) : kReduceSegment;
@@ -53,7 +54,7 @@ std::vector<T> my_pieces(const plugin::Node& node, const ReduceLayout& layout, c
   std::vector<T> partials(static_cast<size_t>(units * num_segments * w));
   const int64_t longest = std::max<int64_t>(1, std::min(layout.count, limit));
   node.parallel_for(units * num_segments, std::max<int64_t>(1, kReduceSegment / (longest * w)), [&](int64_t b, int64_t e) {
-    std::vector<T> buffer(static_cast<size_t>(rows ? pairwise_depth(longest, kPairwiseBlock) * w : contiguous ? 0 : longest));
+    std::vector<T> buffer(static_cast<size_t>(rows || contiguous ? 0 : longest));
     for (int64_t t = b; t < e; ++t) {
       const int64_t u = t / num_segments;
       const int64_t lo = segments[static_cast<size_t>(t % num_segments)].first;
@@ -63,6 +64,7 @@ std::vector<T> my_pieces(const plugin::Node& node, const ReduceLayout& layout, c
       if (rows) {
         const T* row0 = x + base;
         auto row = [&](int64_t r) { return row0 + layout.reduced_offset(r); };
+        buffer.resize(std::max(buffer.size(), static_cast<size_t>(pairwise_depth(n, kPairwiseBlock) * w)));
         pairwise_sum_rows(row, lo, n, w, out, buffer.data());
         continue;
       }
@@ -77,7 +79,7 @@ std::vector<T> my_pieces(const plugin::Node& node, const ReduceLayout& layout, c
 
   const int64_t per_unit = piece_values(pieces) * w;
   std::vector<T> message(static_cast<size_t>(units * per_unit));
-  const int merge_depth = pairwise_depth(std::max<int64_t>(layout.count, 1), limit);
+  const int merge_depth = pairwise_depth(total, limit);
   node.parallel_for(units, std::max<int64_t>(1, kReduceSegment / std::max<int64_t>(1, per_unit)), [&](int64_t b, int64_t e) {
     std::vector<T> scratch(static_cast<size_t>(merge_depth * w));
     for (int64_t u = b; u < e; ++u) {
@@ -118,7 +120,7 @@ int64_t sum_over_ranks(const plugin::Node& node, const ReduceLayout& layout, con
   std::vector<std::vector<TreePiece>> pieces(static_cast<size_t>(ranks));
   for (int q = 0; q < ranks; ++q)
     tree_pieces(0, total, starts[static_cast<size_t>(q)], starts[static_cast<size_t>(q) + 1], pieces[static_cast<size_t>(q)]);
-  const std::vector<T> mine = my_pieces(node, layout, x, pieces[static_cast<size_t>(rank)], starts[static_cast<size_t>(rank)]);
+  const std::vector<T> mine = my_pieces(node, layout, x, pieces[static_cast<size_t>(rank)], starts[static_cast<size_t>(rank)], total);
   const plugin::Node::ScanCarries all = node.scan_exchange(std::as_bytes(std::span(mine)));
 
   const int64_t w = layout.inner;

@@ -121,7 +121,8 @@ TEST_F(ShardedRun, RowOpsAndReductionsGiveOneProcesssBytes) {
 // process's bits on 1 to 4 ranks, uneven blocks. v: long enough for several segments of the
 // parallel reduction and a deep tree; r: rows (axis 0 of (1000, 37), leaves of rows added in
 // order); w: rows wider than a column tile; a: every axis (one contiguous run); g: axes 0
-// and 2 with axis 1 kept (the reduced values gathered from strides).
+// and 2 with axis 1 kept (the reduced values gathered from strides); o: the sharded axis 1
+// after a reduced axis of one element.
 const char* const kSumsGraph = R"(format: 1
 graph: sums
 dtype: DTYPE
@@ -130,6 +131,7 @@ inputs:
   r: {shape: [-1, 37], shard: 0}
   w: {shape: [-1, 300], shard: 0}
   g: {shape: [-1, 5, 7], shard: 0}
+  o: {shape: [1, -1], shard: 1}
 nodes:
   - {id: sv, op: sum, in: [v]}
   - {id: mv, op: mean, in: [v]}
@@ -140,8 +142,9 @@ nodes:
   - {id: sw, op: sum, in: [w], axis: 0}
   - {id: sg, op: sum, in: [g], axis: [2, 0]}
   - {id: mg, op: mean, in: [g], axis: [0, 2]}
+  - {id: so, op: sum, in: [o], keepdims: true}
   - {id: twice, op: expr, in: {s: sr}, expr: "s * 2"}
-outputs: [sv, mv, sr, mr, sa, ma, sw, sg, mg, twice]
+outputs: [sv, mv, sr, mr, sa, ma, sw, sg, mg, so, twice]
 )";
 
 TEST_F(ShardedRun, SumsAndMeansOverTheShardedAxisGiveOneProcesssBits) {
@@ -156,10 +159,19 @@ TEST_F(ShardedRun, SumsAndMeansOverTheShardedAxisGiveOneProcesssBits) {
     write_random(at("r.npy"), dtype, {1000, 37}, 22, 100, 1000);
     write_random(at("w.npy"), dtype, {700, 300}, 23);
     write_random(at("g.npy"), dtype, {600, 5, 7}, 24, 100, 1000);
+    write_random(at("o.npy"), dtype, {1, 999}, 25, 100, 1000);
     against_one_process({"run", graph("sums_" + name + ".yaml", text), "--input", "v=" + at("v.npy"), "--input",
-                         "r=" + at("r.npy"), "--input", "w=" + at("w.npy"), "--input", "g=" + at("g.npy")},
-                        {"sv", "mv", "sr", "mr", "sa", "ma", "sw", "sg", "mg", "twice"},
+                         "r=" + at("r.npy"), "--input", "w=" + at("w.npy"), "--input", "g=" + at("g.npy"), "--input",
+                         "o=" + at("o.npy")},
+                        {"sv", "mv", "sr", "mr", "sa", "ma", "sw", "sg", "mg", "so", "twice"},
                         [&](int ranks, const std::string& output) { expect_same_bytes(ranks, output); });
+    // Every sum and mean above all-reduced (a gather would give these bits too).
+    const CommandResult plan = run_graphrun({"explain", at("sums_" + name + ".yaml"), "--ranks", "4", "--input",
+                                             "v=" + at("v.npy"), "--input", "r=" + at("r.npy"), "--input",
+                                             "w=" + at("w.npy"), "--input", "g=" + at("g.npy"), "--input", "o=" + at("o.npy")});
+    ASSERT_EQ(plan.exit_code, 0) << plan.err;
+    EXPECT_EQ(count(plan.out, "all-reduces"), 10u) << plan.out;
+    EXPECT_EQ(plan.out.find("): gathers"), std::string::npos) << plan.out;
     // The check can fail: the two halves' sums added differ from one process's sum.
     const io::HostArray v = io::read_tensor(at("v.npy"), dtype), sv = io::read_tensor(at("one/sv.npy"), dtype);
     if (dtype == GR_F32) {
@@ -605,13 +617,15 @@ dtype: f64
 inputs:
   x: {shape: [20, 6], shard: 0}
   y: {shape: [5, 20], shard: 1}
+  z: {shape: [1, 20], shard: 1}
 nodes:
   - {id: s, op: sum, in: [x], axis: 0}
   - {id: m, op: mean, in: [x]}
   - {id: top, op: max, in: [x], axis: 0}
   - {id: inner, op: sum, in: [y]}
   - {id: rows, op: mean, in: [y], axis: 1}
-outputs: [s, m, top, inner, rows]
+  - {id: after_one, op: sum, in: [z]}
+outputs: [s, m, top, inner, rows, after_one]
 )";
 
 TEST_F(ShardedRun, ExplainShowsSumsOverRanks) {
@@ -633,7 +647,9 @@ TEST_F(ShardedRun, ExplainShowsSumsOverRanks) {
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("rows (mean): all-reduces 'x' along axis 1"), std::string::npos) << r.out;
-  EXPECT_EQ(count(r.out, "all-reduces"), 3u) << r.out;
+  // A reduced axis of one element before the sharded one changes nothing.
+  EXPECT_NE(r.out.find("after_one (sum): all-reduces 'x' along axis 1"), std::string::npos) << r.out;
+  EXPECT_EQ(count(r.out, "all-reduces"), 4u) << r.out;
 
   // 20 over 12 ranks: blocks of one element; the node gathers.
   const CommandResult small = run_graphrun({"explain", g, "--ranks", "12"});
