@@ -3,7 +3,9 @@
 // port that takes the rank's block of a value every rank holds, a gather step before each
 // port (and graph output) that needs all of a sharded value, a max-over-ranks step after a
 // max over the sharded axis, a halo step before a stencil (derivative, conv1d) along the
-// sharded axis and a trim step after it. Shapes are then inferred again, for the blocks.
+// sharded axis and a trim step after it. A scan (and a sum or mean over the sharded axis)
+// runs on the rank's block and trades its carries itself. Shapes are then inferred again,
+// for the blocks.
 #include "distributed/blocks.h"
 #include "graph/diagnostics.h"
 #include "passes/infer_shapes.h"
@@ -247,6 +249,32 @@ class Rewrite {
   std::map<int, int> trimmed_axes_;  // inserted trim steps: the axis their output is held in blocks along
 };
 
+int sharded_axis(const sharding::ShardPlan& plan, ValueRef v) {
+  return plan.nodes[static_cast<size_t>(v.node)].out_axes[static_cast<size_t>(v.port)];
+}
+
+// The most rank `share.rank` receives for a sum over ranks along `axis` of its input
+// (plugins/core/distributed_sum.h): from each other rank its count and, per output element,
+// at most two subtree sums per level of the pairwise tree over the N elements each output
+// combines (leaves of 128) and two partial leaves (127 elements each), and never more
+// values than that rank holds.
+uint64_t sum_over_ranks_bytes(const Graph& g, const Node& n, int axis, RankShare share) {
+  const Shape& x = sharding::port_shape(g, n, 0);
+  int64_t combined = 1;
+  for (int a : sharding::reduced_axes(g, n)) combined *= x[static_cast<size_t>(a)];
+  int levels = 1;
+  for (int64_t left = combined; left > 128; ++levels) left -= left / 2 - left / 2 % 8;  // the larger half
+  const int64_t length = x[static_cast<size_t>(axis)];
+  const uint64_t per_value = tensor_bytes(n.output_shapes[0], g.dtype);
+  uint64_t bytes = 0;
+  for (int q = 0; q < share.ranks; ++q) {
+    if (q == share.rank) continue;
+    const int64_t held = combined / length * distributed::block_of(length, q, share.ranks).size();
+    bytes += 16 + per_value * static_cast<uint64_t>(std::min<int64_t>(held, 2 * levels + 2 * 127));
+  }
+  return bytes;
+}
+
 // What explain shows of the plan: each sharded input's blocks, each node that keeps a
 // sharding, blocks, gathers or combines, and the bytes each rank receives.
 std::string describe(const Graph& g, const sharding::ShardPlan& plan, RankShare share) {
@@ -289,7 +317,16 @@ std::string describe(const Graph& g, const sharding::ShardPlan& plan, RankShare 
       parts.push_back(np.conv_padding ? "runs unpadded where the halo covers its padding, else trims its output to the block"
                                       : "trims its output back to the block");
     }
-    if (np.scan) parts.push_back("a scan over ranks: each runs its block and trades a carry with the others");
+    if (np.sums_over_ranks) {
+      const uint64_t bytes = sum_over_ranks_bytes(g, n, sharded_axis(plan, n.inputs[0]), share);
+      mine += bytes;
+      parts.push_back(fmt::format("all-reduces '{}' along axis {}: each rank sums the subtrees of one process's pairwise "
+                                  "tree inside its block, then one all-gather of those sums and of the leaves across "
+                                  "block edges (at most {} received by this rank; the same bits as one process)",
+                                  n.input_ports[0], sharded_axis(plan, n.inputs[0]), human_bytes(bytes)));
+    } else if (np.scan) {
+      parts.push_back("a scan over ranks: each runs its block and trades a carry with the others");
+    }
     if (np.combine == Combine::kMax)
       parts.push_back(fmt::format("max of its block along axis {}, then the max over ranks (one all-reduce of {})",
                                   np.combine_axis, human_bytes(tensor_bytes(n.output_shapes[0], g.dtype))));
@@ -311,7 +348,8 @@ std::string describe(const Graph& g, const sharding::ShardPlan& plan, RankShare 
     out += fmt::format("  output {}: in blocks along axis {}; with -o DIR each rank writes its blocks (MPI-IO), to "
                        "print or for other formats rank 0 gathers them ({} in all)\n", g.outputs[k].first, axis, human_bytes(bytes));
   }
-  out += fmt::format("  communication: {} received by this rank in gathers and halos, besides the carries and max values above\n",
+  out += fmt::format("  communication: at most {} received by this rank in gathers, halos and sums over ranks, besides "
+                     "the carries and max values above\n",
                      human_bytes(received));
   return out;
 }

@@ -18,11 +18,15 @@ bool ShardPlan::sharded() const {
 
 namespace {
 
+std::string op_name(const Node& node) { return node.op->desc.name; }
+
 // The first axis d along which the op is independent and every sharded port is held in
 // blocks along exactly the axis lined up with d; the ports every rank holds whole that line
 // up with d (and are not broadcast along it) are blocked. `lined_up` tells whether some d
 // had a rule at all (else the op mixes the elements along the sharded axes).
-bool keep_sharding(const Graph& g, const Node& node, const std::vector<int>& in_axes, NodePlan& plan, bool& lined_up) {
+// A rule with a min_block the smallest block does not reach is passed over (plan.why says so).
+bool keep_sharding(const Graph& g, const Node& node, const std::vector<int>& in_axes, int ranks, NodePlan& plan,
+                   bool& lined_up) {
   lined_up = false;
   for (int d = 0; d < GR_MAX_RANK; ++d) {
     const std::optional<AxisMap> m = independent_along(g, node, d);
@@ -33,6 +37,17 @@ bool keep_sharding(const Graph& g, const Node& node, const std::vector<int>& in_
     bool ok = true;
     for (size_t p = 0; p < in_axes.size() && ok; ++p) ok = in_axes[p] < 0 || m->port_axes[p] == in_axes[p];
     if (!ok) continue;
+    if (m->min_block > 0) {
+      const size_t p = static_cast<size_t>(std::find_if(in_axes.begin(), in_axes.end(), [](int a) { return a >= 0; }) -
+                                           in_axes.begin());
+      const int64_t smallest =
+          distributed::block_of(port_shape(g, node, p)[static_cast<size_t>(in_axes[p])], ranks - 1, ranks).size();
+      if (smallest < m->min_block) {
+        plan.why = fmt::format("'{}' over ranks needs blocks of at least {} elements along axis {} of '{}'; the "
+                               "smallest holds {}", op_name(node), m->min_block, in_axes[p], node.input_ports[p], smallest);
+        continue;
+      }
+    }
     for (size_t p = 0; p < in_axes.size(); ++p) {
       const int a = m->port_axes[p];
       if (in_axes[p] < 0 && a >= 0 && port_shape(g, node, p)[static_cast<size_t>(a)] > 1)
@@ -40,12 +55,11 @@ bool keep_sharding(const Graph& g, const Node& node, const std::vector<int>& in_
     }
     plan.out_axes = m->out_axes;
     plan.scan = m->scan;
+    plan.sums_over_ranks = m->sums_over_ranks;
     return true;
   }
   return false;
 }
-
-std::string op_name(const Node& node) { return node.op->desc.name; }
 
 // A stencil along the sharded axis: every sharded port held along its lined-up axis gets a
 // halo, every port held whole that lines up gets its block with the same halo. False (the
@@ -125,7 +139,7 @@ ShardPlan propagate_shards(const Graph& g, int ranks) {
     np.ports.assign(node.inputs.size(), PortPlan{});
     if (std::all_of(in_axes.begin(), in_axes.end(), [](int a) { return a < 0; })) continue;
     bool lined_up = false;
-    if (keep_sharding(g, node, in_axes, np, lined_up)) continue;
+    if (keep_sharding(g, node, in_axes, ranks, np, lined_up)) continue;
     if (halo_exchange(g, node, in_axes, ranks, np)) continue;
     const std::string op = op_name(node);
     if (op == "max" && in_axes.size() == 1) {

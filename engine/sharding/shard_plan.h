@@ -37,6 +37,9 @@ struct NodePlan {
   std::vector<PortPlan> ports;  // per input port
   std::vector<int> out_axes;    // per output: the axis held in blocks, or -1 (every rank whole)
   bool scan = false;            // a scan split over ranks along its axis (GR_OP_SCAN_BLOCKS)
+  /// With scan: a sum or mean over the sharded axis whose ranks combine their pieces of the
+  /// pairwise tree (shard_rules.h AxisMap::sums_over_ranks); its output is whole everywhere.
+  bool sums_over_ranks = false;
   Combine combine = Combine::kNone;
   int combine_axis = -1;        // the input's axis the combined reduction ran over
   /// A stencil along the sharded axis (shard_rules.h StencilMap): its ports carry halos, and

@@ -101,9 +101,29 @@ std::optional<AxisMap> ode_rule(const Graph& g, const Node& node, int d) {
   return m;
 }
 
+// sum or mean over the sharded axis d, when d is the outermost reduced axis (those before it
+// have one element): each rank's elements are then a contiguous range of the flattened
+// reduced index, and the op (GR_OP_SCAN_BLOCKS) combines the ranks' pieces of one process's
+// pairwise tree into the whole sum on every rank. Blocks of at least 2 keep each rank's
+// layout of the reduction (which axes merge, whether the reduced values are the innermost)
+// the whole one's.
+std::optional<AxisMap> sum_over_ranks_rule(const Graph& g, const Node& node, int d, const std::vector<int>& reduced) {
+  const std::string_view op = node.op->desc.name;
+  if ((op != "sum" && op != "mean") || !(node.op->desc.flags & GR_OP_SCAN_BLOCKS) || node.inputs.size() != 1)
+    return std::nullopt;
+  const Shape& x = port_shape(g, node, 0);
+  for (int a : reduced)
+    if (a < d && x[static_cast<size_t>(a)] != 1) return std::nullopt;
+  AxisMap m{{d}, {-1}};
+  m.scan = true;
+  m.sums_over_ranks = true;
+  m.min_block = 2;
+  return m;
+}
+
 std::optional<AxisMap> reduction_rule(const Graph& g, const Node& node, int d) {
   const std::vector<int> reduced = reduced_axes(g, node);
-  if (std::find(reduced.begin(), reduced.end(), d) != reduced.end()) return std::nullopt;
+  if (std::find(reduced.begin(), reduced.end(), d) != reduced.end()) return sum_over_ranks_rule(g, node, d, reduced);
   const bool keepdims = attr(node, "keepdims") && attr(node, "keepdims")->i != 0;
   const int before = static_cast<int>(std::count_if(reduced.begin(), reduced.end(), [&](int a) { return a < d; }));
   return AxisMap{{d}, {keepdims ? d : d - before}};

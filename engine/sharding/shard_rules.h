@@ -17,6 +17,12 @@ struct AxisMap {
   /// d is the axis the op scans along (GR_OP_SCAN_BLOCKS): each rank runs the op on its
   /// block, and the op trades carries with the other ranks (a distributed scan).
   bool scan = false;
+  /// With scan: d is an axis the op sums over (sum, mean over the sharded axis): its output
+  /// is whole on every rank, the ranks combining their blocks' pieces of the pairwise tree
+  /// (plugins/core/distributed_sum.h) in one exchange.
+  bool sums_over_ranks = false;
+  /// The fewest elements each rank's block along d must hold (else the node gathers).
+  int64_t min_block = 0;
 };
 
 /// The map for axis `d` (an axis of the op's main input, or of its output for elementwise ops

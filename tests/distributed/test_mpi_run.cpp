@@ -1,7 +1,7 @@
 // `graphrun run` of a graph with sharded inputs under mpirun: on 1 to 4 ranks (even and
 // uneven blocks) the outputs one process writes: the same bytes for elementwise chains, ops
-// independent along the sharded axis, a max over it (one all-reduce), a sum over it (a
-// gather), and a recurrence over a sharded time axis whose blocks hold whole chunks (within
+// independent along the sharded axis, a max over it (one all-reduce), sums and means over it
+// (each rank's pieces of the pairwise tree, one exchange), and a recurrence over a sharded time axis whose blocks hold whole chunks (within
 // f32 rounding otherwise); an integral, a selective scan and an ssm over a sharded time axis;
 // derivatives and conv1d along a sharded axis, which trade halos with their neighbours (the
 // same bytes; conv1d's FFT path within f32 rounding); the Mamba block sharded over its batch
@@ -115,6 +115,72 @@ TEST_F(ShardedRun, RowOpsAndReductionsGiveOneProcesssBytes) {
   against_one_process({"run", graph("rows.yaml", kRowsGraph), "--input", "x=" + at("x.npy"), "--input",
                        "t=" + at("t.npy"), "--input", "w=" + at("w.npy")},
                       {"y", "d", "c", "m", "s", "r"}, [&](int ranks, const std::string& name) { expect_same_bytes(ranks, name); });
+}
+
+// Sums and means over the sharded axis: each rank sends its pieces of one process's pairwise
+// tree (plugins/core/distributed_sum.h) and every rank evaluates the whole tree: one
+// process's bits on 1 to 4 ranks, uneven blocks. v: long enough for several segments of the
+// parallel reduction and a deep tree; r: rows (axis 0 of (1000, 37), leaves of rows added in
+// order); w: rows wider than a column tile; a: every axis (one contiguous run); g: axes 0
+// and 2 with axis 1 kept (the reduced values gathered from strides); o: the sharded axis 1
+// after a reduced axis of one element.
+const char* const kSumsGraph = R"(format: 1
+graph: sums
+dtype: DTYPE
+inputs:
+  v: {shape: [-1], shard: 0}
+  r: {shape: [-1, 37], shard: 0}
+  w: {shape: [-1, 300], shard: 0}
+  g: {shape: [-1, 5, 7], shard: 0}
+  o: {shape: [1, -1], shard: 1}
+nodes:
+  - {id: sv, op: sum, in: [v]}
+  - {id: mv, op: mean, in: [v]}
+  - {id: sr, op: sum, in: [r], axis: 0}
+  - {id: mr, op: mean, in: [r], axis: 0, keepdims: true}
+  - {id: sa, op: sum, in: [r]}
+  - {id: ma, op: mean, in: [r]}
+  - {id: sw, op: sum, in: [w], axis: 0}
+  - {id: sg, op: sum, in: [g], axis: [2, 0]}
+  - {id: mg, op: mean, in: [g], axis: [0, 2]}
+  - {id: so, op: sum, in: [o], keepdims: true}
+  - {id: twice, op: expr, in: {s: sr}, expr: "s * 2"}
+outputs: [sv, mv, sr, mr, sa, ma, sw, sg, mg, so, twice]
+)";
+
+TEST_F(ShardedRun, SumsAndMeansOverTheShardedAxisGiveOneProcesssBits) {
+  SKIP_WITHOUT_MPI();
+  for (const gr_dtype dtype : {GR_F32, GR_F64}) {
+    const std::string name = dtype == GR_F32 ? "f32" : "f64";
+    SCOPED_TRACE(name);
+    std::string text = kSumsGraph;
+    text.replace(text.find("DTYPE"), 5, name);
+    // Values of many sizes (a spread of 1e3 around 1e2): any other summation order shows in the bits.
+    write_random(at("v.npy"), dtype, {100003}, 21, 100, 1000);
+    write_random(at("r.npy"), dtype, {1000, 37}, 22, 100, 1000);
+    write_random(at("w.npy"), dtype, {700, 300}, 23);
+    write_random(at("g.npy"), dtype, {600, 5, 7}, 24, 100, 1000);
+    write_random(at("o.npy"), dtype, {1, 999}, 25, 100, 1000);
+    against_one_process({"run", graph("sums_" + name + ".yaml", text), "--input", "v=" + at("v.npy"), "--input",
+                         "r=" + at("r.npy"), "--input", "w=" + at("w.npy"), "--input", "g=" + at("g.npy"), "--input",
+                         "o=" + at("o.npy")},
+                        {"sv", "mv", "sr", "mr", "sa", "ma", "sw", "sg", "mg", "so", "twice"},
+                        [&](int ranks, const std::string& output) { expect_same_bytes(ranks, output); });
+    // Every sum and mean above all-reduced (a gather would give these bits too).
+    const CommandResult plan = run_graphrun({"explain", at("sums_" + name + ".yaml"), "--ranks", "4", "--input",
+                                             "v=" + at("v.npy"), "--input", "r=" + at("r.npy"), "--input",
+                                             "w=" + at("w.npy"), "--input", "g=" + at("g.npy"), "--input", "o=" + at("o.npy")});
+    ASSERT_EQ(plan.exit_code, 0) << plan.err;
+    EXPECT_EQ(count(plan.out, "all-reduces"), 10u) << plan.out;
+    EXPECT_EQ(plan.out.find("): gathers"), std::string::npos) << plan.out;
+    // The check can fail: the two halves' sums added differ from one process's sum.
+    const io::HostArray v = io::read_tensor(at("v.npy"), dtype), sv = io::read_tensor(at("one/sv.npy"), dtype);
+    if (dtype == GR_F32) {
+      float low = 0, high = 0;
+      for (size_t i = 0; i < v.f32.size(); ++i) (i < v.f32.size() / 2 ? low : high) += v.f32[i];
+      EXPECT_NE(low + high, sv.f32[0]);
+    }
+  }
 }
 
 TEST_F(ShardedRun, TheSummariesArePrintedOnceAsOneProcessPrintsThem) {
@@ -344,7 +410,8 @@ TEST_F(ShardedRun, TheMambaBlockShardedOverTimeTradesTheConvHalo) {
 TEST_F(ShardedRun, AFailingRankIsNamedEveryRankExitsWith1AndNothingIsWritten) {
   SKIP_WITHOUT_MPI();
   // x' = x^2 decays from -1 and blows up from 2 (at t = 0.5, where dopri5 fails): only rank 1
-  // holds the 2. The sum after it gathers: rank 0 waits there and hears of the failure.
+  // holds the 2. The sum after it trades its pieces over ranks: rank 0 waits there and hears
+  // of the failure.
   const std::string g = graph("blowup.yaml", "format: 1\ngraph: blowup\ndtype: f64\ninputs:\n  x0: {shape: [4], shard: 0}\n"
                                              "nodes:\n  - {id: sol, op: ode, in: {x: x0}, rhs: {x: \"x * x\"}, method: dopri5, "
                                              "dt: 0.5, steps: 4}\n  - {id: total, op: sum, in: [sol]}\noutputs: [sol, total]\n");
@@ -510,7 +577,7 @@ TEST_F(ShardedRun, ExplainShowsTheShardingOfRankZero) {
   EXPECT_NE(r.out.find("input x: axis 0 of 10 in blocks of 2..3"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("takes its block of 'w' along axis 0"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("m (max): max of its block along axis 0, then the max over ranks"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("s (sum): gathers 'x' along axis 0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("s (sum): all-reduces 'x' along axis 0"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("c (integrate): keeps blocks: out axis 0"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("-> out (3, 64)"), std::string::npos) << r.out;  // rank 0's block of x
 
@@ -540,6 +607,59 @@ TEST_F(ShardedRun, ExplainShowsTheShardingOfRankZero) {
   const CommandResult bad = run_graphrun({"explain", graph("scan.yaml", kScanGraph), "--ranks", "2", "--shard", "c=0"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--shard c: the graph has no input 'c'"), std::string::npos) << bad.err;
+}
+
+// No MPI needed: sums and means over the sharded axis all-reduce (with the most bytes rank 0
+// receives); over an axis that is not the outermost reduced one, or in blocks of one element,
+// they gather the input.
+const char* const kReductionsGraph = R"(format: 1
+graph: reductions
+dtype: f64
+inputs:
+  x: {shape: [20, 6], shard: 0}
+  y: {shape: [5, 20], shard: 1}
+  z: {shape: [1, 20], shard: 1}
+nodes:
+  - {id: s, op: sum, in: [x], axis: 0}
+  - {id: m, op: mean, in: [x]}
+  - {id: top, op: max, in: [x], axis: 0}
+  - {id: inner, op: sum, in: [y]}
+  - {id: rows, op: mean, in: [y], axis: 1}
+  - {id: after_one, op: sum, in: [z]}
+outputs: [s, m, top, inner, rows, after_one]
+)";
+
+TEST_F(ShardedRun, ExplainShowsSumsOverRanks) {
+  const std::string g = graph("reductions.yaml", kReductionsGraph);
+  const CommandResult r = run_graphrun({"explain", g, "--ranks", "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // 20 elements per output: one leaf, so ranks 1 and 2 send their elements (7 and 6 of
+  // each of the 6 f64 outputs: 624 B) and their counts (16 B each): 656 B.
+  EXPECT_NE(r.out.find("s (sum): all-reduces 'x' along axis 0: each rank sums the subtrees of one process's pairwise "
+                       "tree inside its block, then one all-gather of those sums and of the leaves across block edges "
+                       "(at most 656 B received by this rank; the same bits as one process); output whole on every rank"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("m (mean): all-reduces 'x' along axis 0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("top (max): max of its block along axis 0, then the max over ranks"), std::string::npos) << r.out;
+  // y's sharded axis 1 comes after its reduced axis 0 of 5: the ranks' elements are not one
+  // range of the reduced index.
+  EXPECT_NE(r.out.find("inner (sum): gathers 'x' along axis 1 ('sum' mixes the elements along axis 1 of 'x'"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("rows (mean): all-reduces 'x' along axis 1"), std::string::npos) << r.out;
+  // A reduced axis of one element before the sharded one changes nothing.
+  EXPECT_NE(r.out.find("after_one (sum): all-reduces 'x' along axis 1"), std::string::npos) << r.out;
+  EXPECT_EQ(count(r.out, "all-reduces"), 4u) << r.out;
+
+  // 20 over 12 ranks: blocks of one element; the node gathers.
+  const CommandResult small = run_graphrun({"explain", g, "--ranks", "12"});
+  ASSERT_EQ(small.exit_code, 0) << small.err;
+  EXPECT_NE(small.out.find("s (sum): gathers 'x' along axis 0 ('sum' over ranks needs blocks of at least 2 elements "
+                           "along axis 0 of 'x'; the smallest holds 1"),
+            std::string::npos)
+      << small.out;
+  EXPECT_EQ(small.out.find("all-reduces"), std::string::npos) << small.out;
 }
 
 // No MPI needed: the halos of rank 0's plan, their bytes, and the gather when a block is
