@@ -183,7 +183,8 @@ std::map<std::string, TensorData> read_sharded_inputs(const Graph& graph,
     if (inputs.count(name) || whole_shapes.count(name)) throw UsageError("--input " + name + ": given twice");
     if (!io::has_extension(path, ".npy"))
       throw UsageError("--input " + name + ": " + path + ": a sharded input is read from a .npy file, each rank "
-                       "reading only its block of it");
+                       "reading only its block of it (write it with numpy.save, or hold it whole with --shard " + name +
+                       "=none)");
     const int axis = graph.input_shards.at(node).first;
     const Shape& declared = graph.input_specs.at(node);
     Shape whole;

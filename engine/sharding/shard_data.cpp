@@ -275,11 +275,26 @@ uint64_t sum_over_ranks_bytes(const Graph& g, const Node& n, int axis, RankShare
   return bytes;
 }
 
+// The value at port p of n as the graph names it: 'e (port x)', or 'lstsq:residual (port x)'.
+std::string value_at_port(const Graph& g, const Node& n, size_t p) {
+  const ValueRef v = n.inputs[p];
+  const Node& from = g.nodes[static_cast<size_t>(v.node)];
+  const std::string value = from.output_names.size() > 1 ? from.id + ":" + from.output_names[static_cast<size_t>(v.port)] : from.id;
+  return "'" + value + "' (port " + n.input_ports[p] + ")";
+}
+
+std::string elements(int64_t count) { return std::to_string(count) + (count == 1 ? " element" : " elements"); }
+
 // What explain shows of the plan: each sharded input's blocks, each node that keeps a
 // sharding, blocks, gathers or combines, and the bytes each rank receives.
 std::string describe(const Graph& g, const sharding::ShardPlan& plan, RankShare share) {
+  if (g.input_shards.empty())
+    return fmt::format("sharding over {} ranks: no input is sharded, so every rank runs the whole graph (shard an input "
+                       "with `shard: AXIS` in the graph file or --shard name=AXIS)\n",
+                       share.ranks);
   std::string out = fmt::format("sharding over {} ranks (the shapes below are rank {}'s):\n", share.ranks, share.rank);
   uint64_t received = 0;
+  std::vector<ValueRef> gathered;  // one gather serves every reader of the value
   for (int i : g.topo_order()) {
     const Node& n = g.nodes[static_cast<size_t>(i)];
     if (static_cast<size_t>(i) >= plan.nodes.size() || n.removed) continue;
@@ -294,23 +309,31 @@ std::string describe(const Graph& g, const sharding::ShardPlan& plan, RankShare 
     }
     std::vector<std::string> parts;
     uint64_t mine = 0;  // what this rank receives for the node's gathers
+    size_t last_gather = 0;  // 1 + the part that names the last of them
     for (size_t p = 0; p < np.ports.size(); ++p) {
       const PortPlan& port = np.ports[p];
       const std::string halo = port.left || port.right ? fmt::format(" with a halo of {}|{}", port.left, port.right) : "";
       if (port.move == PortMove::kBlock)
-        parts.push_back(fmt::format("takes its block of '{}' along axis {}{}", n.input_ports[p], port.axis, halo));
+        parts.push_back(fmt::format("takes its block of {} along axis {}{}", value_at_port(g, n, p), port.axis, halo));
       if (port.move == PortMove::kHalo)
-        parts.push_back(fmt::format("exchanges a halo of '{}' along axis {} with its neighbours: {} element(s) from the "
-                                    "previous rank, {} from the next", n.input_ports[p], port.axis, port.left, port.right));
+        parts.push_back(fmt::format("exchanges a halo of {} along axis {} with its neighbours: {} from the previous "
+                                    "rank, {} from the next", value_at_port(g, n, p), port.axis, elements(port.left),
+                                    elements(port.right)));
       if (port.move != PortMove::kGather) continue;
+      parts.push_back(fmt::format("gathers {} along axis {}", value_at_port(g, n, p), port.axis));
+      last_gather = parts.size();
+      if (std::find(gathered.begin(), gathered.end(), n.inputs[p]) != gathered.end()) continue;
+      gathered.push_back(n.inputs[p]);
       const Shape& shape = sharding::port_shape(g, n, p);
       const uint64_t whole = tensor_bytes(shape, g.dtype);
       const int64_t length = shape[static_cast<size_t>(port.axis)];
       const int64_t own = distributed::block_of(length, share.rank, share.ranks).size();
       mine += whole - whole / static_cast<uint64_t>(length) * static_cast<uint64_t>(own);
-      parts.push_back(fmt::format("gathers '{}' along axis {}", n.input_ports[p], port.axis));
     }
-    if (mine) parts.back() += fmt::format(" ({}; {} received by this rank)", np.why, human_bytes(mine));
+    if (last_gather)
+      parts[last_gather - 1] += fmt::format(" ({}; {})", np.why,
+                                            mine ? human_bytes(mine) + " received by this rank"
+                                                 : std::string("the gather above serves it: nothing more received"));
     if (np.stencil) {
       parts.back() += fmt::format(" (at most {} received per rank, one MPI_Sendrecv each way; none beyond the first and "
                                   "last blocks)", human_bytes(np.halo_bytes));
@@ -320,10 +343,10 @@ std::string describe(const Graph& g, const sharding::ShardPlan& plan, RankShare 
     if (np.sums_over_ranks) {
       const uint64_t bytes = sum_over_ranks_bytes(g, n, sharded_axis(plan, n.inputs[0]), share);
       mine += bytes;
-      parts.push_back(fmt::format("all-reduces '{}' along axis {}: each rank sums the subtrees of one process's pairwise "
+      parts.push_back(fmt::format("all-reduces {} along axis {}: each rank sums the subtrees of one process's pairwise "
                                   "tree inside its block, then one all-gather of those sums and of the leaves across "
                                   "block edges (at most {} received by this rank; the same bits as one process)",
-                                  n.input_ports[0], sharded_axis(plan, n.inputs[0]), human_bytes(bytes)));
+                                  value_at_port(g, n, 0), sharded_axis(plan, n.inputs[0]), human_bytes(bytes)));
     } else if (np.scan) {
       parts.push_back("a scan over ranks: each runs its block and trades a carry with the others");
     }
@@ -343,7 +366,10 @@ std::string describe(const Graph& g, const sharding::ShardPlan& plan, RankShare 
   for (size_t k = 0; k < g.outputs.size(); ++k) {
     const ValueRef v = g.outputs[k].second;
     const int axis = plan.nodes[static_cast<size_t>(v.node)].out_axes[static_cast<size_t>(v.port)];
-    if (axis < 0) continue;
+    if (axis < 0) {
+      out += fmt::format("  output {}: whole on every rank (rank 0 prints or writes it)\n", g.outputs[k].first);
+      continue;
+    }
     const uint64_t bytes = tensor_bytes(g.nodes[static_cast<size_t>(v.node)].output_shapes[static_cast<size_t>(v.port)], g.dtype);
     out += fmt::format("  output {}: in blocks along axis {}; with -o DIR each rank writes its blocks (MPI-IO), to "
                        "print or for other formats rank 0 gathers them ({} in all)\n", g.outputs[k].first, axis, human_bytes(bytes));

@@ -128,7 +128,8 @@ ShardPlan propagate_shards(const Graph& g, int ranks) {
       const int64_t length = node.output_shapes[0][static_cast<size_t>(axis)];
       if (length < ranks)
         sink.error(loc, "input '" + node.id + "': axis " + std::to_string(axis) + " has " + std::to_string(length) +
-                            " elements, fewer than the " + std::to_string(ranks) + " ranks it is sharded over");
+                            " elements, fewer than the " + std::to_string(ranks) + " ranks it is sharded over (run on at most " +
+                            std::to_string(length) + " ranks, or hold it whole with --shard " + node.id + "=none)");
       np.out_axes[0] = axis;
       continue;
     }

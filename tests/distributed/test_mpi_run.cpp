@@ -84,6 +84,18 @@ class ShardedRun : public ::testing::Test {
       for (const std::string& name : outputs) check(ranks, name);
     }
   }
+  // `graphrun explain GRAPH --ranks N` (no MPI needed: rank 0's plan) with `inputs` given as
+  // name=FILE, FILE in the test's folder, then `more` arguments.
+  CommandResult explain(const std::string& graph_path, int ranks, const std::vector<std::string>& inputs,
+                        const std::vector<std::string>& more = {}) const {
+    std::vector<std::string> args = {"explain", graph_path, "--ranks", std::to_string(ranks)};
+    for (const std::string& input : inputs) {
+      const size_t eq = input.find('=');
+      args.insert(args.end(), {"--input", input.substr(0, eq + 1) + at(input.substr(eq + 1))});
+    }
+    args.insert(args.end(), more.begin(), more.end());
+    return run_graphrun(args);
+  }
   void expect_same_bytes(int ranks, const std::string& name) const {
     EXPECT_EQ(slurp(at("ranks" + std::to_string(ranks) + "/" + name + ".npy")), slurp(at("one/" + name + ".npy")))
         << name;
@@ -167,9 +179,7 @@ TEST_F(ShardedRun, SumsAndMeansOverTheShardedAxisGiveOneProcesssBits) {
                         {"sv", "mv", "sr", "mr", "sa", "ma", "sw", "sg", "mg", "so", "twice"},
                         [&](int ranks, const std::string& output) { expect_same_bytes(ranks, output); });
     // Every sum and mean above all-reduced (a gather would give these bits too).
-    const CommandResult plan = run_graphrun({"explain", at("sums_" + name + ".yaml"), "--ranks", "4", "--input",
-                                             "v=" + at("v.npy"), "--input", "r=" + at("r.npy"), "--input",
-                                             "w=" + at("w.npy"), "--input", "g=" + at("g.npy"), "--input", "o=" + at("o.npy")});
+    const CommandResult plan = explain(at("sums_" + name + ".yaml"), 4, {"v=v.npy", "r=r.npy", "w=w.npy", "g=g.npy", "o=o.npy"});
     ASSERT_EQ(plan.exit_code, 0) << plan.err;
     EXPECT_EQ(count(plan.out, "all-reduces"), 10u) << plan.out;
     EXPECT_EQ(plan.out.find("): gathers"), std::string::npos) << plan.out;
@@ -397,9 +407,9 @@ TEST_F(ShardedRun, TheMambaBlockShardedOverTimeTradesTheConvHalo) {
                                                 "/parts/block.yaml, in: {x: x}, params: {weights: " + parts +
                                                 "/weights/layer0}}\noutputs: {y: block}\n");
   write_random(at("x.npy"), GR_F32, {2, 37, 16}, 15);
-  const CommandResult plan = run_graphrun({"explain", g, "--ranks", "3", "--shard", "x=1", "--input", "x=" + at("x.npy")});
+  const CommandResult plan = explain(g, 3, {"x=x.npy"}, {"--shard", "x=1"});
   ASSERT_EQ(plan.exit_code, 0) << plan.err;
-  EXPECT_NE(plan.out.find("block/u (conv1d): exchanges a halo of 'x' along axis 2"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("block/u (conv1d): exchanges a halo of 'block/u_in' (port x) along axis 2"), std::string::npos) << plan.out;
   // The time steps go through GEMMs of other heights on each rank: f32's tolerance.
   against_one_process({"run", g, "--input", "x=" + at("x.npy"), "--shard", "x=1"}, {"y"}, [&](int ranks, const std::string& name) {
     EXPECT_LE(relative_difference(at("one/" + name + ".npy"), at("ranks" + std::to_string(ranks) + "/" + name + ".npy"), GR_F32),
@@ -435,12 +445,24 @@ TEST_F(ShardedRun, ShardErrorsAreReportedOnceWithExitCode2) {
   io::write_tensor(at("x.npy"), GR_F32, {4}, x);
   CommandResult r = run_graphrun_under(mpirun(5), {"run", g, "--input", "x=" + at("x.npy")});
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_EQ(count(r.err, "axis 0 has 4 elements, fewer than the 5 ranks"), 1u) << r.err;
+  EXPECT_EQ(count(r.err, "axis 0 has 4 elements, fewer than the 5 ranks it is sharded over (run on at most 4 ranks, "
+                         "or hold it whole with --shard x=none)"),
+            1u)
+      << r.err;
   EXPECT_NE(r.err.find("short.yaml:4:"), std::string::npos) << r.err;  // at the shard: key
   std::ofstream(at("x.csv")) << "1\n2\n3\n4\n";
   r = run_graphrun_under(mpirun(2), {"run", g, "--input", "x=" + at("x.csv")});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_EQ(count(r.err, "a sharded input is read from a .npy file"), 1u) << r.err;
+  EXPECT_NE(r.err.find("hold it whole with --shard x=none"), std::string::npos) << r.err;
+  // No input sharded: every rank runs the whole graph, and rank 0 says so once.
+  r = run_graphrun_under(mpirun(2), {"run", g, "--input", "x=" + at("x.npy"), "--shard", "x=none"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(count(r.err, "no input is sharded, so each of the 2 ranks runs the whole graph"), 1u) << r.err;
+  // explain under mpirun shows the plan of its own ranks, not of --ranks.
+  r = run_graphrun_under(mpirun(2), {"explain", g, "--ranks", "4", "--input", "x=" + at("x.npy")});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(count(r.err, "--ranks 4 under mpirun"), 1u) << r.err;
 }
 
 // graphs/distributed/*.yaml with their inputs (data/<graph>/<input>.npy): 4 ranks give one
@@ -570,31 +592,28 @@ TEST_F(ShardedRun, ExplainShowsTheShardingOfRankZero) {
   write_random(at("x.npy"), GR_F64, {10, 64}, 1);
   write_random(at("t.npy"), GR_F64, {64}, 2);
   write_random(at("w.npy"), GR_F64, {10, 1}, 3);
-  const CommandResult r = run_graphrun({"explain", graph("rows.yaml", kRowsGraph), "--ranks", "4", "--input",
-                                        "x=" + at("x.npy"), "--input", "t=" + at("t.npy"), "--input", "w=" + at("w.npy")});
+  const CommandResult r = explain(graph("rows.yaml", kRowsGraph), 4, {"x=x.npy", "t=t.npy", "w=w.npy"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("sharding over 4 ranks"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("input x: axis 0 of 10 in blocks of 2..3"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("takes its block of 'w' along axis 0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("takes its block of 'w' (port w) along axis 0"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("m (max): max of its block along axis 0, then the max over ranks"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("s (sum): all-reduces 'x' along axis 0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("s (sum): all-reduces 'y' (port x) along axis 0"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("c (integrate): keeps blocks: out axis 0"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("-> out (3, 64)"), std::string::npos) << r.out;  // rank 0's block of x
 
   write_random(at("a.npy"), GR_F32, {3, 20}, 4);
   write_random(at("b.npy"), GR_F32, {3, 20}, 5);
-  const CommandResult scan = run_graphrun({"explain", graph("scan.yaml", kScanGraph), "--ranks", "2", "--shard", "b=1",
-                                           "--input", "a=" + at("a.npy"), "--input", "b=" + at("b.npy")});
+  const CommandResult scan = explain(graph("scan.yaml", kScanGraph), 2, {"a=a.npy", "b=b.npy"}, {"--shard", "b=1"});
   ASSERT_EQ(scan.exit_code, 0) << scan.err;
   EXPECT_EQ(count(scan.out, "a scan over ranks"), 2u) << scan.out;
   write_random(at("x3.npy"), GR_F64, {3, 20}, 17);
   write_random(at("t20.npy"), GR_F64, {20}, 18);
-  const CommandResult integ = run_graphrun({"explain", graph("integ.yaml", kIntegrateGraph), "--ranks", "2", "--input",
-                                            "x=" + at("x3.npy"), "--input", "t=" + at("t20.npy")});
+  const CommandResult integ = explain(graph("integ.yaml", kIntegrateGraph), 2, {"x=x3.npy", "t=t20.npy"});
   ASSERT_EQ(integ.exit_code, 0) << integ.err;
   EXPECT_EQ(count(integ.out, "a scan over ranks"), 3u) << integ.out;
-  EXPECT_NE(integ.out.find("s (integrate): gathers 'x' along axis 1"), std::string::npos) << integ.out;
-  EXPECT_NE(integ.out.find("takes its block of 't' along axis 0"), std::string::npos) << integ.out;
+  EXPECT_NE(integ.out.find("s (integrate): gathers 'x' (port x) along axis 1"), std::string::npos) << integ.out;
+  EXPECT_NE(integ.out.find("takes its block of 't' (port t) along axis 0"), std::string::npos) << integ.out;
   // The Mamba block over its batch: every op keeps its blocks (selective_scan, ssm and the
   // other scans over time keep their batch axis too), nothing is gathered.
   const std::string examples = std::string(GRAPHRUN_SOURCE_DIR) + "/graphs/distributed/";
@@ -604,7 +623,13 @@ TEST_F(ShardedRun, ExplainShowsTheShardingOfRankZero) {
   EXPECT_NE(mamba.out.find("block/scan (selective_scan): keeps blocks: y axis 0, final axis 0"), std::string::npos)
       << mamba.out;
   EXPECT_EQ(mamba.out.find("gathers '"), std::string::npos) << mamba.out;
-  const CommandResult bad = run_graphrun({"explain", graph("scan.yaml", kScanGraph), "--ranks", "2", "--shard", "c=0"});
+  const CommandResult whole = explain(graph("scan.yaml", kScanGraph), 2, {"a=a.npy", "b=b.npy"},
+                                      {"--shard", "a=none", "--shard", "b=none"});
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  EXPECT_NE(whole.out.find("sharding over 2 ranks: no input is sharded, so every rank runs the whole graph"),
+            std::string::npos)
+      << whole.out;
+  const CommandResult bad = explain(graph("scan.yaml", kScanGraph), 2, {}, {"--shard", "c=0"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--shard c: the graph has no input 'c'"), std::string::npos) << bad.err;
 }
@@ -631,31 +656,31 @@ outputs: [s, m, top, inner, rows, after_one]
 
 TEST_F(ShardedRun, ExplainShowsSumsOverRanks) {
   const std::string g = graph("reductions.yaml", kReductionsGraph);
-  const CommandResult r = run_graphrun({"explain", g, "--ranks", "3"});
+  const CommandResult r = explain(g, 3, {});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // 20 elements per output: one leaf, so ranks 1 and 2 send their elements (7 and 6 of
   // each of the 6 f64 outputs: 624 B) and their counts (16 B each): 656 B.
-  EXPECT_NE(r.out.find("s (sum): all-reduces 'x' along axis 0: each rank sums the subtrees of one process's pairwise "
+  EXPECT_NE(r.out.find("s (sum): all-reduces 'x' (port x) along axis 0: each rank sums the subtrees of one process's pairwise "
                        "tree inside its block, then one all-gather of those sums and of the leaves across block edges "
                        "(at most 656 B received by this rank; the same bits as one process); output whole on every rank"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("m (mean): all-reduces 'x' along axis 0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("m (mean): all-reduces 'x' (port x) along axis 0"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("top (max): max of its block along axis 0, then the max over ranks"), std::string::npos) << r.out;
   // y's sharded axis 1 comes after its reduced axis 0 of 5: the ranks' elements are not one
   // range of the reduced index.
-  EXPECT_NE(r.out.find("inner (sum): gathers 'x' along axis 1 ('sum' mixes the elements along axis 1 of 'x'"),
+  EXPECT_NE(r.out.find("inner (sum): gathers 'y' (port x) along axis 1 ('sum' mixes the elements along axis 1 of 'x'"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("rows (mean): all-reduces 'x' along axis 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("rows (mean): all-reduces 'y' (port x) along axis 1"), std::string::npos) << r.out;
   // A reduced axis of one element before the sharded one changes nothing.
-  EXPECT_NE(r.out.find("after_one (sum): all-reduces 'x' along axis 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("after_one (sum): all-reduces 'z' (port x) along axis 1"), std::string::npos) << r.out;
   EXPECT_EQ(count(r.out, "all-reduces"), 4u) << r.out;
 
   // 20 over 12 ranks: blocks of one element; the node gathers.
-  const CommandResult small = run_graphrun({"explain", g, "--ranks", "12"});
+  const CommandResult small = explain(g, 12, {});
   ASSERT_EQ(small.exit_code, 0) << small.err;
-  EXPECT_NE(small.out.find("s (sum): gathers 'x' along axis 0 ('sum' over ranks needs blocks of at least 2 elements "
+  EXPECT_NE(small.out.find("s (sum): gathers 'x' (port x) along axis 0 ('sum' over ranks needs blocks of at least 2 elements "
                            "along axis 0 of 'x'; the smallest holds 1"),
             std::string::npos)
       << small.out;
@@ -667,29 +692,27 @@ TEST_F(ShardedRun, ExplainShowsSumsOverRanks) {
 TEST_F(ShardedRun, ExplainShowsTheHaloExchanges) {
   write_random(at("x.npy"), GR_F64, {3, 50}, 9);
   write_positions(at("t.npy"), 50, 10);
-  const std::vector<std::string> args = {"explain", graph("stencils.yaml", kStencilGraph), "--ranks", "3",
-                                         "--input", "x=" + at("x.npy"), "--input", "t=" + at("t.npy")};
-  const CommandResult r = run_graphrun(args);
+  const CommandResult r = explain(graph("stencils.yaml", kStencilGraph), 3, {"x=x.npy", "t=t.npy"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // accuracy 2: one element each way, 3 rows of f64: 48 bytes.
-  EXPECT_NE(r.out.find("c2 (derivative): exchanges a halo of 'x' along axis 1 with its neighbours: 1 element(s) from "
-                       "the previous rank, 1 from the next (at most 48 B received per rank"),
+  EXPECT_NE(r.out.find("c2 (derivative): exchanges a halo of 'x' (port x) along axis 1 with its neighbours: 1 element from "
+                       "the previous rank, 1 element from the next (at most 48 B received per rank"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("c4 (derivative): exchanges a halo of 'x' along axis 1 with its neighbours: 2 element(s)"),
+  EXPECT_NE(r.out.find("c4 (derivative): exchanges a halo of 'x' (port x) along axis 1 with its neighbours: 2 elements"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("takes its block of 't' along axis 0 with a halo of 2|2"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("e2 (derivative): exchanges a halo of 'x' along axis 1 with its neighbours: 1 element(s)"),
+  EXPECT_NE(r.out.find("takes its block of 't' (port t) along axis 0 with a halo of 2|2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("e2 (derivative): exchanges a halo of 'x' (port x) along axis 1 with its neighbours: 1 element"),
             std::string::npos)
       << r.out;
   // One-sided: the halo on one side only.
-  EXPECT_NE(r.out.find("fw (derivative): exchanges a halo of 'x' along axis 1 with its neighbours: 0 element(s) from "
-                       "the previous rank, 1 from the next"),
+  EXPECT_NE(r.out.find("fw (derivative): exchanges a halo of 'x' (port x) along axis 1 with its neighbours: 0 elements from "
+                       "the previous rank, 1 element from the next"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("bw2 (derivative): exchanges a halo of 'x' along axis 1 with its neighbours: 2 element(s) from "
-                       "the previous rank, 0 from the next"),
+  EXPECT_NE(r.out.find("bw2 (derivative): exchanges a halo of 'x' (port x) along axis 1 with its neighbours: 2 elements from "
+                       "the previous rank, 0 elements from the next"),
             std::string::npos)
       << r.out;
   EXPECT_EQ(count(r.out, "trims its output back to the block"), 8u) << r.out;
@@ -703,39 +726,44 @@ TEST_F(ShardedRun, ExplainShowsTheHaloExchanges) {
   // halo of 1.
   write_random(at("short.npy"), GR_F64, {3, 10}, 9);
   write_positions(at("tshort.npy"), 10, 10);
-  const CommandResult s = run_graphrun({"explain", graph("stencils.yaml", kStencilGraph), "--ranks", "4", "--input",
-                                        "x=" + at("short.npy"), "--input", "t=" + at("tshort.npy")});
+  const CommandResult s = explain(graph("stencils.yaml", kStencilGraph), 4, {"x=short.npy", "t=tshort.npy"});
   ASSERT_EQ(s.exit_code, 0) << s.err;
-  EXPECT_NE(s.out.find("e2 (derivative): gathers 'x' along axis 1 ('derivative' needs blocks of at least 3 elements "
-                       "along axis 1 of 'x' (its halo of 1|1 comes from the neighbours' blocks alone, and its end "
-                       "formulas need their points on the first and last ranks); the smallest holds 2"),
+  EXPECT_NE(s.out.find("bw2 (derivative): gathers 'x' (port x) along axis 1 ('derivative' needs blocks of at least 3 "
+                       "elements along axis 1 of 'x' (its halo of 2|0 comes from the neighbours' blocks alone, and its "
+                       "end formulas need their points on the first and last ranks); the smallest holds 2; 168 B "
+                       "received by this rank)"),
             std::string::npos)
       << s.out;
+  // One gather of x serves e2 too: its bytes are counted once.
+  EXPECT_NE(s.out.find("e2 (derivative): gathers 'x' (port x) along axis 1 ('derivative' needs blocks of at least 3 elements "
+                       "along axis 1 of 'x' (its halo of 1|1 comes from the neighbours' blocks alone, and its end "
+                       "formulas need their points on the first and last ranks); the smallest holds 2; the gather above "
+                       "serves it: nothing more received)"),
+            std::string::npos)
+      << s.out;
+  EXPECT_EQ(count(s.out, ". x@gather "), 1u) << s.out;
   EXPECT_NE(s.out.find("c2 (derivative): exchanges a halo"), std::string::npos) << s.out;
 
   // t held in blocks: its halo is exchanged as x's is.
-  const CommandResult t = run_graphrun({"explain", graph("stencils.yaml", kStencilGraph), "--ranks", "2", "--shard",
-                                        "t=0", "--input", "x=" + at("x.npy"), "--input", "t=" + at("t.npy")});
+  const CommandResult t = explain(graph("stencils.yaml", kStencilGraph), 2, {"x=x.npy", "t=t.npy"}, {"--shard", "t=0"});
   ASSERT_EQ(t.exit_code, 0) << t.err;
-  EXPECT_NE(t.out.find("exchanges a halo of 't' along axis 0 with its neighbours: 2 element(s)"), std::string::npos)
+  EXPECT_NE(t.out.find("exchanges a halo of 't' (port t) along axis 0 with its neighbours: 2 elements"), std::string::npos)
       << t.out;
 
   write_random(at("cx.npy"), GR_F32, {2, 3, 37}, 11);
   write_random(at("wd.npy"), GR_F32, {3, 1, 4}, 12);
   write_random(at("bd.npy"), GR_F32, {3}, 13);
   write_random(at("w.npy"), GR_F32, {4, 3, 5}, 14);
-  const CommandResult c = run_graphrun({"explain", graph("convs.yaml", kConvGraph), "--ranks", "4", "--input",
-                                        "x=" + at("cx.npy"), "--input", "wd=" + at("wd.npy"), "--input",
-                                        "bd=" + at("bd.npy"), "--input", "w=" + at("w.npy")});
+  const CommandResult c = explain(graph("convs.yaml", kConvGraph), 4, {"x=cx.npy", "wd=wd.npy", "bd=bd.npy", "w=w.npy"});
   ASSERT_EQ(c.exit_code, 0) << c.err;
   // Causal K 4: 3 elements from the previous rank of 2x3 f32 rows: 72 bytes.
-  EXPECT_NE(c.out.find("causal (conv1d): exchanges a halo of 'x' along axis 2 with its neighbours: 3 element(s) from "
-                       "the previous rank, 0 from the next (at most 72 B received per rank"),
+  EXPECT_NE(c.out.find("causal (conv1d): exchanges a halo of 'x' (port x) along axis 2 with its neighbours: 3 elements from "
+                       "the previous rank, 0 elements from the next (at most 72 B received per rank"),
             std::string::npos)
       << c.out;
   // same, K 5 at dilation 2: 4 each way.
-  EXPECT_NE(c.out.find("same (conv1d): exchanges a halo of 'x' along axis 2 with its neighbours: 4 element(s) from "
-                       "the previous rank, 4 from the next"),
+  EXPECT_NE(c.out.find("same (conv1d): exchanges a halo of 'x' (port x) along axis 2 with its neighbours: 4 elements from "
+                       "the previous rank, 4 elements from the next"),
             std::string::npos)
       << c.out;
   EXPECT_EQ(count(c.out, "runs unpadded where the halo covers its padding"), 5u) << c.out;
@@ -744,11 +772,9 @@ TEST_F(ShardedRun, ExplainShowsTheHaloExchanges) {
 
   // 7 samples on 4 ranks: blocks of 1, shorter than the causal halo of 3.
   write_random(at("cshort.npy"), GR_F32, {2, 3, 7}, 11);
-  const CommandResult cs = run_graphrun({"explain", graph("convs.yaml", kConvGraph), "--ranks", "4", "--input",
-                                         "x=" + at("cshort.npy"), "--input", "wd=" + at("wd.npy"), "--input",
-                                         "bd=" + at("bd.npy"), "--input", "w=" + at("w.npy")});
+  const CommandResult cs = explain(graph("convs.yaml", kConvGraph), 4, {"x=cshort.npy", "wd=wd.npy", "bd=bd.npy", "w=w.npy"});
   ASSERT_EQ(cs.exit_code, 0) << cs.err;
-  EXPECT_NE(cs.out.find("causal (conv1d): gathers 'x' along axis 2 ('conv1d' needs blocks of at least 3 elements along "
+  EXPECT_NE(cs.out.find("causal (conv1d): gathers 'x' (port x) along axis 2 ('conv1d' needs blocks of at least 3 elements along "
                         "axis 2 of 'x' (its halo of 3|0 comes from the neighbours' blocks alone); the smallest holds 1"),
             std::string::npos)
       << cs.out;
@@ -784,8 +810,7 @@ TEST_F(ShardedRun, EachRankRunsOnItsOwnGpuOrSaysOnceThereIsNone) {
 TEST_F(ShardedRun, ExplainShowsAScanSplitOverRanksOnTheHostOfAGpuRun) {
   write_random(at("a.npy"), GR_F32, {3, 100}, 4, 0.95, 0.02);
   write_random(at("b.npy"), GR_F32, {3, 100}, 5);
-  const CommandResult r = run_graphrun({"explain", graph("scan.yaml", kScanGraph), "--ranks", "2", "--device", "cuda",
-                                        "--input", "a=" + at("a.npy"), "--input", "b=" + at("b.npy")});
+  const CommandResult r = explain(graph("scan.yaml", kScanGraph), 2, {"a=a.npy", "b=b.npy"}, {"--device", "cuda"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find(" cpu   recurrence"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("(a scan split over ranks: its carries go through the host)"), std::string::npos) << r.out;

@@ -413,6 +413,9 @@ int run_command_on_ranks(const RunArgs& a, const distributed::World& world) {
       executor.cpu = std::make_unique<Executor>(p->graph, a.threads);
   };
   if (auto failure = on_every_rank([&] { plan(true); })) return reported(*failure);
+  if (p->graph.input_shards.empty() && world.root() && !a.quiet)
+    std::cerr << "graphrun: warning: no input is sharded, so each of the " << world.size
+              << " ranks runs the whole graph (shard an input with `shard: AXIS` in the graph file or --shard name=AXIS)\n";
   // Fusion decides on the blocks' shapes, which may differ between ranks; unfused, every rank
   // has the same steps in the same order.
   const std::vector<std::string> orders = distributed::all_gather(sharding::communication_order(executor.plan()));
@@ -650,6 +653,9 @@ int graphrun_main(int argc, char** argv) {
       Graph graph = load_graph(graph_path, options);
       // Under mpirun, or for --ranks N: the plan of rank 0 of a sharded run.
       ShardedInputs sharded;
+      if (!ranks_text.empty() && distributed::launched_by_mpi() && distributed::world().size > 1)
+        throw UsageError("--ranks " + ranks_text + " under mpirun: explain shows the plan of the ranks it runs on; " +
+                         "leave out --ranks, or run explain --ranks without mpirun");
       if (!ranks_text.empty())
         sharded.share.ranks = whole_number(ranks_text, 1, 1 << 20, "--ranks must be a whole number >= 1");
       else if (distributed::launched_by_mpi())
