@@ -28,6 +28,9 @@ constexpr int64_t kLanes = 4;
 /// the last-level cache (32 MiB on the benchmark machine) with their outputs beside them.
 constexpr int64_t kChunkBytes = int64_t{8} << 20;
 
+/// Outputs of at least this many bytes (twice that cache) are written with streaming stores.
+constexpr int64_t kStreamBytes = int64_t{64} << 20;
+
 void infer(const Node& node, plugin::Outputs& outs) {
   plugin::Tensor x = node.input("x");
   if (x.rank() == 0) throw UserError("port 'x' must have at least one axis, got a scalar", "x");
@@ -128,14 +131,19 @@ template <typename T> void run(const Node& node, plugin::OutTensor& out) {
   // Offset of every block: the sum of all terms before it in its row.
   std::vector<T> offsets(static_cast<size_t>(items), T(0));
 
-  // Output positions of items [first, last), each block from its offset.
+  // Output positions of items [first, last), each block from its offset. An output too large
+  // for the caches is written past them (unless an epilogue reads it back at once).
+  const bool stream = !node.has_epilogue() && x.numel() * static_cast<int64_t>(sizeof(T)) >= kStreamBytes;
   const int64_t grain = std::max<int64_t>(kLanes, kBlock / block);
   auto scan_items = [&](int64_t first, int64_t last) {
     node.parallel_for(last - first, grain, [&](int64_t b, int64_t e) {
       std::vector<SumLane<T>> lanes;
       for (int64_t item = first + b; item < first + e; ++item)
         lanes.push_back(lane(item, offsets[static_cast<size_t>(item)]));
-      scan_all(terms, lanes.data(), static_cast<int64_t>(lanes.size()), initial);
+      if (stream)
+        scan_all<T, true>(terms, lanes.data(), static_cast<int64_t>(lanes.size()), initial);
+      else
+        scan_all<T>(terms, lanes.data(), static_cast<int64_t>(lanes.size()), initial);
       for (const SumLane<T>& l : lanes) node.apply_epilogue(l.dst + l.begin, l.end - l.begin);
     });
   };
