@@ -9,6 +9,7 @@
 #include <span>
 #include <cmath>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 namespace graphrun::calculus {
@@ -158,7 +159,10 @@ template <typename T> void run(const Node& node, plugin::OutTensor& out) {
     // A chunk of blocks at a time, small enough for the last-level cache: its totals read x
     // from memory, its scan reads x again from the cache. The totals and their running sum
     // are the same, in the same order, whatever the chunk.
-    const int64_t chunk = std::max(grain, kChunkBytes / (block * static_cast<int64_t>(sizeof(T))));
+    // At least a task for every hardware thread (on a large machine the chunk outgrows the
+    // cache rather than leave threads idle).
+    const int64_t threads = std::max<int64_t>(1, std::thread::hardware_concurrency());
+    const int64_t chunk = std::max(grain * threads, kChunkBytes / (block * static_cast<int64_t>(sizeof(T))));
     for (int64_t first = 0; first < items; first += chunk) {
       const int64_t last = std::min(items, first + chunk);
       node.parallel_for(last - first, 1, [&](int64_t b, int64_t e) {
