@@ -327,6 +327,45 @@ outputs: [trap, rect, rows_trap, rows_simp]
                    tolerance={"f32": (why, 1e-4, 5e5)} if name == "f32" else None)
 
 
+def integrate_chunk_cases():
+    # Rows of more than a cache chunk of blocks (integrate.cpp: 16 blocks of 2^16 f64 are
+    # totalled, then scanned, before the next 16): one row of 2^21 + 3 samples (three chunks)
+    # and four rows of 700001 (rows and chunks ending at different blocks). Sums of a ramp of
+    # integers with dx 0.5 and 0.25 are exact in f64: a block given a wrong offset shows.
+    # Three rows of 2796203 (64 MiB and more in all: written with streaming stores, every
+    # row but the first starting off a 16-byte boundary).
+    n = (1 << 21) + 3
+    ramp = np.arange(-(n // 2), n - n // 2, dtype=np.float64)
+    m = 4 * 700001
+    ramp4 = np.arange(-(m // 2), m - m // 2, dtype=np.float64)
+    big = 3 * 2796203
+    big_rows = np.arange(-(big // 2), big - big // 2, dtype=np.float64).reshape(3, big // 3)
+    big_all = with_initial(cumulative_trapezoid(big_rows, dx=0.5, axis=-1), 2)
+    graph = f"""format: 1
+graph: @NAME@
+doc: integrate over rows of more than one cache chunk of blocks (totals, then scans, chunk by chunk)
+dtype: @DTYPE@
+nodes:
+  - {{id: ramp, op: arange, start: {-(n // 2)}, stop: {n - n // 2}}}
+  - {{id: rect_all, op: integrate, in: [ramp], method: rectangle, dx: 0.25, initial: 1}}
+  - {{id: rect, op: slice, in: [rect_all], axis: 0, start: 5, step: 4099}}
+  - {{id: ramp4, op: arange, start: {-(m // 2)}, stop: {m - m // 2}}}
+  - {{id: rows, op: reshape, in: [ramp4], shape: [4, 700001]}}
+  - {{id: rows_trap_all, op: integrate, in: [rows], dx: 0.5}}
+  - {{id: rows_trap, op: slice, in: [rows_trap_all], axis: 1, start: 2, step: 1999}}
+  - {{id: big, op: arange, start: {-(big // 2)}, stop: {big - big // 2}}}
+  - {{id: big_rows, op: reshape, in: [big], shape: [3, {big // 3}]}}
+  - {{id: big_trap_all, op: integrate, in: [big_rows], dx: 0.5, initial: 2}}
+  - {{id: big_trap, op: slice, in: [big_trap_all], axis: 1, step: 8191}}
+  - {{id: big_ends, op: slice, in: [big_trap_all], axis: 1, start: -3}}
+outputs: [rect, rows_trap, big_trap, big_ends]
+"""
+    exp = {"rect": with_initial(np.cumsum(ramp[:-1] * 0.25), 1)[5::4099],
+           "rows_trap": with_initial(cumulative_trapezoid(ramp4.reshape(4, 700001), dx=0.5, axis=-1), 0)[:, 2::1999],
+           "big_trap": big_all[:, ::8191], "big_ends": big_all[:, -3:]}
+    write_case("calc_integrate_chunks", "f64", graph, {}, exp)
+
+
 # ----------------------------------------------------------------------------------------- ode
 
 def grid_time(dtype, t0, dt, k):
@@ -521,4 +560,5 @@ if __name__ == "__main__":
     fused_cases()
     derivative_cases()
     integrate_cases()
+    integrate_chunk_cases()
     ode_cases()

@@ -147,6 +147,17 @@ def reduce_cases():
         "mean_empty": mean_empty,
     })
 
+    # Rows long enough for max's SIMD loop (four vectors of up to 16 lanes, then a scalar
+    # tail): NaN first, in the last lane of a vector, in the tail, and none (+inf and -inf).
+    long_rows = eighths(np.random.default_rng(203), 5, 203)
+    for row, at in ((0, 0), (1, 63), (2, 202), (3, 127)):
+        long_rows[row, at] = np.nan
+    long_rows[4, 150], long_rows[4, 3] = np.inf, -np.inf
+    both_dtypes("reduce_max_nan_long", {"x": long_rows}, lambda i, dt: {
+        "rows": i["x"].max(axis=1),
+        "clean": i["x"][4:].max(),
+    })
+
     # Long reductions built in the graph: arange(1e6) is exact in f32, and numpy's sums in
     # float64 are exact, so the f32 results check the accuracy of pairwise summation.
     ramp = np.arange(1_000_000, dtype=np.float64)

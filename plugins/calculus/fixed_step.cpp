@@ -106,7 +106,20 @@ void integrate_native(const OdeSpec& spec, RhsEvaluator<T>& rhs, T* x, int64_t n
 
 template <typename T>
 void integrate_fixed_steps(const OdeSpec& spec, RhsEvaluator<T>& rhs, T* x, int64_t n,
-                           const std::function<void(int64_t)>& after_step, void* native_step) {
+                           const std::function<void(int64_t)>& after_step, void* native_step,
+                           void* native_run) {
+  if (native_run) {
+    const int num_states = static_cast<int>(spec.states.size());
+    const std::vector<T> c = step_coefficients<T>(spec);
+    std::vector<T> times(static_cast<size_t>(spec.steps));
+    for (int64_t k = 0; k < spec.steps; ++k) times[static_cast<size_t>(k)] = grid_time<T>(spec, k);
+    std::vector<T*> xs;
+    for (int s = 0; s < num_states; ++s) xs.push_back(x + s * n);
+    rhs.load_step(0);  // binds the ports (no signal here: the same values at every step)
+    reinterpret_cast<NativeRunFn<T>>(native_run)(n, xs.data(), rhs.port_values(), c.data(), times.data(), spec.steps);
+    after_step(spec.steps);
+    return;
+  }
   if (native_step) {
     integrate_native<T>(spec, rhs, x, n, after_step, reinterpret_cast<NativeStepFn<T>>(native_step));
     return;
@@ -146,8 +159,8 @@ void integrate_fixed_steps(const OdeSpec& spec, RhsEvaluator<T>& rhs, T* x, int6
 }
 
 template void integrate_fixed_steps<float>(const OdeSpec&, RhsEvaluator<float>&, float*, int64_t,
-                                           const std::function<void(int64_t)>&, void*);
+                                           const std::function<void(int64_t)>&, void*, void*);
 template void integrate_fixed_steps<double>(const OdeSpec&, RhsEvaluator<double>&, double*, int64_t,
-                                            const std::function<void(int64_t)>&, void*);
+                                            const std::function<void(int64_t)>&, void*, void*);
 
 }  // namespace graphrun::calculus

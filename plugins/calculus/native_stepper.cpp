@@ -3,6 +3,7 @@
 #include "dopri5.h"
 #include "fixed_step.h"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <functional>
@@ -11,11 +12,13 @@ namespace graphrun::calculus {
 namespace {
 
 /// Writes the loop body's statements; state s's stage values are v[s], its derivatives
-/// k1[s], k2[s], ...; X[s] its value at the step's start; c<j> the coefficients.
+/// k1[s], k2[s], ...; X[s] its value at the step's start; c<j> the coefficients. Element i
+/// lives in the arrays x<s>, p<p> and f<j> (f<j>[s * n + i]), or with `lanes` in the lane
+/// arrays XS[s][i], PV[p][i] and F<j>[s][i] of a run of whole intervals.
 class StepWriter {
  public:
-  StepWriter(int num_states, int num_ports, const std::vector<bool>& single_ports, bool fused)
-      : num_states_(num_states), num_ports_(num_ports), single_(single_ports), fused_(fused) {}
+  StepWriter(int num_states, int num_ports, const std::vector<bool>& single_ports, bool fused, bool lanes = false)
+      : num_states_(num_states), num_ports_(num_ports), single_(single_ports), fused_(fused), lanes_(lanes) {}
 
   std::string text() const { return text_; }
 
@@ -27,9 +30,13 @@ class StepWriter {
     line("T X[" + std::to_string(num_states_) + "], k1[" + std::to_string(num_states_) + "], k2[" +
          std::to_string(num_states_) + "], k3[" + std::to_string(num_states_) + "], k4[" +
          std::to_string(num_states_) + "];");
-    for (int s = 0; s < num_states_; ++s) line(idx("X", s) + " = x" + std::to_string(s) + "[i];");
-    for (int p = 0; p < num_ports_; ++p)
-      line(idx("v", num_states_ + 1 + p) + " = p" + std::to_string(p) + (single_[static_cast<size_t>(p)] ? "[0];" : "[i];"));
+    for (int s = 0; s < num_states_; ++s) line(idx("X", s) + " = " + state(s) + ";");
+    for (int p = 0; p < num_ports_; ++p) {
+      const std::string value = single_[static_cast<size_t>(p)] ? "p" + std::to_string(p) + "[0]"
+                                : lanes_                        ? "PV[" + std::to_string(p) + "][i]"
+                                                                : "p" + std::to_string(p) + "[i]";
+      line(idx("v", num_states_ + 1 + p) + " = " + value + ";");
+    }
   }
 
   /// k = f(v, t + time) with v[s] = X[s] + sum_j c<coef_j> * k<j>[s] (Boost's scale_sum order).
@@ -42,7 +49,16 @@ class StepWriter {
 
   /// x<s>[i] = X[s] + sum_j c<coef_j> * k<j>[s].
   void store(const std::vector<std::pair<int, std::string>>& terms) {
-    for (int s = 0; s < num_states_; ++s) line("x" + std::to_string(s) + "[i] = " + sum(s, terms) + ";");
+    for (int s = 0; s < num_states_; ++s) line(state(s) + " = " + sum(s, terms) + ";");
+  }
+
+  /// Lanes: the history moves one step back and k1 becomes its newest entry (f1 of the next
+  /// step), after the store has read it.
+  void shift_history(int ab_steps) {
+    for (int s = 0; s < num_states_; ++s) {
+      for (int j = ab_steps - 1; j >= 2; --j) line(history(j, s) + " = " + history(j - 1, s) + ";");
+      if (ab_steps >= 2) line(history(1, s) + " = " + idx("k1", s) + ";");
+    }
   }
 
   /// The rk4 stages after k1, then the combination (coefficients c0..c12).
@@ -56,11 +72,19 @@ class StepWriter {
  private:
   static std::string idx(const std::string& a, int i) { return a + "[" + std::to_string(i) + "]"; }
 
+  std::string state(int s) const { return lanes_ ? "XS[" + std::to_string(s) + "][i]" : "x" + std::to_string(s) + "[i]"; }
+
+  /// Derivative f<j> of state s (j steps back).
+  std::string history(int j, int s) const {
+    return lanes_ ? "F" + std::to_string(j) + "[" + std::to_string(s) + "][i]"
+                  : "f" + std::to_string(j) + "[" + std::to_string(s) + " * n + i]";
+  }
+
   std::string sum(int s, const std::vector<std::pair<int, std::string>>& terms) const {
     std::string e = idx("X", s);
     for (const auto& [coef, k] : terms) {
-      // History arrays ("f1") are flat, state by state; the stage arrays are per element.
-      const std::string value = k[0] == 'f' ? k + "[" + std::to_string(s) + " * n + i]" : idx(k, s);
+      // History arrays ("f1"); the stage arrays are per element.
+      const std::string value = k[0] == 'f' ? history(std::stoi(k.substr(1)), s) : idx(k, s);
       const std::string c = "c" + std::to_string(coef);
       e = fused_ ? "std::fma(" + c + ", " + value + ", " + e + ")" : e + " + " + c + " * " + value;
     }
@@ -70,6 +94,7 @@ class StepWriter {
   int num_states_, num_ports_;
   const std::vector<bool>& single_;
   bool fused_;  // the fma attribute
+  bool lanes_;
   std::string text_;
 };
 
@@ -107,6 +132,69 @@ template <typename T> std::vector<T> step_coefficients(const OdeSpec& spec) {
 
 template std::vector<float> step_coefficients<float>(const OdeSpec&);
 template std::vector<double> step_coefficients<double>(const OdeSpec&);
+
+namespace {
+
+/// graphrun_ode_run (NativeRunFn): every step for kRunLanes elements at a time, their
+/// states, ports and history in lane arrays that stay in the first-level cache (the step
+/// function passes over the whole tile, history arrays included, once per step, and is
+/// called once per step). The same statements as the step function's, so the same bits.
+/// Euler and Adams-Bashforth only, whose steps do little arithmetic per value they load
+/// and store: heun and rk4 measured 9-13% slower this way (bench/RESULTS.md, 2026-12-02).
+bool has_native_run(OdeMethod m) { return m == OdeMethod::kEuler || adams_bashforth_steps(m) != 0; }
+
+std::string native_run_source(const OdeSpec& spec, int32_t dtype, const std::vector<bool>& single_ports,
+                              size_t num_coefficients) {
+  const int num_states = static_cast<int>(spec.states.size());
+  const int num_ports = static_cast<int>(spec.port_inputs.size());
+  const int ab_steps = adams_bashforth_steps(spec.method);
+  auto str = [](int64_t i) { return std::to_string(i); };
+  const int lanes = dtype == GR_F64 ? kRunLanes : 2 * kRunLanes;
+  std::string src = "\nextern \"C\" void graphrun_ode_run(int64_t n, T* const* x, const T* const* ports, "
+                    "const T* c, const T* times, int64_t steps) {\n";
+  src += "  (void)ports;\n  enum { W = " + str(lanes) + " };\n";
+  for (int s = 0; s < num_states; ++s) src += "  T* __restrict x" + str(s) + " = x[" + str(s) + "];\n";
+  for (int p = 0; p < num_ports; ++p)
+    src += "  const T* __restrict p" + str(p) + " = ports[" + str(p) + "];\n";
+  for (size_t j = 0; j < num_coefficients; ++j)
+    src += "  const T c" + str(static_cast<int64_t>(j)) + " = c[" + str(static_cast<int64_t>(j)) + "];\n";
+  src += "  alignas(64) T XS[" + str(num_states) + "][W], PV[" + str(std::max(num_ports, 1)) + "][W];\n";
+  for (int j = 1; j < ab_steps; ++j) src += "  alignas(64) T F" + str(j) + "[" + str(num_states) + "][W] = {};\n";
+  // Lanes past the tile's end repeat its first element of the block, and are not stored.
+  src += "  for (int64_t i0 = 0; i0 < n; i0 += W) {\n    const int64_t w = n - i0 < W ? n - i0 : W;\n";
+  src += "    for (int i = 0; i < W; ++i) {\n      const int64_t e = i0 + (i < w ? i : 0);\n";
+  for (int s = 0; s < num_states; ++s) src += "      XS[" + str(s) + "][i] = x" + str(s) + "[e];\n";
+  for (int p = 0; p < num_ports; ++p)
+    if (!single_ports[static_cast<size_t>(p)]) src += "      PV[" + str(p) + "][i] = p" + str(p) + "[e];\n";
+  src += "    }\n    for (int64_t k = 0; k < steps; ++k) {\n      const T t = times[k];\n";
+  auto loop = [&](const std::function<void(StepWriter&)>& body) {
+    StepWriter w(num_states, num_ports, single_ports, spec.fma, true);
+    w.load();
+    w.stage("k1", {}, "t");
+    body(w);
+    return "      for (int i = 0; i < W; ++i) {\n" + w.text() + "      }\n";
+  };
+  if (spec.method == OdeMethod::kEuler) {
+    src += loop([](StepWriter& w) { w.store({{0, "k1"}}); });
+  } else {
+    // Boost's start-up: rk4 steps while the history fills (the step function's mode 0).
+    src += "      if (k + 1 < " + str(ab_steps) + ") {\n" + loop([&](StepWriter& w) {
+      w.rk4();
+      w.shift_history(ab_steps);
+    }) + "        continue;\n      }\n";
+    src += loop([&](StepWriter& w) {
+      std::vector<std::pair<int, std::string>> terms = {{13, "k1"}};
+      for (int j = 1; j < ab_steps; ++j) terms.emplace_back(13 + j, "f" + std::to_string(j));
+      w.store(terms);
+      w.shift_history(ab_steps);
+    });
+  }
+  src += "    }\n    for (int i = 0; i < w; ++i) {\n";
+  for (int s = 0; s < num_states; ++s) src += "      x" + str(s) + "[i0 + i] = XS[" + str(s) + "][i];\n";
+  return src + "    }\n  }\n}\n";
+}
+
+}  // namespace
 
 std::string native_step_source(const OdeSpec& spec, int32_t dtype, const std::string& rhs_cpp,
                                const std::vector<bool>& single_ports) {
@@ -166,7 +254,7 @@ std::string native_step_source(const OdeSpec& spec, int32_t dtype, const std::st
     }
   }
   src += "}\n";
-  return src;
+  return has_native_run(spec.method) ? src + native_run_source(spec, dtype, single_ports, num_coefficients) : src;
 }
 
 std::string native_dopri5_source(const OdeSpec& spec, int32_t dtype, const std::string& rhs_cpp,
@@ -408,22 +496,48 @@ extern "C" int64_t graphrun_ode_dopri5(int64_t n, T* x, T* hh, int32_t* rejected
   return src;
 }
 
-void* compile_native_step(const plugin::Node& node, const OdeSpec& spec, const gr_program* program,
-                          const std::vector<bool>& single_ports) {
+namespace {
+
+/// The rhs program's C++ statements, or "" when the host cannot compile native code or the
+/// program has no exact C++ form.
+std::string native_rhs_text(const plugin::Node& node, const gr_program* program) {
   const gr_host& host = node.host();
-  if (!GR_HAS_FIELD(&host, gr_host, native_function) || !host.program_cpp || !host.native_function)
-    return nullptr;
+  if (!GR_HAS_FIELD(&host, gr_host, native_function) || !host.program_cpp || !host.native_function) return "";
   const size_t length = host.program_cpp(program, nullptr, 0);
-  if (length == 0) return nullptr;
+  if (length == 0) return "";
   std::string rhs(length + 1, '\0');
   host.program_cpp(program, rhs.data(), rhs.size());
   rhs.resize(length);
+  return rhs;
+}
+
+}  // namespace
+
+void* compile_native_step(const plugin::Node& node, const OdeSpec& spec, const gr_program* program,
+                          const std::vector<bool>& single_ports) {
+  const gr_host& host = node.host();
+  const std::string rhs = native_rhs_text(node, program);
+  if (rhs.empty()) return nullptr;
   const bool dopri5 = spec.method == OdeMethod::kDopri5;
   const std::string source = dopri5 ? native_dopri5_source(spec, node.dtype(), rhs, single_ports)
                                     : native_step_source(spec, node.dtype(), rhs, single_ports);
   if (source.empty()) return nullptr;
   gr_status status{};
   return host.native_function(source.c_str(), dopri5 ? "graphrun_ode_dopri5" : "graphrun_ode_step", &status);
+}
+
+void* compile_native_run(const plugin::Node& node, const OdeSpec& spec, const gr_program* program,
+                         const std::vector<bool>& single_ports) {
+  if (!has_native_run(spec.method) || spec.trajectory) return nullptr;
+  for (bool signal : spec.port_is_signal)
+    if (signal) return nullptr;
+  const gr_host& host = node.host();
+  const std::string rhs = native_rhs_text(node, program);
+  if (rhs.empty()) return nullptr;
+  const std::string source = native_step_source(spec, node.dtype(), rhs, single_ports);
+  if (source.empty()) return nullptr;
+  gr_status status{};
+  return host.native_function(source.c_str(), "graphrun_ode_run", &status);  // the step's image: no second compile
 }
 
 }  // namespace graphrun::calculus

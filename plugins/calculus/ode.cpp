@@ -61,7 +61,7 @@ class FirstError {
 
 template <typename T>
 void integrate_tile(const Node& node, const OdeSpec& spec, const gr_program* program, void* native_step,
-                    std::span<plugin::OutTensor> outs, int64_t begin, int64_t n) {
+                    void* native_run, std::span<plugin::OutTensor> outs, int64_t begin, int64_t n) {
   const int num_states = static_cast<int>(spec.states.size());
   std::vector<T> x(static_cast<size_t>(num_states * n));
   std::vector<int64_t> offsets(static_cast<size_t>(n));
@@ -84,7 +84,7 @@ void integrate_tile(const Node& node, const OdeSpec& spec, const gr_program* pro
   if (spec.method == OdeMethod::kDopri5)
     integrate_dopri5<T>(spec, rhs, x.data(), n, begin, record, native_step);
   else
-    integrate_fixed_steps<T>(spec, rhs, x.data(), n, record, native_step);
+    integrate_fixed_steps<T>(spec, rhs, x.data(), n, record, native_step, native_run);
   if (spec.trajectory) {
     node.apply_epilogue(outs[0].data<T>() + begin * samples, n * samples);
     return;
@@ -99,12 +99,15 @@ void kernel(const Node& node, std::span<plugin::OutTensor> outs) {
   const gr_program* program = static_cast<const CompiledRhs*>(node.state())->program;
   const int64_t elements = plugin::numel(spec.shape);
   // Compiled once per process (then a lookup); nullptr keeps the interpreted stages.
-  void* native_step = compile_native_step(node, spec, program, single_value_ports(node, spec));
+  const std::vector<bool> single_ports = single_value_ports(node, spec);
+  void* native_step = compile_native_step(node, spec, program, single_ports);
+  // Fixed steps saving only the final state, without signals: every step in one native call.
+  void* native_run = native_step ? compile_native_run(node, spec, program, single_ports) : nullptr;
   plugin::dispatch(node.dtype(), [&]<typename T>() {
     FirstError error;
     node.parallel_for(elements, kTile<T>, [&](int64_t b, int64_t e) {
       try {
-        integrate_tile<T>(node, spec, program, native_step, outs, b, e - b);
+        integrate_tile<T>(node, spec, program, native_step, native_run, outs, b, e - b);
       } catch (const std::exception& ex) {
         error.record(b, ex);
       }

@@ -7,6 +7,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace graphrun::calculus {
 
@@ -55,9 +58,33 @@ T block_total_after(const IntegralTerms<T>& terms, const T* row, int64_t end, T 
   return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
 }
 
+/// dst[0..n) = src[0..n), past the caches where the target allows (x86-64's streaming
+/// stores, whole 16-byte vectors): an output too large to stay in them is then written
+/// without first reading each line in.
+template <typename T> inline void stream_copy(T* dst, const T* src, int64_t n) {
+  int64_t i = 0;
+#if defined(__x86_64__)
+  for (; i < n && reinterpret_cast<uintptr_t>(dst + i) % 16 != 0; ++i) dst[i] = src[i];
+  if constexpr (sizeof(T) == 8) {
+    for (; i + 2 <= n; i += 2) _mm_stream_pd(dst + i, _mm_loadu_pd(src + i));
+  } else {
+    for (; i + 4 <= n; i += 4) _mm_stream_ps(dst + i, _mm_loadu_ps(src + i));
+  }
+#endif
+  for (; i < n; ++i) dst[i] = src[i];
+}
+
+/// Orders this thread's streaming stores before what follows (another thread's reads).
+inline void finish_streaming() {
+#if defined(__x86_64__)
+  _mm_sfence();
+#endif
+}
+
 /// dst[k] = initial + (sum += term(k - 1)) over NL lanes at once: independent running sums
 /// interleaved, each still added strictly left to right. Lanes must have equal lengths.
-template <typename T, int NL>
+/// Stream: the outputs through a buffer and stream_copy.
+template <typename T, int NL, bool Stream>
 void scan_lanes(const IntegralTerms<T>& terms, SumLane<T>* lanes, T initial) {
   T buf[NL][kTermBatch];
   T sum[NL];
@@ -73,13 +100,19 @@ void scan_lanes(const IntegralTerms<T>& terms, SumLane<T>* lanes, T initial) {
     for (int64_t j = 0; j < len; ++j)
       for (int l = 0; l < NL; ++l) {
         sum[l] = sum[l] + buf[l][j];
-        lanes[l].dst[lanes[l].begin + p + j] = sum[l] + initial;
+        if constexpr (Stream)
+          buf[l][j] = sum[l] + initial;  // the term is read: its place holds the output
+        else
+          lanes[l].dst[lanes[l].begin + p + j] = sum[l] + initial;
       }
+    if constexpr (Stream)
+      for (int l = 0; l < NL; ++l) stream_copy(lanes[l].dst + lanes[l].begin + p, buf[l], len);
   }
 }
 
-/// Sums every lane: runs of 4 (then 2, 1) lanes of equal length and start at once.
-template <typename T>
+/// Sums every lane: runs of 4 (then 2, 1) lanes of equal length and start at once; Stream:
+/// scan_lanes'.
+template <typename T, bool Stream = false>
 void scan_all(const IntegralTerms<T>& terms, SumLane<T>* lanes, int64_t count, T initial) {
   auto alike = [&](int64_t a, int64_t b) {
     return lanes[a].end - lanes[a].begin == lanes[b].end - lanes[b].begin &&
@@ -90,15 +123,16 @@ void scan_all(const IntegralTerms<T>& terms, SumLane<T>* lanes, int64_t count, T
     int64_t run = 1;
     while (run < 4 && i + run < count && alike(i, i + run)) ++run;
     if (run == 4) {
-      scan_lanes<T, 4>(terms, lanes + i, initial);
+      scan_lanes<T, 4, Stream>(terms, lanes + i, initial);
     } else if (run >= 2) {
       run = 2;
-      scan_lanes<T, 2>(terms, lanes + i, initial);
+      scan_lanes<T, 2, Stream>(terms, lanes + i, initial);
     } else {
-      scan_lanes<T, 1>(terms, lanes + i, initial);
+      scan_lanes<T, 1, Stream>(terms, lanes + i, initial);
     }
     i += run;
   }
+  if constexpr (Stream) finish_streaming();
 }
 
 }  // namespace graphrun::calculus

@@ -3,6 +3,7 @@
 // bit-identical whatever the number of threads.
 #pragma once
 
+#include "max_contiguous.h"
 #include "pairwise_tree.h"
 #include "reduce_layout.h"
 
@@ -47,27 +48,7 @@ struct MaxReducer {
 
   template <typename T>
   static T contiguous(const T* a, int64_t n) {
-    T m[8];
-    bool nan[8] = {};
-    for (int j = 0; j < 8; ++j) m[j] = a[0];
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-      for (int j = 0; j < 8; ++j) {
-        const T v = a[i + j];
-        m[j] = v > m[j] ? v : m[j];
-        nan[j] = nan[j] || v != v;
-      }
-    T res = a[0];
-    bool any_nan = false;
-    for (int j = 0; j < 8; ++j) {
-      res = m[j] > res ? m[j] : res;
-      any_nan = any_nan || nan[j];
-    }
-    for (; i < n; ++i) {
-      res = a[i] > res ? a[i] : res;
-      any_nan = any_nan || a[i] != a[i];
-    }
-    return any_nan ? std::numeric_limits<T>::quiet_NaN() : res;
+    return max_contiguous(a, n);
   }
   template <typename T, typename RowFn>
   static void rows(const RowFn& row, int64_t n, int64_t w, T* out, T*) {

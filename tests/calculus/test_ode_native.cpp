@@ -48,11 +48,12 @@ constexpr size_t kElements = 2500;
 constexpr int kSteps = 12;
 
 std::string graph(const std::string& dtype, const std::string& method, const std::string& save,
-                  bool fma = false) {
+                  bool fma = false, bool signal = true) {
   std::string yaml = "format: 1\ngraph: native\ndtype: " + dtype + "\nparams: {c: 0.3}\nnodes:\n";
   for (const char* name : {"x0", "v0", "w", "g", "u"})
     yaml += std::string("  - {id: ") + name + ", op: read, path: " + name + ".npy}\n";
-  return yaml + "  - {id: y, op: ode, in: {x: x0, v: v0, w: w, g: g, u: u}, signals: [u], method: " + method +
+  return yaml + "  - {id: y, op: ode, in: {x: x0, v: v0, w: w, g: g, u: u}, signals: [" + (signal ? "u" : "") +
+         "], method: " + method +
          ", dt: 0.05, steps: 12, t0: 0.25, rtol: 1e-3, atol: 1e-3, fma: " + (fma ? "true" : "false") +
          ", save: " + save +
          ",\n     rhs: {x: \"v + where(x > 0.5, -g * x, sqrt(abs(x))) - clip(v, -1, 1) / 4\",\n"
@@ -61,20 +62,21 @@ std::string graph(const std::string& dtype, const std::string& method, const std
          "outputs: {x: \"y:x\", v: \"y:v\"}\n";
 }
 
-std::map<std::string, InputArray> inputs() {
+std::map<std::string, InputArray> inputs(bool signal = true) {
   std::map<std::string, InputArray> in;
   in["x0"] = {{2500}, uniform(kElements, -1, 1, 1)};
   in["v0"] = {{2500}, uniform(kElements, -1, 1, 2)};
   in["w"] = {{2500}, uniform(kElements, 0.5, 3, 3)};
   in["g"] = {{}, {0.75}};
-  in["u"] = {{2500, 12}, uniform(kElements * kSteps, -0.1, 0.1, 4)};
+  in["u"] = signal ? InputArray{{2500, 12}, uniform(kElements * kSteps, -0.1, 0.1, 4)}
+                   : InputArray{{2500}, uniform(kElements, -0.1, 0.1, 4)};
   return in;
 }
 
 /// The outputs' values, or a failure naming the run.
 std::vector<std::vector<double>> run(const std::string& dtype, const std::string& method, const std::string& save,
-                                     int threads, bool fma = false) {
-  const GraphRun r = run_graph_text(graph(dtype, method, save, fma), inputs(), dtype == "f64" ? GR_F64 : GR_F32,
+                                     int threads, bool fma = false, bool signal = true) {
+  const GraphRun r = run_graph_text(graph(dtype, method, save, fma, signal), inputs(signal), dtype == "f64" ? GR_F64 : GR_F32,
                                     {"x", "v"}, {"--threads", std::to_string(threads)});
   EXPECT_EQ(r.result.exit_code, 0) << r.result.err;
   EXPECT_EQ(r.result.err.find("no native CPU code"), std::string::npos) << r.result.err;
@@ -121,6 +123,27 @@ TEST_P(NativeStep, MatchesTheInterpretedStagesBitForBit) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Ode, NativeStep, ::testing::Values("euler", "heun", "rk4", "ab2", "ab3", "ab4", "dopri5"));
+
+// Without a signal and saving only the final state, euler and Adams-Bashforth run every step
+// in one native call per tile, lanes of elements in the first-level cache (NativeRunFn): the
+// same bits, with the tile's last lanes partly filled (2500 elements), fma on or off.
+TEST_P(NativeStep, RunsOfWholeIntervalsMatchTheInterpretedStages) {
+  TempDir cache;
+  ScopedEnv folder("GRAPHRUN_KERNEL_CACHE", cache.path());
+  const std::string method = GetParam();
+  for (const std::string dtype : {"f64", "f32"})
+    for (bool fma : {false, true}) {
+      std::vector<std::vector<double>> interpreted;
+      {
+        ScopedEnv off("GRAPHRUN_CXX", "none");
+        interpreted = run(dtype, method, "final", 1, fma, false);
+      }
+      ASSERT_FALSE(interpreted.empty());
+      for (int threads : {1, 2, 3})
+        expect_same_bits(run(dtype, method, "final", threads, fma, false), interpreted,
+                         method + " " + dtype + (fma ? " fma" : "") + " threads " + std::to_string(threads));
+    }
+}
 
 // fma: true changes the results (one rounding per term), the same way on both paths.
 TEST(NativeStepFma, IsTheSameOnBothPathsAndNotTheDefault) {
