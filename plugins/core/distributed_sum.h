@@ -65,9 +65,8 @@ void sum_leaf(const T* leaf, int64_t n, int64_t w, bool rows, T* out) {
     out[0] = pairwise_sum(leaf, n);
     return;
   }
-  for (int64_t i = 0; i < w; ++i) out[i] = leaf[i];
-  for (int64_t r = 1; r < n; ++r)
-    for (int64_t i = 0; i < w; ++i) out[i] += leaf[r * w + i];
+  // A leaf is one node of the tree: pairwise_sum_rows adds its rows in order, no scratch.
+  pairwise_sum_rows([&](int64_t r) { return leaf + r * w; }, 0, n, w, out, static_cast<T*>(nullptr));
 }
 
 /// The whole tree over [0, n_total) of one output unit from every rank's pieces: starts
