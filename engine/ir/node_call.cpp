@@ -4,6 +4,7 @@
 #include "ir/fused_group.h"
 
 #include <map>
+#include <vector>
 
 namespace graphrun {
 
@@ -57,14 +58,24 @@ std::string plugin_fault(const Node& node, const std::string& what) {
 
 expr::AstPtr elementwise_formula(const Graph& graph, const Node& node) {
   NodeCall call(graph, node);
-  char buffer[8192];
+  std::vector<char> text(8192);
   gr_status status{};
   int formula_attr = -1;
   for (int i = 0; i < node.op->desc.num_attrs; ++i)
     if (node.op->desc.attrs[i]->type == GR_ATTR_FORMULA) formula_attr = i;
   auto loc_of_attr = [&](int i) { return i >= 0 ? node.attrs->locs[i] : node.op_loc; };
-  if (int rc = node.op->desc.expression(node.op->desc.user, &call.node(), buffer, sizeof buffer, &status);
-      rc != GR_OK) {
+  auto write_formula = [&] {
+    status = gr_status{};
+    return node.op->desc.expression(node.op->desc.user, &call.node(), text.data(), text.size(), &status);
+  };
+  int rc = write_formula();
+  // A long formula (a user's expr of many terms) says how much room it needs: ask once more.
+  if (rc == GR_RUNTIME_ERROR && status.offset > 0 && static_cast<size_t>(status.offset) > text.size()) {
+    text.resize(static_cast<size_t>(status.offset));
+    rc = write_formula();
+  }
+  const char* buffer = text.data();
+  if (rc != GR_OK) {
     if (rc != GR_USER_ERROR) throw RunError(plugin_fault(node, "its formula function failed: " + std::string(status.message)));
     int i = status.attr[0] ? node.attrs->index(status.attr) : formula_attr;
     throw GraphError(loc_of_attr(i), "node '" + node.id + "': " + status.message);

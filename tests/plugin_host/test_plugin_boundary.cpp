@@ -151,6 +151,26 @@ TEST(PluginBlame, ABrokenFormulaOfThePluginIsNotTheUsersError) {
       << r.err;
 }
 
+TEST(PluginFormula, AFormulaLongerThanTheHostsFirstBufferIsAskedForAgain) {
+  TempDir dir;
+  CommandResult r = run_graphrun({"run", misbehaving(dir, "long_formula")});  // 16 KiB of "x + x ..."
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "n: f64 (3,) = [4001.0, 8002.0, 12003.0]")) << r.out;
+}
+
+TEST(PluginFormula, AUsersExprOfThousandsOfTermsRuns) {
+  TempDir dir;
+  std::string sum = "x";
+  for (int i = 0; i < 4000; ++i) sum += " + x";
+  std::string g = write_graph(dir, "test_misbehaving",
+                              "  - {id: x, op: constant, value: [1.0, 2.0, 3.0]}\n"
+                              "  - {id: n, op: expr, in: {x: x}, expr: \"" + sum + "\"}\n",
+                              "n");
+  CommandResult r = run_graphrun({"run", g});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "n: f64 (3,) = [4001.0, 8002.0, 12003.0]")) << r.out;
+}
+
 TEST(PluginBlame, AnExceptionInAParallelForBodyIsCarriedOutOfTheHost) {
   TempDir dir;
   CommandResult r = run_graphrun({"run", misbehaving(dir, "throws_in_parallel_for")});

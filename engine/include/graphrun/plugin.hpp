@@ -578,11 +578,17 @@ class OpDef {
     return run(static_cast<OpDef*>(user)->cuda_, n, outs, count, st);
   }
   static int expression_trampoline(void* user, const gr_node* n, char* buf, size_t cap, gr_status* st) {
-    return guarded(st, [&] {
+    size_t needed = 0;
+    int rc = guarded(st, [&] {
       std::string f = static_cast<OpDef*>(user)->expression_(Node(n));
-      if (f.size() + 1 > cap) throw std::length_error("formula too long");
-      std::memcpy(buf, f.c_str(), f.size() + 1);
+      needed = f.size() + 1;
+      if (needed <= cap) std::memcpy(buf, f.c_str(), needed);
     });
+    if (rc != GR_OK || needed <= cap) return rc;
+    // Too long for the host's buffer: say how much it needs, and the host asks again.
+    fail(st, GR_RUNTIME_ERROR, "formula longer than the host's buffer", {}, 0);
+    st->offset = static_cast<int32_t>(std::min<size_t>(needed, INT32_MAX));
+    return GR_RUNTIME_ERROR;
   }
 
   std::string name_, doc_, version_;

@@ -187,7 +187,9 @@ typedef void (*gr_release_fn)(void* user, void* state);
 typedef int (*gr_kernel_fn)(void* user, const gr_node* node, gr_tensor* const* outputs,
                             int32_t num_outputs, gr_status* status);
 /* Writes the op's elementwise formula (over its port names, attribute names and params)
- * into buffer; returns GR_OK, or an error when the attributes give no valid formula. */
+ * into buffer; returns GR_OK, or an error when the attributes give no valid formula. A
+ * formula that does not fit in capacity bytes (with its NUL) returns GR_RUNTIME_ERROR with
+ * status->offset set to the capacity it needs; the host then calls again with that much. */
 typedef int (*gr_expression_fn)(void* user, const gr_node* node, char* buffer, size_t capacity,
                                 gr_status* status);
 
