@@ -14,7 +14,7 @@ namespace graphrun::calculus {
 /// Advances x (num_states * n values, state by state) spec.steps times with spec.method;
 /// calls after_step(k) once step k - 1 is done, for k = 1..steps. native_step: the node's
 /// compiled step (native_stepper.h, same bits), or nullptr to interpret the rhs stage by stage.
-/// native_run: the node's compiled run of every step (compile_native_run, same bits), used
+/// native_run: the node's compiled run of every step (compile_native's run, same bits), used
 /// instead when given; after_step is then called once, with k = steps.
 template <typename T>
 void integrate_fixed_steps(const OdeSpec& spec, RhsEvaluator<T>& rhs, T* x, int64_t n,

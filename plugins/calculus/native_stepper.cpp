@@ -61,11 +61,14 @@ class StepWriter {
     }
   }
 
-  /// The rk4 stages after k1, then the combination (coefficients c0..c12).
+  /// The rk4 stages after k1, then the combination (coefficients c0..c12). The tableau's
+  /// zeros c1, c3 and c4 are all the same value, 0 * dt, so stage 4 names them all c1:
+  /// X + c1 * k1 is then stage 3's own subexpression, which the compiler computes once (one
+  /// multiply and one add fewer per state and step, the same bits).
   void rk4() {
     stage("k2", {{0, "k1"}}, "t + c10");
     stage("k3", {{1, "k1"}, {2, "k2"}}, "t + c11");
-    stage("k4", {{3, "k1"}, {4, "k2"}, {5, "k3"}}, "t + c12");
+    stage("k4", {{1, "k1"}, {1, "k2"}, {5, "k3"}}, "t + c12");
     store({{6, "k1"}, {7, "k2"}, {8, "k3"}, {9, "k4"}});
   }
 
@@ -513,31 +516,24 @@ std::string native_rhs_text(const plugin::Node& node, const gr_program* program)
 
 }  // namespace
 
-void* compile_native_step(const plugin::Node& node, const OdeSpec& spec, const gr_program* program,
-                          const std::vector<bool>& single_ports) {
+NativeOde compile_native(const plugin::Node& node, const OdeSpec& spec, const gr_program* program,
+                         const std::vector<bool>& single_ports) {
   const gr_host& host = node.host();
   const std::string rhs = native_rhs_text(node, program);
-  if (rhs.empty()) return nullptr;
+  if (rhs.empty()) return {};
   const bool dopri5 = spec.method == OdeMethod::kDopri5;
   const std::string source = dopri5 ? native_dopri5_source(spec, node.dtype(), rhs, single_ports)
                                     : native_step_source(spec, node.dtype(), rhs, single_ports);
-  if (source.empty()) return nullptr;
+  if (source.empty()) return {};
   gr_status status{};
-  return host.native_function(source.c_str(), dopri5 ? "graphrun_ode_dopri5" : "graphrun_ode_step", &status);
-}
-
-void* compile_native_run(const plugin::Node& node, const OdeSpec& spec, const gr_program* program,
-                         const std::vector<bool>& single_ports) {
-  if (!has_native_run(spec.method) || spec.trajectory) return nullptr;
-  for (bool signal : spec.port_is_signal)
-    if (signal) return nullptr;
-  const gr_host& host = node.host();
-  const std::string rhs = native_rhs_text(node, program);
-  if (rhs.empty()) return nullptr;
-  const std::string source = native_step_source(spec, node.dtype(), rhs, single_ports);
-  if (source.empty()) return nullptr;
-  gr_status status{};
-  return host.native_function(source.c_str(), "graphrun_ode_run", &status);  // the step's image: no second compile
+  NativeOde native;
+  native.step = host.native_function(source.c_str(), dopri5 ? "graphrun_ode_dopri5" : "graphrun_ode_step", &status);
+  bool reads_signal = false;
+  for (bool signal : spec.port_is_signal) reads_signal |= signal;
+  // The same source, so the same image: a second symbol, not a second compile.
+  if (native.step && has_native_run(spec.method) && !spec.trajectory && !reads_signal)
+    native.run = host.native_function(source.c_str(), "graphrun_ode_run", &status);
+  return native;
 }
 
 }  // namespace graphrun::calculus

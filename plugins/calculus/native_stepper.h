@@ -71,15 +71,15 @@ std::string native_step_source(const OdeSpec& spec, int32_t dtype, const std::st
 std::string native_dopri5_source(const OdeSpec& spec, int32_t dtype, const std::string& rhs_cpp,
                                  const std::vector<bool>& single_ports);
 
-/// The compiled step for the node (a NativeStepFn, or a NativeDopri5Fn for dopri5), or
-/// nullptr when native code is unavailable (a host before API 2.3, no compiler,
-/// GRAPHRUN_CXX=none, an rhs with a transcendental function).
-void* compile_native_step(const plugin::Node& node, const OdeSpec& spec, const gr_program* program,
-                          const std::vector<bool>& single_ports);
-
-/// The node's compiled NativeRunFn (from the same source and image as its NativeStepFn), or
-/// nullptr when it has none: another method, a trajectory, a signal port, or no native code.
-void* compile_native_run(const plugin::Node& node, const OdeSpec& spec, const gr_program* program,
+/// The node's compiled code: `step` a NativeStepFn (a NativeDopri5Fn for dopri5), and `run`
+/// its NativeRunFn (from the same image) where it has one; nullptr when native code is
+/// unavailable (a host before API 2.3, no compiler, GRAPHRUN_CXX=none, an rhs with a
+/// transcendental function), and `run` for another method, a trajectory or a signal port.
+struct NativeOde {
+  void* step = nullptr;
+  void* run = nullptr;
+};
+NativeOde compile_native(const plugin::Node& node, const OdeSpec& spec, const gr_program* program,
                          const std::vector<bool>& single_ports);
 
 }  // namespace graphrun::calculus

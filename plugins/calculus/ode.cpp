@@ -100,14 +100,13 @@ void kernel(const Node& node, std::span<plugin::OutTensor> outs) {
   const int64_t elements = plugin::numel(spec.shape);
   // Compiled once per process (then a lookup); nullptr keeps the interpreted stages.
   const std::vector<bool> single_ports = single_value_ports(node, spec);
-  void* native_step = compile_native_step(node, spec, program, single_ports);
-  // Fixed steps saving only the final state, without signals: every step in one native call.
-  void* native_run = native_step ? compile_native_run(node, spec, program, single_ports) : nullptr;
+  // native.run: fixed steps saving only the final state, without signals, in one native call.
+  const NativeOde native = compile_native(node, spec, program, single_ports);
   plugin::dispatch(node.dtype(), [&]<typename T>() {
     FirstError error;
     node.parallel_for(elements, kTile<T>, [&](int64_t b, int64_t e) {
       try {
-        integrate_tile<T>(node, spec, program, native_step, native_run, outs, b, e - b);
+        integrate_tile<T>(node, spec, program, native.step, native.run, outs, b, e - b);
       } catch (const std::exception& ex) {
         error.record(b, ex);
       }
