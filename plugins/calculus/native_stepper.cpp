@@ -22,7 +22,17 @@ class StepWriter {
 
   std::string text() const { return text_; }
 
-  void line(const std::string& s) { text_ += "    " + s + "\n"; }
+  /// The statements of each stage (k1 first) and of the store, with the derivative the
+  /// stage computes ("" for the store): the pieces of a blocked step.
+  struct Segment {
+    std::string produces, text;
+  };
+  const std::vector<Segment>& segments() const { return segments_; }
+
+  void line(const std::string& s) {
+    text_ += "    " + s + "\n";
+    if (!segments_.empty()) segments_.back().text += "      " + s + "\n";
+  }
 
   /// The loop's prologue: X, the port values, the derivative arrays.
   void load() {
@@ -31,17 +41,13 @@ class StepWriter {
          std::to_string(num_states_) + "], k3[" + std::to_string(num_states_) + "], k4[" +
          std::to_string(num_states_) + "];");
     for (int s = 0; s < num_states_; ++s) line(idx("X", s) + " = " + state(s) + ";");
-    for (int p = 0; p < num_ports_; ++p) {
-      const std::string value = single_[static_cast<size_t>(p)] ? "p" + std::to_string(p) + "[0]"
-                                : lanes_                        ? "PV[" + std::to_string(p) + "][i]"
-                                                                : "p" + std::to_string(p) + "[i]";
-      line(idx("v", num_states_ + 1 + p) + " = " + value + ";");
-    }
+    for (int p = 0; p < num_ports_; ++p) line(idx("v", num_states_ + 1 + p) + " = " + port_value(p) + ";");
   }
 
   /// k = f(v, t + time) with v[s] = X[s] + sum_j c<coef_j> * k<j>[s] (Boost's scale_sum order).
   void stage(const std::string& k, const std::vector<std::pair<int, std::string>>& terms,
              const std::string& time) {
+    segments_.push_back({k, ""});
     for (int s = 0; s < num_states_; ++s) line(idx("v", s) + " = " + sum(s, terms) + ";");
     line(idx("v", num_states_) + " = " + time + ";");
     line("rhs(v, " + k + ");");
@@ -49,6 +55,7 @@ class StepWriter {
 
   /// x<s>[i] = X[s] + sum_j c<coef_j> * k<j>[s].
   void store(const std::vector<std::pair<int, std::string>>& terms) {
+    segments_.push_back({"", ""});
     for (int s = 0; s < num_states_; ++s) line(state(s) + " = " + sum(s, terms) + ";");
   }
 
@@ -59,6 +66,45 @@ class StepWriter {
       for (int j = ab_steps - 1; j >= 2; --j) line(history(j, s) + " = " + history(j - 1, s) + ";");
       if (ab_steps >= 2) line(history(1, s) + " = " + idx("k1", s) + ";");
     }
+  }
+
+  /// The step over whole blocks of `block` elements from i0 = 0, one loop over the block per
+  /// segment: a stage's statements for many elements stand together, so the processor has
+  /// independent work beside each stage's chain of dependent operations (one loop over
+  /// elements, every stage in its body, keeps each element's whole chain of about 50 cycles
+  /// between them: measured 11% slower on rk4). The same statements, so the same bits.
+  /// Leaves i0 at the first element after the last whole block.
+  std::string blocked(int block) const {
+    const std::string ns = std::to_string(num_states_), b = std::to_string(block);
+    std::string out = "  int64_t i0 = 0;\n  for (; i0 + " + b + " <= n; i0 += " + b + ") {\n";
+    out += "    alignas(64) T XB[" + ns + "][" + b + "]";
+    for (const Segment& seg : segments_)
+      if (!seg.produces.empty()) out += ", " + seg.produces + "B[" + ns + "][" + b + "]";
+    out += ";\n";
+    std::vector<std::string> produced;
+    for (size_t j = 0; j < segments_.size(); ++j) {
+      const Segment& seg = segments_[j];
+      out += "    for (int u = 0; u < " + b + "; ++u) {\n      const int64_t i = i0 + u;\n";
+      out += "      T v[" + std::to_string(num_states_ + 1 + num_ports_) + "];\n      T X[" + ns + "], k1[" + ns +
+             "], k2[" + ns + "], k3[" + ns + "], k4[" + ns + "];\n";
+      for (int s = 0; s < num_states_; ++s) {
+        const std::string at = "[" + std::to_string(s) + "][u]";
+        out += j == 0 ? "      X[" + std::to_string(s) + "] = " + state(s) + ";\n      XB" + at + " = X[" +
+                            std::to_string(s) + "];\n"
+                      : "      X[" + std::to_string(s) + "] = XB" + at + ";\n";
+        for (const std::string& k : produced) out += "      " + k + "[" + std::to_string(s) + "] = " + k + "B" + at + ";\n";
+      }
+      for (int p = 0; p < num_ports_; ++p)
+        out += "      v[" + std::to_string(num_states_ + 1 + p) + "] = " + port_value(p) + ";\n";
+      out += seg.text;
+      if (!seg.produces.empty()) {
+        for (int s = 0; s < num_states_; ++s)
+          out += "      " + seg.produces + "B[" + std::to_string(s) + "][u] = " + seg.produces + "[" + std::to_string(s) + "];\n";
+        produced.push_back(seg.produces);
+      }
+      out += "    }\n";
+    }
+    return out + "  }\n";
   }
 
   /// The rk4 stages after k1, then the combination (coefficients c0..c12). The tableau's
@@ -74,6 +120,12 @@ class StepWriter {
 
  private:
   static std::string idx(const std::string& a, int i) { return a + "[" + std::to_string(i) + "]"; }
+
+  std::string port_value(int p) const {
+    return single_[static_cast<size_t>(p)] ? "p" + std::to_string(p) + "[0]"
+           : lanes_                        ? "PV[" + std::to_string(p) + "][i]"
+                                           : "p" + std::to_string(p) + "[i]";
+  }
 
   std::string state(int s) const { return lanes_ ? "XS[" + std::to_string(s) + "][i]" : "x" + std::to_string(s) + "[i]"; }
 
@@ -99,6 +151,7 @@ class StepWriter {
   bool fused_;  // the fma attribute
   bool lanes_;
   std::string text_;
+  std::vector<Segment> segments_;
 };
 
 // What every generated file starts with: a header naming `what` it is, the element type T and
@@ -222,13 +275,15 @@ std::string native_step_source(const OdeSpec& spec, int32_t dtype, const std::st
   for (size_t j = 0; j < num_coefficients; ++j)
     src += "  const T c" + std::to_string(j) + " = c[" + std::to_string(j) + "];\n";
 
-  // One loop per kind of step: the branch on mode stays outside the elements.
+  // One loop per kind of step: the branch on mode stays outside the elements. Whole
+  // blocks of 32 elements (4 vectors of 8 f64, 2 of 16 f32) stage by stage, then the rest
+  // one element at a time.
   auto loop = [&](const std::function<void(StepWriter&)>& body) {
     StepWriter w(num_states, num_ports, single_ports, spec.fma);
     w.load();
     w.stage("k1", {}, "t");
     body(w);
-    return "  for (int64_t i = 0; i < n; ++i) {\n" + w.text() + "  }\n";
+    return "  {\n" + w.blocked(32) + "  for (int64_t i = i0; i < n; ++i) {\n" + w.text() + "  }\n  }\n";
   };
   auto store_k1 = [&](StepWriter& w) {
     for (int s = 0; s < num_states; ++s)
