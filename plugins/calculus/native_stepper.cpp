@@ -59,13 +59,12 @@ class StepWriter {
     for (int s = 0; s < num_states_; ++s) line(state(s) + " = " + sum(s, terms) + ";");
   }
 
-  /// Lanes: the history moves one step back and k1 becomes its newest entry (f1 of the next
-  /// step), after the store has read it.
+  /// Lanes: k1 goes into the oldest history array, after the store has read it; the loop
+  /// after the lanes then renames the arrays (rotate_history), so that one becomes f1 of
+  /// the next step. One store per value, where moving every entry back took ab_steps - 1.
   void shift_history(int ab_steps) {
-    for (int s = 0; s < num_states_; ++s) {
-      for (int j = ab_steps - 1; j >= 2; --j) line(history(j, s) + " = " + history(j - 1, s) + ";");
-      if (ab_steps >= 2) line(history(1, s) + " = " + idx("k1", s) + ";");
-    }
+    if (ab_steps >= 2)
+      for (int s = 0; s < num_states_; ++s) line(history(ab_steps - 1, s) + " = " + idx("k1", s) + ";");
   }
 
   /// The step over whole blocks of `block` elements from i0 = 0, one loop over the block per
@@ -216,7 +215,15 @@ std::string native_run_source(const OdeSpec& spec, int32_t dtype, const std::vec
   for (size_t j = 0; j < num_coefficients; ++j)
     src += "  const T c" + str(static_cast<int64_t>(j)) + " = c[" + str(static_cast<int64_t>(j)) + "];\n";
   src += "  alignas(64) T XS[" + str(num_states) + "][W], PV[" + str(std::max(num_ports, 1)) + "][W];\n";
-  for (int j = 1; j < ab_steps; ++j) src += "  alignas(64) T F" + str(j) + "[" + str(num_states) + "][W] = {};\n";
+  // The history arrays F1 (newest) .. F<ab_steps - 1>, by pointer: a step renames them.
+  for (int j = 1; j < ab_steps; ++j)
+    src += "  alignas(64) T FH" + str(j) + "[" + str(num_states) + "][W] = {};\n  T (*F" + str(j) + ")[W] = FH" + str(j) + ";\n";
+  std::string rotate_history;
+  if (ab_steps >= 3) {
+    rotate_history = "      { T (*oldest)[W] = F" + str(ab_steps - 1) + ";";
+    for (int j = ab_steps - 1; j >= 2; --j) rotate_history += " F" + str(j) + " = F" + str(j - 1) + ";";
+    rotate_history += " F1 = oldest; }\n";
+  }
   // Lanes past the tile's end repeat its first element of the block, and are not stored.
   src += "  for (int64_t i0 = 0; i0 < n; i0 += W) {\n    const int64_t w = n - i0 < W ? n - i0 : W;\n";
   src += "    for (int i = 0; i < W; ++i) {\n      const int64_t e = i0 + (i < w ? i : 0);\n";
@@ -238,13 +245,13 @@ std::string native_run_source(const OdeSpec& spec, int32_t dtype, const std::vec
     src += "      if (k + 1 < " + str(ab_steps) + ") {\n" + loop([&](StepWriter& w) {
       w.rk4();
       w.shift_history(ab_steps);
-    }) + "        continue;\n      }\n";
+    }) + rotate_history + "        continue;\n      }\n";
     src += loop([&](StepWriter& w) {
       std::vector<std::pair<int, std::string>> terms = {{13, "k1"}};
       for (int j = 1; j < ab_steps; ++j) terms.emplace_back(13 + j, "f" + std::to_string(j));
       w.store(terms);
       w.shift_history(ab_steps);
-    });
+    }) + rotate_history;
   }
   src += "    }\n    for (int i = 0; i < w; ++i) {\n";
   for (int s = 0; s < num_states; ++s) src += "      x" + str(s) + "[i0 + i] = XS[" + str(s) + "][i];\n";
