@@ -22,13 +22,6 @@ class StepWriter {
 
   std::string text() const { return text_; }
 
-  /// The statements of each stage (k1 first) and of the store, with the derivative the
-  /// stage computes ("" for the store): the pieces of a blocked step.
-  struct Segment {
-    std::string produces, text;
-  };
-  const std::vector<Segment>& segments() const { return segments_; }
-
   void line(const std::string& s) {
     text_ += "    " + s + "\n";
     if (!segments_.empty()) segments_.back().text += "      " + s + "\n";
@@ -109,8 +102,8 @@ class StepWriter {
 
   /// The rk4 stages after k1, then the combination (coefficients c0..c12). The tableau's
   /// zeros c1, c3 and c4 are all the same value, 0 * dt, so stage 4 names them all c1:
-  /// X + c1 * k1 is then stage 3's own subexpression, which the compiler computes once (one
-  /// multiply and one add fewer per state and step, the same bits).
+  /// X + c1 * k1 is then stage 3's own subexpression, which a loop with both stages in its
+  /// body (the tail after the blocks) computes once. The same bits.
   void rk4() {
     stage("k2", {{0, "k1"}}, "t + c10");
     stage("k3", {{1, "k1"}, {2, "k2"}}, "t + c11");
@@ -151,6 +144,11 @@ class StepWriter {
   bool fused_;  // the fma attribute
   bool lanes_;
   std::string text_;
+  /// The statements of each stage (k1 first) and of the store, with the derivative the
+  /// stage computes ("" for the store): the pieces of a blocked step.
+  struct Segment {
+    std::string produces, text;
+  };
   std::vector<Segment> segments_;
 };
 
