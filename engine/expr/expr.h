@@ -47,6 +47,7 @@ struct Ast {
   std::string name;         // kVar
   std::vector<std::shared_ptr<const Ast>> args;
   int offset = 0;           // position in the source formula, for messages
+  int depth = 1;            // levels of the tree below and with this node (set by the parser)
 };
 using AstPtr = std::shared_ptr<const Ast>;
 

@@ -17,11 +17,21 @@ namespace {
 
 constexpr int kMaxDepth = 200;  // nesting beyond this is surely a mistake; keeps the stack safe
 
+/// The deepest tree a formula may make: a chain "x + x + ... + x" of 1000 operations. The
+/// passes over a formula (compilation, C++ and CUDA text) recurse once per level, and a
+/// sanitizer build's frames on a 4 MiB worker stack allow a few thousand levels at most.
+constexpr int kMaxTreeDepth = 1000;
+
 AstPtr make_node(OpCode op, std::vector<AstPtr> args, int offset) {
   auto node = std::make_shared<Ast>();
   node->op = op;
   node->args = std::move(args);
   node->offset = offset;
+  for (const AstPtr& arg : node->args) node->depth = std::max(node->depth, arg->depth + 1);
+  if (node->depth > kMaxTreeDepth)
+    throw ExprError("formula too long: more than " + std::to_string(kMaxTreeDepth) +
+                        " operations in one chain; split it over several expr nodes",
+                    offset);
   return node;
 }
 

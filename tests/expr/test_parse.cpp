@@ -193,6 +193,25 @@ TEST(ExprParse, DeepNestingIsAnErrorNotACrash) {
   EXPECT_EQ(to_string(parse(ok, {}, {})), "x");
 }
 
+TEST(ExprParse, AChainOfMoreThanAThousandOperationsIsAnErrorAtItsPlace) {
+  auto chain = [](int terms, const char* op) {
+    std::string f = "x";
+    for (int i = 1; i < terms; ++i) f += std::string(" ") + op + " x";
+    return f;
+  };
+  EXPECT_EQ(parse(chain(1000, "+"), {}, {})->depth, 1000);
+  EXPECT_EQ(parse(chain(1000, "*"), {}, {})->depth, 1000);
+  for (const char* op : {"+", "-", "*", "/"}) {
+    try {
+      parse(chain(1001, op), {}, {});
+      FAIL() << op;
+    } catch (const ExprError& e) {
+      EXPECT_EQ(e.offset(), 4 * 1000 - 2) << op;  // the 1000th operator
+      EXPECT_STREQ(e.what(), "formula too long: more than 1000 operations in one chain; split it over several expr nodes");
+    }
+  }
+}
+
 TEST(ExprParse, NodesRememberTheirOffsets) {
   const AstPtr ast = parse("a + exp(b)", {}, {});
   EXPECT_EQ(ast->offset, 2);

@@ -153,22 +153,36 @@ TEST(PluginBlame, ABrokenFormulaOfThePluginIsNotTheUsersError) {
 
 TEST(PluginFormula, AFormulaLongerThanTheHostsFirstBufferIsAskedForAgain) {
   TempDir dir;
-  CommandResult r = run_graphrun({"run", misbehaving(dir, "long_formula")});  // 16 KiB of "x + x ..."
+  CommandResult r = run_graphrun({"run", misbehaving(dir, "long_formula")});  // 16 KiB of formula
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(has(r.out, "n: f64 (3,) = [4001.0, 8002.0, 12003.0]")) << r.out;
+  EXPECT_TRUE(has(r.out, "n: f64 (3,) = [2.0, 4.0, 6.0]")) << r.out;
 }
 
-TEST(PluginFormula, AUsersExprOfThousandsOfTermsRuns) {
-  TempDir dir;
+// A user's expr of `terms` x's, "x   +   x   + ...": 9 bytes a term, over 8 KiB from 911 terms.
+std::string chain_graph(const TempDir& dir, int terms) {
   std::string sum = "x";
-  for (int i = 0; i < 4000; ++i) sum += " + x";
-  std::string g = write_graph(dir, "test_misbehaving",
-                              "  - {id: x, op: constant, value: [1.0, 2.0, 3.0]}\n"
-                              "  - {id: n, op: expr, in: {x: x}, expr: \"" + sum + "\"}\n",
-                              "n");
-  CommandResult r = run_graphrun({"run", g});
+  for (int i = 1; i < terms; ++i) sum += "   +   x";
+  return write_graph(dir, "test_misbehaving",
+                     "  - {id: x, op: constant, value: [1.0, 2.0, 3.0]}\n"
+                     "  - {id: n, op: expr, in: {x: x}, expr: \"" + sum + "\"}\n",
+                     "n");
+}
+
+TEST(PluginFormula, AUsersExprOfAThousandTermsRuns) {
+  TempDir dir;
+  CommandResult r = run_graphrun({"run", chain_graph(dir, 1000)});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(has(r.out, "n: f64 (3,) = [4001.0, 8002.0, 12003.0]")) << r.out;
+  EXPECT_TRUE(has(r.out, "n: f64 (3,) = [1000.0, 2000.0, 3000.0]")) << r.out;
+}
+
+TEST(PluginFormula, ALongerChainIsRefusedAtItsPlaceNotByACrash) {
+  TempDir dir;
+  CommandResult r = run_graphrun({"check", chain_graph(dir, 4001)});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  // Line 7 of write_graph's file, whose column 42 starts the formula; the 1000th '+' (the
+  // 1001st level) is 8 * 1000 - 4 bytes into it.
+  EXPECT_TRUE(has(r.err, "g.yaml:7:" + std::to_string(42 + 8 * 1000 - 4))) << r.err;
+  EXPECT_TRUE(has(r.err, "formula too long: more than 1000 operations in one chain")) << r.err;
 }
 
 TEST(PluginBlame, AnExceptionInAParallelForBodyIsCarriedOutOfTheHost) {

@@ -77,13 +77,9 @@ GRAPHRUN_PLUGIN(reg) {
   ops.push_back(OpDef("bad_formula", "an elementwise op whose own formula does not parse")
                     .input("x", "input")
                     .elementwise("x +* 2"));
-  ops.push_back(OpDef("long_formula", "x summed 4001 times: a formula longer than the host's first buffer")
+  ops.push_back(OpDef("long_formula", "2 x, written over 16 KiB: longer than the host's first buffer")
                     .input("x", "input")
-                    .elementwise([](const Node&) {
-                      std::string f = "x";
-                      for (int i = 0; i < 4000; ++i) f += " + x";
-                      return f;
-                    }));
+                    .elementwise([](const Node&) { return "x" + std::string(16384, ' ') + "* 2"; }));
   ops.push_back(unary("throws_in_parallel_for", "the parallel_for body throws in one chunk",
                       [](const Node& node, std::span<OutTensor>) {
                         node.parallel_for(1000, 10, [](int64_t begin, int64_t) {
