@@ -29,12 +29,9 @@ class StepWriter {
 
   /// The loop's prologue: X, the port values, the derivative arrays.
   void load() {
-    line("T v[" + std::to_string(num_states_ + 1 + num_ports_) + "];");
-    line("T X[" + std::to_string(num_states_) + "], k1[" + std::to_string(num_states_) + "], k2[" +
-         std::to_string(num_states_) + "], k3[" + std::to_string(num_states_) + "], k4[" +
-         std::to_string(num_states_) + "];");
+    for (const std::string& s : locals()) line(s);
     for (int s = 0; s < num_states_; ++s) line(idx("X", s) + " = " + state(s) + ";");
-    for (int p = 0; p < num_ports_; ++p) line(idx("v", num_states_ + 1 + p) + " = " + port_value(p) + ";");
+    for (const std::string& s : port_loads()) line(s);
   }
 
   /// k = f(v, t + time) with v[s] = X[s] + sum_j c<coef_j> * k<j>[s] (Boost's scale_sum order).
@@ -78,8 +75,7 @@ class StepWriter {
     for (size_t j = 0; j < segments_.size(); ++j) {
       const Segment& seg = segments_[j];
       out += "    for (int u = 0; u < " + b + "; ++u) {\n      const int64_t i = i0 + u;\n";
-      out += "      T v[" + std::to_string(num_states_ + 1 + num_ports_) + "];\n      T X[" + ns + "], k1[" + ns +
-             "], k2[" + ns + "], k3[" + ns + "], k4[" + ns + "];\n";
+      for (const std::string& s : locals()) out += "      " + s + "\n";
       for (int s = 0; s < num_states_; ++s) {
         const std::string at = "[" + std::to_string(s) + "][u]";
         out += j == 0 ? "      X[" + std::to_string(s) + "] = " + state(s) + ";\n      XB" + at + " = X[" +
@@ -87,8 +83,7 @@ class StepWriter {
                       : "      X[" + std::to_string(s) + "] = XB" + at + ";\n";
         for (const std::string& k : produced) out += "      " + k + "[" + std::to_string(s) + "] = " + k + "B" + at + ";\n";
       }
-      for (int p = 0; p < num_ports_; ++p)
-        out += "      v[" + std::to_string(num_states_ + 1 + p) + "] = " + port_value(p) + ";\n";
+      for (const std::string& s : port_loads()) out += "      " + s + "\n";
       out += seg.text;
       if (!seg.produces.empty()) {
         for (int s = 0; s < num_states_; ++s)
@@ -114,10 +109,23 @@ class StepWriter {
  private:
   static std::string idx(const std::string& a, int i) { return a + "[" + std::to_string(i) + "]"; }
 
-  std::string port_value(int p) const {
-    return single_[static_cast<size_t>(p)] ? "p" + std::to_string(p) + "[0]"
-           : lanes_                        ? "PV[" + std::to_string(p) + "][i]"
-                                           : "p" + std::to_string(p) + "[i]";
+  /// The declarations of an element's values: its stage inputs v, X and the derivatives.
+  std::vector<std::string> locals() const {
+    const std::string ns = std::to_string(num_states_);
+    return {"T v[" + std::to_string(num_states_ + 1 + num_ports_) + "];",
+            "T X[" + ns + "], k1[" + ns + "], k2[" + ns + "], k3[" + ns + "], k4[" + ns + "];"};
+  }
+
+  /// v's port values of element i (one value when the port has one for every element).
+  std::vector<std::string> port_loads() const {
+    std::vector<std::string> lines;
+    for (int p = 0; p < num_ports_; ++p) {
+      const std::string value = single_[static_cast<size_t>(p)] ? "p" + std::to_string(p) + "[0]"
+                                : lanes_                        ? "PV[" + std::to_string(p) + "][i]"
+                                                                : "p" + std::to_string(p) + "[i]";
+      lines.push_back(idx("v", num_states_ + 1 + p) + " = " + value + ";");
+    }
+    return lines;
   }
 
   std::string state(int s) const { return lanes_ ? "XS[" + std::to_string(s) + "][i]" : "x" + std::to_string(s) + "[i]"; }

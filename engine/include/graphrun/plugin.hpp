@@ -585,10 +585,9 @@ class OpDef {
       if (needed <= cap) std::memcpy(buf, f.c_str(), needed);
     });
     if (rc != GR_OK || needed <= cap) return rc;
-    // Too long for the host's buffer: say how much it needs, and the host asks again.
-    fail(st, GR_RUNTIME_ERROR, "formula longer than the host's buffer", {}, 0);
-    st->offset = static_cast<int32_t>(std::min<size_t>(needed, INT32_MAX));
-    return GR_RUNTIME_ERROR;
+    // Too long for the host's buffer: say how much it needs (in offset), and the host asks again.
+    return fail(st, GR_RUNTIME_ERROR, "formula longer than the host's buffer", {},
+                static_cast<int>(std::min<size_t>(needed, INT32_MAX)));
   }
 
   std::string name_, doc_, version_;
