@@ -112,6 +112,18 @@ std::string value_text(const gr_value& v) {
   }
 }
 
+namespace {
+// Where an op can run in this build: "cpu, cuda", or "cpu". Elementwise ops run as
+// generated kernels on both sides (the CUDA ones exist in a build with CUDA).
+std::string devices_text(const OpInfo& op) {
+  const bool cpu = op.desc.cpu_kernel || op.elementwise();
+  const bool cuda = op.desc.cuda_kernel || (op.elementwise() && GRAPHRUN_CUDA_BUILT);
+  std::string text = cpu ? "cpu" : "";
+  if (cuda) text += text.empty() ? "cuda" : ", cuda";
+  return text;
+}
+}  // namespace
+
 std::string ops_text(const Registry& registry, const std::string& only) {
   std::ostringstream os;
   std::vector<std::string> names = registry.names();
@@ -123,7 +135,7 @@ std::string ops_text(const Registry& registry, const std::string& only) {
     const OpInfo& op = *registry.find(name);
     const gr_op_desc& d = op.desc;
     if (only.empty()) {
-      os << fmt::format("{:<16} {}\n", name, d.doc ? d.doc : "");
+      os << fmt::format("{:<16} {:<10} {}\n", name, devices_text(op), d.doc ? d.doc : "");
       continue;
     }
     os << name << ": " << (d.doc ? d.doc : "") << "\n";
@@ -147,13 +159,8 @@ std::string ops_text(const Registry& registry, const std::string& only) {
       os << fmt::format("    {:<12} {}{}, {}: {}\n", a.name, attr_type_name(a.type), choices, def, a.doc ? a.doc : "");
     }
     if (d.num_attrs == 0) os << "    (none)\n";
-    if (op.elementwise()) {
-      os << "  elementwise: fuses with its neighbours\n";
-    } else {
-      std::string kernels = d.cpu_kernel ? "cpu" : "";
-      if (d.cuda_kernel) kernels += kernels.empty() ? "cuda" : ", cuda";
-      os << "  kernels: " << kernels << "\n";
-    }
+    if (op.elementwise()) os << "  elementwise: fuses with its neighbours\n";
+    os << "  kernels: " << devices_text(op) << (op.elementwise() ? " (generated for each fused group)" : "") << "\n";
   }
   return os.str();
 }
@@ -178,17 +185,19 @@ std::string ops_markdown(const Registry& registry) {
      << "file current). `graphrun ops OP` prints the same for one op, plugins' ops included. Formulas of\n"
      << "`expr` and of ODE right-hand sides: [expressions.md](expressions.md).\n\n";
   const std::vector<std::string> names = registry.names();
-  os << "| op | what it does |\n| --- | --- |\n";
+  os << "| op | devices | what it does |\n| --- | --- | --- |\n";
   for (const auto& name : names) {
     const char* doc = registry.find(name)->desc.doc;
     std::string first = doc ? doc : "";
     if (auto dot = first.find(". "); dot != std::string::npos) first = first.substr(0, dot + 1);
-    os << "| [`" << name << "`](#" << name << ") | " << cell(first.c_str()) << " |\n";
+    os << "| [`" << name << "`](#" << name << ") | " << devices_text(*registry.find(name)) << " | "
+       << cell(first.c_str()) << " |\n";
   }
   for (const auto& name : names) {
     const OpInfo& op = *registry.find(name);
     const gr_op_desc& d = op.desc;
     os << "\n## " << name << "\n\n" << (d.doc ? d.doc : "") << "\n\n";
+    os << "Runs on: " << devices_text(op) << ".\n\n";
     if (op.elementwise()) os << "Elementwise: broadcasts its inputs as numpy does and fuses with its neighbours.\n\n";
     if (d.num_inputs > 0 || op.variadic_inputs()) {
       os << "Inputs" << (op.variadic_inputs() ? " (any port names, or a list)" : "") << ":\n\n";

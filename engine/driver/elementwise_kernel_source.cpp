@@ -16,11 +16,15 @@ bool runs_as_elementwise_kernel(const Node& node) {
          (node.kind == NodeKind::kOp && node.op && node.op->elementwise() && !node.op->desc.cpu_kernel);
 }
 
+bool has_epilogue_kernel(const Node& node) { return node.kind == NodeKind::kOp && node.epilogue; }
+
 std::string elementwise_kernel_source(const Graph& graph, const Node& node) {
   // The program the CPU evaluator runs for this step (execution_plan.cpp compiles the same).
   std::shared_ptr<const expr::Program> program;
   if (node.kind == NodeKind::kFused) {
     program = node.fused->program;
+  } else if (has_epilogue_kernel(node)) {
+    program = node.epilogue->program;
   } else {
     expr::AstPtr formula = elementwise_formula(graph, node);
     program = expr::Program::compile(std::span(&formula, 1), node.input_ports);
@@ -31,12 +35,16 @@ std::string elementwise_kernel_source(const Graph& graph, const Node& node) {
     return static_cast<size_t>(port) < n.output_shapes.size() &&
            std::none_of(n.output_shapes[port].begin(), n.output_shapes[port].end(), [](int64_t d) { return d < 0; });
   };
+  const bool epilogue = has_epilogue_kernel(node);
   bool all_known = known(node, 0);
-  for (const ValueRef& in : node.inputs) all_known = all_known && known(graph.nodes[in.node], in.port);
+  if (!epilogue)
+    for (const ValueRef& in : node.inputs) all_known = all_known && known(graph.nodes[in.node], in.port);
   if (!all_known) return "// generated once the inputs' sizes are known (pass --input NAME=FILE)\n";
   expr::KernelLayout layout;
   layout.out_shape = node.output_shapes[0];
-  for (const ValueRef& in : node.inputs) layout.in_shapes.push_back(graph.nodes[in.node].output_shapes[in.port]);
+  if (epilogue) layout.in_shapes = {layout.out_shape};  // the op's first output, in place
+  for (const ValueRef& in : node.inputs)
+    if (!epilogue) layout.in_shapes.push_back(graph.nodes[in.node].output_shapes[in.port]);
   const expr::KernelSource kernel = expr::generate_cuda_kernel(*program, graph.dtype, layout);
   const expr::KernelLaunch& l = kernel.launch;
   return fmt::format("// launch {}: {} elements, {} threads per block, {} per thread on the 128-bit path\n{}",

@@ -9,11 +9,16 @@
 namespace graphrun {
 
 /// The generated source of `node`'s kernel (node is kFused, or an op node whose op is
-/// elementwise), its shapes as inferred, preceded by a comment line with the launch: kernel
-/// name, threads per block, elements per thread on the 128-bit path.
+/// elementwise; or, for an op node with an epilogue, the epilogue's kernel, run in place on
+/// its first output after the op's CUDA kernel), its shapes as inferred, preceded by a comment
+/// line with the launch: kernel name, threads per block, elements per thread on the 128-bit
+/// path.
 std::string elementwise_kernel_source(const Graph& graph, const Node& node);
 
 /// True when `node` runs as a generated elementwise kernel (fused, or an elementwise op).
 bool runs_as_elementwise_kernel(const Node& node);
+/// True when `node` is an op with an epilogue: on the device, a generated kernel applies it
+/// after the op's own CUDA kernel.
+bool has_epilogue_kernel(const Node& node);
 
 }  // namespace graphrun

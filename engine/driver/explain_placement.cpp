@@ -78,9 +78,13 @@ std::string placement_text(const Graph& graph, const ExplainDevice& device, cons
   if (kernel_source)
     for (size_t s = 0; s < problem.steps.size(); ++s) {
       const Node& node = graph.nodes[problem.steps[s].node];
-      if (!runs_as_elementwise_kernel(node) || p.step_device[s] != Device::kCuda) continue;
+      if (p.step_device[s] != Device::kCuda) continue;
+      const bool epilogue = has_epilogue_kernel(node);
+      if (!runs_as_elementwise_kernel(node) && !epilogue) continue;
       const std::string source = kernel_source(graph, node);
-      os << "kernel of " << node.id << ":\n" << source << (source.ends_with('\n') ? "" : "\n");
+      os << (epilogue ? "epilogue kernel of " + node.id + " (in place, after its op's CUDA kernel)"
+                      : "kernel of " + node.id)
+         << ":\n" << source << (source.ends_with('\n') ? "" : "\n");
     }
   return os.str();
 }

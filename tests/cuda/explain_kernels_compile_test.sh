@@ -10,8 +10,9 @@ count=0
 for graph in "$source_dir"/graphs/examples/*.yaml; do
   name=$(basename "$graph" .yaml)
   "$graphrun" explain --device cuda "$graph" > "$work/$name.txt"
-  # Each "kernel of ID:" line starts a source that runs to the next one or the end.
-  awk -v dir="$work" -v g="$name" '/^kernel of [^ ]+:$/ { k++; file = dir "/" g "_" k ".cu"; next }
+  # Each "kernel of ID:" (or "epilogue kernel of ID (...):") line starts a source that runs
+  # to the next one or the end.
+  awk -v dir="$work" -v g="$name" '/^(epilogue )?kernel of [^ ]+( \(.*\))?:$/ { k++; file = dir "/" g "_" k ".cu"; next }
                                    file { print > file }' "$work/$name.txt"
 done
 for kernel in "$work"/*.cu; do

@@ -6,6 +6,7 @@
 #include "backends/cuda/nvrtc_compiler.h"
 #include "expr/cuda_source.h"
 #include "graph/diagnostics.h"
+#include "ir/fused_group.h"
 #include "plugin_host/registry.h"
 #include "plugin_host/running_step.h"
 #include "scheduler/run_state.h"
@@ -117,6 +118,7 @@ struct DeviceExecutor::State {
   std::shared_ptr<BufferPool> host_pool = std::make_shared<BufferPool>();
   std::vector<StepKind> kinds;                       // per step
   std::vector<LoadedKernel> kernels;                 // per step (kGeneratedKernel only)
+  std::vector<LoadedKernel> epilogues;               // per step (a plugin CUDA kernel's node epilogue)
   std::vector<std::vector<Transfer>> transfers;      // per step, and one more for after the last
   std::vector<std::vector<int>> free_device_after;   // per step (+1): device copies last used there
   std::vector<std::vector<int>> free_host_after;     // per step (+1): host copies last used there
@@ -126,8 +128,9 @@ struct DeviceExecutor::State {
   ~State() {
     pool.reset();  // synchronizes the stream and frees what is left
     for (cudaEvent_t e : events) cudaEventDestroy(e);
-    for (LoadedKernel& k : kernels)
-      if (k.library) cudaLibraryUnload(k.library);
+    for (auto* loaded : {&kernels, &epilogues})
+      for (LoadedKernel& k : *loaded)
+        if (k.library) cudaLibraryUnload(k.library);
     if (stream) cudaStreamDestroy(stream);
   }
 
@@ -137,34 +140,60 @@ struct DeviceExecutor::State {
   std::vector<StepRecord> step_records(const std::vector<uint64_t>& live_bytes) const;
 };
 
+// A plugin's CUDA kernel computes its op alone: the node's epilogue (the elementwise chain
+// fused into it, which a CPU kernel applies chunk by chunk through the host's evaluator) is
+// applied after it, by a generated kernel run in place on the first output.
+namespace {
+bool has_device_epilogue(const Node& node) { return node.kind == NodeKind::kOp && node.epilogue; }
+}  // namespace
+
 void DeviceExecutor::State::compile_kernels() {
-  if (std::find(kinds.begin(), kinds.end(), StepKind::kGeneratedKernel) == kinds.end()) return;
-  const int arch = kernel_arch(device);
-  const std::vector<NamedHeader> headers = {{expr::kElementwiseMathHeaderName, expr::elementwise_math_header()}};
   const auto& steps = plan->steps();
   const auto& buffers = plan->buffers();
+  const Graph& graph = plan->graph();
+  auto needed = [&](size_t i) {
+    return kinds[i] == StepKind::kGeneratedKernel ||
+           (kinds[i] == StepKind::kPluginCudaKernel && has_device_epilogue(graph.nodes[steps[i].node]));
+  };
+  bool any = false;
+  for (size_t i = 0; i < steps.size(); ++i) any = any || needed(i);
+  if (!any) return;
+  const int arch = kernel_arch(device);
+  const std::vector<NamedHeader> headers = {{expr::kElementwiseMathHeaderName, expr::elementwise_math_header()}};
+  // Compiles (or finds in the cache) and loads the kernel of `program` over `layout`, whose
+  // parameters must be the step's `inputs` inputs and `outputs` outputs.
+  auto load = [&](const expr::Program& program, const expr::KernelLayout& layout, size_t inputs, size_t outputs) {
+    expr::KernelSource source = expr::generate_cuda_kernel(program, graph.dtype, layout);
+    if (static_cast<size_t>(source.launch.num_inputs) != inputs ||
+        static_cast<size_t>(source.launch.num_outputs) != outputs)
+      throw std::logic_error("internal error: the generated kernel's parameters do not match the step's ports");
+    const KernelKey key{source.source, "sm_" + std::to_string(arch), nvrtc_version(), nvrtc_options(arch)};
+    const KernelImage& image = KernelCache::process_cache().get_or_compile(key, [&] {
+      CompiledModule module = compile_cuda_source(source.source, source.launch.kernel_name, headers, arch);
+      return KernelImage(module.cubin.begin(), module.cubin.end());
+    });
+    LoadedKernel k;
+    k.launch = source.launch;
+    check(cudaLibraryLoadData(&k.library, image.data(), nullptr, nullptr, 0, nullptr, nullptr, 0),
+          "cudaLibraryLoadData");
+    check(cudaLibraryGetKernel(&k.kernel, k.library, k.launch.kernel_name.c_str()), "cudaLibraryGetKernel");
+    return k;
+  };
   kernels.resize(steps.size());
+  epilogues.resize(steps.size());
   for (size_t i = 0; i < steps.size(); ++i) {
-    if (kinds[i] != StepKind::kGeneratedKernel) continue;
+    if (!needed(i)) continue;
     const PlannedStep& s = steps[i];
     try {
       expr::KernelLayout layout;
       layout.out_shape = buffers[s.out_buffers.at(0)].shape;
-      for (int b : s.in_buffers) layout.in_shapes.push_back(buffers[b].shape);
-      expr::KernelSource source = expr::generate_cuda_kernel(*s.program, plan->graph().dtype, layout);
-      if (static_cast<size_t>(source.launch.num_inputs) != s.in_buffers.size() ||
-          static_cast<size_t>(source.launch.num_outputs) != s.out_buffers.size())
-        throw std::logic_error("internal error: the generated kernel's parameters do not match the step's ports");
-      const KernelKey key{source.source, "sm_" + std::to_string(arch), nvrtc_version(), nvrtc_options(arch)};
-      const KernelImage& image = KernelCache::process_cache().get_or_compile(key, [&] {
-        CompiledModule module = compile_cuda_source(source.source, source.launch.kernel_name, headers, arch);
-        return KernelImage(module.cubin.begin(), module.cubin.end());
-      });
-      LoadedKernel& k = kernels[i];
-      k.launch = source.launch;
-      check(cudaLibraryLoadData(&k.library, image.data(), nullptr, nullptr, 0, nullptr, nullptr, 0),
-            "cudaLibraryLoadData");
-      check(cudaLibraryGetKernel(&k.kernel, k.library, k.launch.kernel_name.c_str()), "cudaLibraryGetKernel");
+      if (kinds[i] == StepKind::kGeneratedKernel) {
+        for (int b : s.in_buffers) layout.in_shapes.push_back(buffers[b].shape);
+        kernels[i] = load(*s.program, layout, s.in_buffers.size(), s.out_buffers.size());
+      } else {
+        layout.in_shapes = {layout.out_shape};  // the op's value, read and written in place
+        epilogues[i] = load(*graph.nodes[s.node].epilogue->program, layout, 1, 1);
+      }
     } catch (const std::exception& e) {
       throw RunError(node_failure(*plan, s) + e.what());
     }
@@ -315,6 +344,18 @@ RunResult DeviceExecutor::State::run_once(const std::map<std::string, TensorData
       call_plugin(i, s.op->desc.cpu_kernel);
   };
 
+  // Queues a generated kernel over device pointers `in` then `out` (its parameters).
+  auto launch = [&](const LoadedKernel& k, std::vector<void*> in, std::vector<void*> out) {
+    std::vector<void*> args;
+    for (void*& ptr : in) args.push_back(&ptr);
+    for (void*& ptr : out) args.push_back(&ptr);
+    const int64_t grid = k.launch.grid_size(32 * int64_t{device.multiprocessors});
+    if (grid > 0)
+      check(cudaLaunchKernel(reinterpret_cast<const void*>(k.kernel), dim3(static_cast<unsigned>(grid)),
+                             dim3(static_cast<unsigned>(k.launch.block_size)), args.data(), 0, stream),
+            "cudaLaunchKernel");
+  };
+
   std::vector<StepRecord> records;
   std::vector<uint64_t> live_bytes;  // per step, with record_steps: device bytes held after it
   int at = -1;              // the step being run (or whose transfers are being made)
@@ -361,15 +402,7 @@ RunResult DeviceExecutor::State::run_once(const std::map<std::string, TensorData
             for (int b : s.in_buffers) in.push_back(need(dev[b], b, "device"));
             for (int b : s.out_buffers) out.push_back(dev[b] = pool->allocate(buffers[b].bytes, &rs.usage));
             if (kinds[i] == StepKind::kGeneratedKernel) {
-              const LoadedKernel& k = kernels[i];
-              std::vector<void*> args;
-              for (void*& ptr : in) args.push_back(&ptr);
-              for (void*& ptr : out) args.push_back(&ptr);
-              const int64_t grid = k.launch.grid_size(32 * int64_t{device.multiprocessors});
-              if (grid > 0)
-                check(cudaLaunchKernel(reinterpret_cast<const void*>(k.kernel), dim3(static_cast<unsigned>(grid)),
-                                       dim3(static_cast<unsigned>(k.launch.block_size)), args.data(), 0, stream),
-                      "cudaLaunchKernel");
+              launch(kernels[i], in, out);
             } else {
               point(i, in, out, GR_MEMORY_DEVICE);
               Scratch scratch{pool.get(), &rs.usage, {}};
@@ -380,7 +413,9 @@ RunResult DeviceExecutor::State::run_once(const std::map<std::string, TensorData
                 ~Unset() { r.device = nullptr; }
               } unset{rs.running[i]};
               RunningStepScope running(&rs.running[i]);
+              rs.nodes[i].epilogue = nullptr;  // a host program: applied below, on the device
               call_plugin(i, s.op->desc.cuda_kernel);
+              if (epilogues[i].kernel) launch(epilogues[i], {out[0]}, {out[0]});
             }
             check(cudaGetLastError(), "launching the kernel");
             break;
