@@ -102,6 +102,51 @@ def cell(r, notes):
     return f"{r['ms_median']:.3f} ({r['ms_min']:.3f}), err {err:.1e}{flag}"
 
 
+def targets(ws, columns, copy_gbs):
+    """The CUDA issues' targets, each met or not from this run's figures (Markdown lines)."""
+    def ms(column, name):
+        r = columns.get(column, {}).get(name) or {}
+        return r.get("ms_median") if r.get("rel_error", float("inf")) < 1e-3 else None
+
+    by_name = {w.name: w for w in ws}
+    gpu, cpu = "graphrun cuda", next((c for c in columns if c.startswith("graphrun cpu")), "")
+    rows = []
+
+    def ratio(name, what, other, need, higher_is_better=True):
+        mine, theirs = ms(gpu, name), ms(other, name)
+        if name not in by_name:
+            return
+        if mine is None or theirs is None:
+            rows.append(f"| {name} | {what} | n/a | no figure |")
+            return
+        x = theirs / mine
+        met = x >= need if higher_is_better else x <= need
+        rows.append(f"| {name} | {what} | {x:.2f}x | {'met' if met else 'NOT met'} |")
+
+    def bandwidth(name, need=0.7):
+        mine = ms(gpu, name)
+        if name not in by_name:
+            return
+        if mine is None or not copy_gbs:
+            rows.append(f"| {name} | >= {need:.0%} of copy bandwidth | n/a | no figure |")
+            return
+        fraction = by_name[name].note_amount / (mine / 1e3) / 1e9 / copy_gbs
+        rows.append(f"| {name} | >= {need:.0%} of copy bandwidth | {fraction:.0%} | {'met' if fraction >= need else 'NOT met'} |")
+
+    ratio("selective_scan", ">= 20x torch eager", "torch eager", 20)
+    ratio("selective_scan", "as fast as torch.compile", "torch compile", 1)
+    ratio("selective_scan", "as fast as JAX", "JAX jit", 1)
+    bandwidth("conv1d")
+    bandwidth("integrate")
+    bandwidth("recurrence")
+    ratio("ode_rk4", ">= 50x graphrun's CPU path", cpu, 50)
+    ratio("mamba_block", "faster than torch eager", "torch eager", 1)
+    if not rows:
+        return []
+    return ["", "Targets (speed-up = the other's median / graphrun cuda's median):", "",
+            "| workload | target | measured | |", "| --- | --- | --- | --- |"] + rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--graphrun", required=True)
@@ -123,7 +168,10 @@ def main():
                 np.save(os.path.join(data, f"{w.name}_{name}.npy"), value)
         for device in ("cuda", "cpu"):
             title = f"graphrun {device}" + (f" ({os.cpu_count()} cores)" if device == "cpu" else "")
-            columns[title] = {w.name: run_graphrun(args.graphrun, w, data, device, args.repeat, clock.left(90), args.out)
+            # The CPU column is the reference point (ode: the "50x the CPU path" target): 2 runs
+            # are enough there, and keep the large sizes within the budget.
+            repeat = args.repeat if device == "cuda" else min(args.repeat, 2)
+            columns[title] = {w.name: run_graphrun(args.graphrun, w, data, device, repeat, clock.left(90), args.out)
                               for w in ws}
         peer_args = ["--size", args.size, "--device", args.device, "--repeat", str(args.repeat)]
         for i, (title, script) in enumerate(PEERS):
@@ -145,6 +193,7 @@ def main():
     ceiling = columns.get("torch eager", {}).get("ceiling")
     if ceiling:
         lines.append(f"\nDevice-to-device copy through torch (bytes read + written): {ceiling['copy_gbs']:.0f} GB/s.")
+    lines += targets(ws, columns, ceiling["copy_gbs"] if ceiling else None)
     text = "\n".join(lines) + "\n"
     with open(os.path.join(args.out, "bench.md"), "w") as f:
         f.write(text)

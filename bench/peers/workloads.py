@@ -7,9 +7,14 @@ the scripts on any machine (tools/gpu-check.sh --small).
 """
 import numpy as np
 
+# The "gpu" sizes are those of the CUDA issues' targets: selective_scan B8 D2048 N16 L4096,
+# conv1d (8, 2048, 4096), integrate and recurrence over 2^28 elements, rk4 over 2^24 logistic
+# equations x 1000 steps, one Mamba block at d_model 1024 and L 4096.
 SIZES = {
-    "gpu": dict(expr_n=1 << 27, linear=(8192, 4096, 4096), conv=(8, 1024, 16384), scan=(4, 1536, 16, 1024)),
-    "small": dict(expr_n=1 << 16, linear=(64, 32, 48), conv=(2, 8, 256), scan=(1, 8, 4, 64)),
+    "gpu": dict(expr_n=1 << 27, linear=(8192, 4096, 4096), conv=(8, 2048, 4096), scan=(8, 2048, 16, 4096),
+                rows=(256, 1 << 20), ode=(1 << 24, 1000), mamba=(1, 4096, 1024)),
+    "small": dict(expr_n=1 << 16, linear=(64, 32, 48), conv=(2, 8, 256), scan=(1, 8, 4, 64), rows=(4, 4096),
+                  ode=(1 << 10, 50), mamba=(1, 64, 16)),
 }
 
 
@@ -34,13 +39,16 @@ class Workload:
     slice of the output that check() compares, and the bytes/flops for the note column."""
 
     def __init__(self, name, title, inputs, graph, output, ref_slice, reference, note_unit, note_amount):
-        self.name, self.title, self.inputs, self.graph, self.output = name, title, inputs, graph, output
-        self.ref_slice, self.reference = ref_slice, reference
+        self.name, self.title, self.graph, self.output = name, title, graph, output
+        self.inputs = inputs
+        self.ref_slice, self.reference, self._expected = ref_slice, reference, None
         self.note_unit, self.note_amount = note_unit, note_amount
 
     def check(self, out):
-        """Relative error of out[ref_slice] against the float64 reference."""
-        return rel_error(np.asarray(out)[self.ref_slice], self.reference(self.inputs))
+        """Relative error of out[ref_slice] against the float64 reference (computed once)."""
+        if self._expected is None:
+            self._expected = self.reference(self.inputs)
+        return rel_error(np.asarray(out)[self.ref_slice], self._expected)
 
     def note(self, ms):
         return f"{self.note_amount / (ms / 1e3) / 1e9:.0f} {self.note_unit}" if ms else ""
@@ -132,8 +140,148 @@ def scan_workload(shape, rng):
                     inputs, graph, "s_y", part, reference, "G(b,d,t)/s", batch * channels * length)
 
 
-def make(size):
+def integrate_workload(shape, rng):
+    inputs = {"x": rng.standard_normal(shape, dtype=np.float32)}
+    rows = (slice(0, 2), slice(None))
+
+    def reference(i):  # scipy.integrate.cumulative_trapezoid(x, dx=0.5, initial=0)
+        x = i["x"][rows].astype(np.float64)
+        return np.concatenate([np.zeros((x.shape[0], 1)), np.cumsum(0.25 * (x[:, 1:] + x[:, :-1]), axis=1)], axis=1)
+
+    graph = graph_text("integrate_bench", inputs, ["{id: y, op: integrate, in: {x: x}, dx: 0.5}"], ["y"])
+    return Workload("integrate", f"integrate trapezoid {shape[0]}x{shape[1]} f32", inputs, graph, "y", rows, reference,
+                    "GB/s", 2 * 4 * shape[0] * shape[1])
+
+
+def recurrence_workload(shape, rng):
+    inputs = {"a": rng.uniform(0.5, 0.99, shape).astype(np.float32), "b": rng.standard_normal(shape, dtype=np.float32)}
+    rows = (slice(0, 2), slice(0, min(shape[1], 1 << 16)))  # a Python loop over time: its start
+
+    def reference(i):  # h_t = a_t h_{t-1} + b_t, h_{-1} = 0
+        a, b = i["a"][rows].astype(np.float64), i["b"][rows].astype(np.float64)
+        h = np.empty_like(b)
+        state = np.zeros(a.shape[0])
+        for t in range(a.shape[1]):
+            state = a[:, t] * state + b[:, t]
+            h[:, t] = state
+        return h
+
+    graph = graph_text("recurrence_bench", inputs, ["{id: h, op: recurrence, in: [a, b]}"], ["h"])
+    return Workload("recurrence", f"recurrence {shape[0]}x{shape[1]} f32", inputs, graph, "h", rows, reference, "GB/s",
+                    3 * 4 * shape[0] * shape[1])
+
+
+ODE_DT = 0.01
+
+
+def ode_workload(shape, rng):
+    n, steps = shape
+    inputs = {"x0": rng.uniform(0.01, 0.99, n).astype(np.float32), "r": rng.uniform(0.5, 3.0, n).astype(np.float32)}
+    part = slice(0, 4096)
+
+    def reference(i):  # the textbook rk4 in float64; rounding apart, the same function
+        x, r = i["x0"][part].astype(np.float64), i["r"][part].astype(np.float64)
+        f = lambda v: r * v * (1 - v)  # noqa: E731
+        for _ in range(steps):
+            k1 = f(x)
+            k2 = f(x + 0.5 * ODE_DT * k1)
+            k3 = f(x + 0.5 * ODE_DT * k2)
+            k4 = f(x + ODE_DT * k3)
+            x = x + ODE_DT / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        return x
+
+    graph = graph_text("ode_bench", inputs, [f'{{id: y, op: ode, in: {{x: x0, r: r}}, rhs: {{x: "r * x * (1 - x)"}}, '
+                                             f'method: rk4, dt: {ODE_DT}, steps: {steps}}}'], ['"y:x"'])
+    return Workload("ode_rk4", f"ode rk4, {n} logistic equations x {steps} steps f32", inputs, graph, "y_x", part,
+                    reference, "G rhs/s", 4 * n * steps)
+
+
+def mamba_weights(d_model, rng, d_state=16, d_conv=4):
+    """A Mamba block's weights as tools/make_mamba_weights.py lays them out (mamba_ssm's shapes)."""
+    d_inner = 2 * d_model
+    dt_rank = -(-d_model // 16)
+    f32 = np.float32
+    scale = lambda fan_in: 1 / np.sqrt(fan_in)  # noqa: E731
+    dt = np.exp(rng.uniform(np.log(1e-3), np.log(1e-1), d_inner))
+    return {"w_in": (rng.standard_normal((2 * d_inner, d_model)) * scale(d_model)).astype(f32),
+            "w_conv": (rng.standard_normal((d_inner, 1, d_conv)) * scale(d_conv)).astype(f32),
+            "b_conv": (rng.standard_normal(d_inner) * 0.1).astype(f32),
+            "w_x": (rng.standard_normal((dt_rank + 2 * d_state, d_inner)) * scale(d_inner)).astype(f32),
+            "w_dt": (rng.standard_normal((d_inner, dt_rank)) * scale(dt_rank)).astype(f32),
+            "b_dt": (dt + np.log(-np.expm1(-dt))).astype(f32),
+            "a_log": np.log(np.tile(np.arange(1, d_state + 1, dtype=np.float64), (d_inner, 1))).astype(f32),
+            "d_skip": np.ones(d_inner, dtype=f32),
+            "w_out": (rng.standard_normal((d_model, d_inner)) * scale(d_inner)).astype(f32)}
+
+
+def mamba_block_numpy(i, batch_rows):
+    """The block in float64 numpy (mamba_ssm's Mamba.forward without its fused kernels)."""
+    g = {k: v.astype(np.float64) for k, v in i.items()}
+    x = g["x"][batch_rows]
+    d_inner, d_state = g["w_in"].shape[0] // 2, g["a_log"].shape[1]
+    dt_rank = g["w_dt"].shape[1]
+    xz = np.swapaxes(x @ g["w_in"].T, 1, 2)
+    u, z = xz[:, :d_inner], xz[:, d_inner:]
+    length, width = u.shape[2], g["w_conv"].shape[2]
+    padded = np.concatenate([np.zeros(u.shape[:2] + (width - 1,)), u], axis=2)
+    u = silu(sum(g["w_conv"][None, :, 0, j, None] * padded[:, :, j:j + length] for j in range(width))
+             + g["b_conv"][None, :, None])
+    x_dbl = np.swapaxes(u, 1, 2) @ g["w_x"].T
+    delta = softplus(np.swapaxes(x_dbl[..., :dt_rank] @ g["w_dt"].T, 1, 2) + g["b_dt"][:, None])
+    Bm, Cm = np.swapaxes(x_dbl[..., dt_rank:dt_rank + d_state], 1, 2), np.swapaxes(x_dbl[..., dt_rank + d_state:], 1, 2)
+    A = -np.exp(g["a_log"])
+    state = np.zeros(u.shape[:2] + (d_state,))
+    y = np.empty_like(u)
+    for t in range(length):
+        state = np.exp(delta[:, :, t, None] * A) * state + (delta[:, :, t] * u[:, :, t])[..., None] * Bm[:, None, :, t]
+        y[:, :, t] = np.einsum("bdn,bn->bd", state, Cm[:, :, t])
+    y = (y + u * g["d_skip"][:, None]) * silu(z)
+    return np.swapaxes(y, 1, 2) @ g["w_out"].T
+
+
+def mamba_workload(shape, rng):
+    batch, length, d_model = shape
+    inputs = {"x": rng.standard_normal(shape, dtype=np.float32), **mamba_weights(d_model, rng)}
+    part = slice(0, 1)
+    d_inner, d_state, dt_rank = inputs["w_dt"].shape[0], inputs["a_log"].shape[1], inputs["w_dt"].shape[1]
+    # graphs/mamba/parts/block.yaml with its weights as graph inputs instead of files.
+    nodes = ['{id: A, op: expr, in: {a: a_log}, expr: "-exp(a)"}',
+             "{id: xz, op: linear, in: {x: x, W: w_in}}",
+             "{id: xz_t, op: transpose, in: [xz], perm: [0, 2, 1]}",
+             f"{{id: u_in, op: slice, in: [xz_t], axis: 1, stop: {d_inner}}}",
+             f"{{id: z, op: slice, in: [xz_t], axis: 1, start: {d_inner}}}",
+             f"{{id: u, op: conv1d, in: {{x: u_in, w: w_conv, bias: b_conv}}, groups: {d_inner}, padding: causal, "
+             "activation: silu}",
+             "{id: u_t, op: transpose, in: [u], perm: [0, 2, 1]}",
+             "{id: x_dbl, op: linear, in: {x: u_t, W: w_x}}",
+             f"{{id: dt_low, op: slice, in: [x_dbl], axis: 2, stop: {dt_rank}}}",
+             f"{{id: bc, op: slice, in: [x_dbl], axis: 2, start: {dt_rank}}}",
+             f"{{id: b_t, op: slice, in: [bc], axis: 2, stop: {d_state}}}",
+             f"{{id: c_t, op: slice, in: [bc], axis: 2, start: {d_state}}}",
+             "{id: delta_t, op: linear, in: {x: dt_low, W: w_dt}}",
+             "{id: delta, op: transpose, in: [delta_t], perm: [0, 2, 1]}",
+             "{id: Bm, op: transpose, in: [b_t], perm: [0, 2, 1]}",
+             "{id: Cm, op: transpose, in: [c_t], perm: [0, 2, 1]}",
+             "{id: scan, op: selective_scan, in: {u: u, delta: delta, A: A, Bm: Bm, Cm: Cm, Dskip: d_skip, z: z, "
+             "delta_bias: b_dt}, delta_softplus: true}",
+             '{id: y_t, op: transpose, in: ["scan:y"], perm: [0, 2, 1]}',
+             "{id: out, op: linear, in: {x: y_t, W: w_out}}"]
+    graph = graph_text("mamba_bench", inputs, nodes, ["out"])
+    return Workload("mamba_block", f"Mamba block, batch {batch}, L {length}, d_model {d_model} f32", inputs, graph, "out",
+                    part, lambda i: mamba_block_numpy(i, part), "M tokens/s", batch * length * 1e3)
+
+
+NAMES = ["expr", "linear", "conv1d", "selective_scan", "integrate", "recurrence", "ode_rk4", "mamba_block"]
+
+
+def make(size, only=None):
+    """The workloads at `size` (only those named in `only`, when given), each drawn from its
+    own seed, so that the inputs of one do not depend on which others are made."""
     s = SIZES[size]
-    rng = np.random.default_rng(0)
-    return [expr_workload(s["expr_n"], rng), linear_workload(s["linear"], rng), conv_workload(s["conv"], rng),
-            scan_workload(s["scan"], rng)]
+    makers = {"expr": (expr_workload, s["expr_n"]), "linear": (linear_workload, s["linear"]),
+              "conv1d": (conv_workload, s["conv"]), "selective_scan": (scan_workload, s["scan"]),
+              "integrate": (integrate_workload, s["rows"]), "recurrence": (recurrence_workload, s["rows"]),
+              "ode_rk4": (ode_workload, s["ode"]), "mamba_block": (mamba_workload, s["mamba"])}
+    assert list(makers) == NAMES
+    return [maker(shape, np.random.default_rng(seed)) for seed, (name, (maker, shape)) in enumerate(makers.items())
+            if only is None or name in only]
