@@ -113,11 +113,13 @@ std::string value_text(const gr_value& v) {
 }
 
 namespace {
-// Where an op can run in this build: "cpu, cuda", or "cpu". Elementwise ops run as
-// generated kernels on both sides (the CUDA ones exist in a build with CUDA).
+// Where an op can run in this build: "cpu, cuda", or "cpu" ("inlined": an op without
+// kernels, whose nodes join the graph). Elementwise ops run as generated kernels on both
+// sides (the CUDA ones exist in a build with CUDA).
 std::string devices_text(const OpInfo& op) {
   const bool cpu = op.desc.cpu_kernel || op.elementwise();
   const bool cuda = op.desc.cuda_kernel || (op.elementwise() && GRAPHRUN_CUDA_BUILT);
+  if (!cpu && !cuda) return "inlined";  // subgraph: its nodes join the graph when it loads
   std::string text = cpu ? "cpu" : "";
   if (cuda) text += text.empty() ? "cuda" : ", cuda";
   return text;
@@ -160,7 +162,9 @@ std::string ops_text(const Registry& registry, const std::string& only) {
     }
     if (d.num_attrs == 0) os << "    (none)\n";
     if (op.elementwise()) os << "  elementwise: fuses with its neighbours\n";
-    os << "  kernels: " << devices_text(op) << (op.elementwise() ? " (generated for each fused group)" : "") << "\n";
+    const std::string devices = devices_text(op);
+    if (devices == "inlined") os << "  kernels: none: its nodes join the graph when it loads, each on its own device\n";
+    else os << "  kernels: " << devices << (op.elementwise() ? " (generated for each fused group)" : "") << "\n";
   }
   return os.str();
 }
