@@ -17,11 +17,20 @@ constexpr size_t kMaxOperands = 16;
 // A producer this small (in formula nodes) is recomputed in each consumer group rather
 // than cutting the groups there.
 constexpr size_t kCheapFormulaSize = 3;
+// The deepest fused formula: the parser's limit on one formula (expressions are compiled by
+// passes that recurse over the tree), so fusing never makes a tree deeper than a user may write.
+constexpr int kMaxFusedDepth = 1000;
 
 size_t formula_size(const expr::AstPtr& ast) {
   size_t n = ast->op == expr::OpCode::kVar || ast->op == expr::OpCode::kConst ? 0 : 1;
   for (const auto& a : ast->args) n += formula_size(a);
   return n;
+}
+
+int tree_depth(const expr::AstPtr& ast) {
+  int deepest = 0;
+  for (const auto& a : ast->args) deepest = std::max(deepest, tree_depth(a));
+  return deepest + 1;
 }
 
 bool fusible(const Node& n) { return n.kind == NodeKind::kOp && n.op && n.op->elementwise() && !n.removed; }
@@ -35,8 +44,12 @@ class Grouping {
     std::set<int> outputs;
     for (const auto& [name, ref] : g.outputs) outputs.insert(ref.node);
     formula_.resize(g.nodes.size());
+    depth_.resize(g.nodes.size());
     for (size_t i = 0; i < g.nodes.size(); ++i)
-      if (fusible(g.nodes[i])) formula_[i] = elementwise_formula(g, g.nodes[i]);
+      if (fusible(g.nodes[i])) {
+        formula_[i] = elementwise_formula(g, g.nodes[i]);
+        depth_[i] = tree_depth(formula_[i]);
+      }
     std::vector<int> order = g.topo_order();
     for (auto it = order.rbegin(); it != order.rend(); ++it) decide(*it, outputs.count(*it) > 0);
   }
@@ -64,12 +77,15 @@ class Grouping {
       targets.insert(groups_[c].begin(), groups_[c].end());
     }
     if (inline_it && targets.size() > 1 && formula_size(formula_[v]) > kCheapFormulaSize) inline_it = false;
+    // v's formula replaces a leaf of each target group's tree: at most this much deeper.
     for (int root : targets)
-      if (inline_it && (members_[root] + 1 > kMaxMembers || operands_[root].size() + n.inputs.size() > kMaxOperands + 1))
+      if (inline_it && (members_[root] + 1 > kMaxMembers || operands_[root].size() + n.inputs.size() > kMaxOperands + 1 ||
+                        group_depth_[root] + depth_[v] > kMaxFusedDepth))
         inline_it = false;
     if (!inline_it) {
       groups_[v] = {v};
       members_[v] = 1;
+      group_depth_[v] = depth_[v];
       for (const auto& in : n.inputs) operands_[v].insert(in);
       return;
     }
@@ -77,6 +93,7 @@ class Grouping {
     groups_[v] = targets;
     for (int root : targets) {
       ++members_[root];
+      group_depth_[root] += depth_[v];
       operands_[root].erase(ValueRef{v, 0});
       for (const auto& in : n.inputs) operands_[root].insert(in);
     }
@@ -89,6 +106,8 @@ class Grouping {
   std::set<int> inlined_;
   std::map<int, size_t> members_;
   std::map<int, std::set<ValueRef>> operands_;
+  std::vector<int> depth_;           // each fusible node's own formula
+  std::map<int, int> group_depth_;   // a bound on each group's fused formula
 };
 
 // The number of live nodes reading each node, kept up to date while groups are built: what
