@@ -9,6 +9,7 @@
 #include "core/cuda_launch.cuh"
 #include "integrate_scan.h"
 
+#include <cub/block/block_reduce.cuh>
 #include <cub/block/block_scan.cuh>
 
 #include <limits>
@@ -20,40 +21,47 @@ namespace {
 /// Threads of the single block that scans the tiles' totals.
 constexpr int kCarryThreads = 512;
 
+/// Blocks of a tile pass resident on one multiprocessor at the least (registers capped to
+/// allow them): enough loads in flight to keep the memory busy.
+constexpr int kTileBlocksPerSm = 3;
+
 /// Most blocks of a pass (each loops over tiles beyond that).
 constexpr int64_t kMaxTileBlocks = int64_t{1} << 20;
 
 using TileScan = cub::BlockScan<RunningPiece, kScanThreads>;
+using TileReduce = cub::BlockReduce<RunningPiece, kScanThreads>;  // warp reductions: keeps the order
 
 template <typename T> struct TileShared {
-  T window[kScanWindow];  // the tile's samples with their halo; then its outputs
-  typename TileScan::TempStorage scan;
+  T window[kScanWindowSlots];  // the tile's samples with their halo, then its outputs (window_slot)
+  union {
+    typename TileScan::TempStorage scan;
+    typename TileReduce::TempStorage reduce;
+  };
 };
 
-/// This thread's pieces of tile `tile`, scanned inclusively within the tile; the tile's
-/// total in `total`. Leaves shared.window holding the tile's samples.
+/// This thread's pieces of tile `tile`, its samples staged in shared.window.
 template <typename T>
-__device__ void scan_tile(const IntegralTerms<T>& terms, const T* x, int64_t length, int64_t numel, int64_t tile,
-                          TileShared<T>& shared, RunningPiece (&pieces)[kScanItems], RunningPiece& total) {
+__device__ void tile_pieces(const IntegralTerms<T>& terms, const T* x, int64_t length, int64_t numel, int64_t tile,
+                            TileShared<T>& shared, RunningPiece (&pieces)[kScanItems]) {
   const int64_t begin = tile * kScanTile, window_begin = begin - kHaloBefore;
   for (int k = threadIdx.x; k < kScanWindow; k += kScanThreads) {
     const int64_t g = window_begin + k;
-    shared.window[k] = g >= 0 && g < numel ? x[g] : T(0);
+    shared.window[window_slot(k)] = g >= 0 && g < numel ? x[g] : T(0);
   }
   __syncthreads();
   thread_pieces(terms, shared.window, window_begin, begin + int64_t{threadIdx.x} * kScanItems, length, numel, pieces);
-  TileScan(shared.scan).InclusiveScan(pieces, pieces, FollowedBy(), total);
 }
 
 /// Pass 1: totals[tile] for every tile.
 template <typename T>
-__global__ void __launch_bounds__(kScanThreads)
+__global__ void __launch_bounds__(kScanThreads, kTileBlocksPerSm)
     tile_totals(IntegralTerms<T> terms, const T* x, int64_t length, int64_t numel, int64_t tiles,
                 RunningPiece* totals) {
   __shared__ TileShared<T> shared;
   for (int64_t tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
-    RunningPiece pieces[kScanItems], total;
-    scan_tile(terms, x, length, numel, tile, shared, pieces, total);
+    RunningPiece pieces[kScanItems];
+    tile_pieces(terms, x, length, numel, tile, shared, pieces);
+    const RunningPiece total = TileReduce(shared.reduce).Reduce(pieces, FollowedBy());
     if (threadIdx.x == 0) totals[tile] = total;
     __syncthreads();  // shared is reused by the next tile
   }
@@ -89,22 +97,23 @@ __global__ void __launch_bounds__(kCarryThreads) tile_carries(RunningPiece* piec
 
 /// Pass 3: every output, each tile's pieces after its carry (carries null: one tile).
 template <typename T>
-__global__ void __launch_bounds__(kScanThreads)
+__global__ void __launch_bounds__(kScanThreads, kTileBlocksPerSm)
     tile_outputs(IntegralTerms<T> terms, const T* x, int64_t length, int64_t numel, int64_t tiles,
                  const RunningPiece* carries, T initial, T* out) {
   __shared__ TileShared<T> shared;
   for (int64_t tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
-    RunningPiece pieces[kScanItems], total;
-    scan_tile(terms, x, length, numel, tile, shared, pieces, total);
+    RunningPiece pieces[kScanItems];
+    tile_pieces(terms, x, length, numel, tile, shared, pieces);
+    TileScan(shared.scan).InclusiveScan(pieces, pieces, FollowedBy());
     const RunningPiece carry = carries ? carries[tile] : no_piece();
     __syncthreads();  // every thread has read its samples: the window takes the outputs
 #pragma unroll
     for (int j = 0; j < kScanItems; ++j)
-      shared.window[threadIdx.x * kScanItems + j] = output_of(FollowedBy()(carry, pieces[j]), initial);
+      shared.window[window_slot(threadIdx.x * kScanItems + j)] = output_of(FollowedBy()(carry, pieces[j]), initial);
     __syncthreads();
     const int64_t begin = tile * kScanTile;
     for (int k = threadIdx.x; k < kScanTile; k += kScanThreads)
-      if (begin + k < numel) out[begin + k] = shared.window[k];
+      if (begin + k < numel) out[begin + k] = shared.window[window_slot(k)];
     __syncthreads();  // shared is reused by the next tile
   }
 }

@@ -28,6 +28,12 @@ inline constexpr int kScanTile = kScanThreads * kScanItems;
 inline constexpr int kHaloBefore = 2, kHaloAfter = 1;
 inline constexpr int kScanWindow = kHaloBefore + kScanTile + kHaloAfter;
 
+/// Where sample k of a tile's window (or output k of the tile) sits in shared memory: a gap
+/// after every 8, so that the 32 threads of a warp, reading or writing 8 apart (each its
+/// kScanItems consecutive elements), reach 32 different banks.
+GRAPHRUN_HD inline int window_slot(int64_t k) { return static_cast<int>(k + k / 8); }
+inline constexpr int kScanWindowSlots = kScanWindow + kScanWindow / 8 + 1;
+
 /// A run of consecutive elements, summed: `value` is the sum of the terms since the last row
 /// start in the run (of all of them when none starts in it); `starts`: a row starts in it.
 struct RunningPiece {
@@ -45,12 +51,12 @@ struct FollowedBy {
   }
 };
 
-/// A row read through a tile's window of samples: window[k] holds flattened sample
-/// window_begin + k, and the row starts at flattened sample row_begin.
+/// A row read through a tile's window of samples: window[window_slot(k)] holds flattened
+/// sample window_begin + k, and the row starts at flattened sample row_begin.
 template <typename T> struct WindowRow {
   const T* window;
   int64_t shift;  // row_begin - window_begin
-  GRAPHRUN_HD T operator[](int64_t j) const { return window[j + shift]; }
+  GRAPHRUN_HD T operator[](int64_t j) const { return window[window_slot(j + shift)]; }
 };
 
 /// The piece of output position `pos` of a row: a row start (position 0 has no term), or
@@ -69,7 +75,7 @@ template <typename T> GRAPHRUN_HD T output_of(const RunningPiece& p, T initial) 
 
 /// The kScanItems pieces of one thread of a tile: outputs begin .. begin + kScanItems - 1 of
 /// the flattened tensor (pieces past `numel` are empty), their samples read from the tile's
-/// window (flattened sample window_begin + k at window[k]).
+/// window (flattened sample window_begin + k at window[window_slot(k)]).
 template <typename T>
 GRAPHRUN_HD void thread_pieces(const IntegralTerms<T>& terms, const T* window, int64_t window_begin, int64_t begin,
                                int64_t length, int64_t numel, RunningPiece (&pieces)[kScanItems]) {

@@ -182,10 +182,10 @@ std::vector<T> tiled_integral(const IntegralTerms<T>& terms, const std::vector<T
   RunningPiece carry = no_piece();
   for (int64_t tile = 0; tile < tiles; ++tile) {
     const int64_t begin = tile * kScanTile, window_begin = begin - kHaloBefore;
-    std::vector<T> window(kScanWindow);
+    std::vector<T> window(kScanWindowSlots);
     for (int k = 0; k < kScanWindow; ++k) {
       const int64_t g = window_begin + k;
-      window[static_cast<size_t>(k)] = g >= 0 && g < n ? x[static_cast<size_t>(g)] : T(0);
+      window[static_cast<size_t>(window_slot(k))] = g >= 0 && g < n ? x[static_cast<size_t>(g)] : T(0);
     }
     RunningPiece running = no_piece();
     for (int thread = 0; thread < kScanThreads; ++thread) {
