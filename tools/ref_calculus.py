@@ -366,6 +366,59 @@ outputs: [rect, rows_trap, big_trap, big_ends]
     write_case("calc_integrate_chunks", "f64", graph, {}, exp)
 
 
+TILES_GRAPH = """format: 1
+graph: @NAME@
+doc: integrate with positions t over rows that cross the CUDA kernel's tiles of 2048 elements anywhere (a row of 9001, three of 2500) and over many short rows in one tile
+dtype: @DTYPE@
+nodes:
+  - {id: long, op: read, path: long.npy}
+  - {id: t_long, op: read, path: t_long.npy}
+  - {id: rows, op: read, path: rows.npy}
+  - {id: t_rows, op: read, path: t_rows.npy}
+  - {id: short, op: read, path: short.npy}
+  - {id: t_short, op: read, path: t_short.npy}
+  - {id: long_trap_all, op: integrate, in: {x: long, t: t_long}, initial: 0.5}
+  - {id: long_trap, op: slice, in: [long_trap_all], axis: -1, start: 1, step: 13}
+  - {id: long_simp_all, op: integrate, in: {x: long, t: t_long}, method: simpson}
+  - {id: long_simp, op: slice, in: [long_simp_all], axis: -1, step: 11}
+  - {id: rows_rect_all, op: integrate, in: {x: rows, t: t_rows}, method: rectangle, initial: -1}
+  - {id: rows_rect, op: slice, in: [rows_rect_all], axis: -1, start: 2, step: 7}
+  - {id: rows_simp_all, op: integrate, in: {x: rows, t: t_rows}, method: simpson, initial: 2}
+  - {id: rows_simp, op: slice, in: [rows_simp_all], axis: -1, step: 9}
+  - {id: rows_simp_dx_all, op: integrate, in: {x: rows}, method: simpson, dx: 0.125}
+  - {id: rows_simp_dx, op: slice, in: [rows_simp_dx_all], axis: -1, start: 4, step: 9}
+  - {id: short_simp, op: integrate, in: {x: short, t: t_short}, method: simpson, initial: 1}
+  - {id: short_trap, op: integrate, in: {x: short, t: t_short}}
+outputs: [long_trap, long_simp, rows_rect, rows_simp, rows_simp_dx, short_simp, short_trap]
+"""
+
+
+def integrate_tile_cases():
+    # Positive samples and increasing positions: every running sum grows, so SPEC's relative
+    # tolerance holds for each output (no cancellation near zero). The CUDA kernel sums in
+    # double in another order than the CPU's float32 running sums: f32 gets SPEC's scan
+    # tolerance.
+    rng = np.random.default_rng(2048)
+    data = dict(long=rng.uniform(0.5, 1.5, (1, 9001)), t_long=np.cumsum(rng.uniform(0.05, 0.15, 9001)),
+                rows=rng.uniform(0.5, 1.5, (3, 2500)), t_rows=np.cumsum(rng.uniform(0.05, 0.15, 2500)),
+                short=rng.uniform(0.5, 1.5, (1000, 3)), t_short=np.cumsum(rng.uniform(0.2, 0.4, 3)))
+    for name, dtype in DTYPES.items():
+        i = {k: np.asarray(v, dtype=dtype) for k, v in data.items()}
+        ct = lambda y, t, initial: with_initial(cumulative_trapezoid(y, t, axis=-1), initial)
+        rect = lambda y, t, initial: with_initial(np.cumsum(y[..., :-1] * np.diff(t), axis=-1), initial)
+        simp = lambda y, initial, **k: with_initial(cumulative_simpson_ref(y, **k), initial)
+        why = "f32: the CUDA kernel sums in double, the CPU and the references in float32 (SPEC: scans 1e-4)"
+        write_case("calc_integrate_tiles", name, TILES_GRAPH, i, {
+            "long_trap": ct(i["long"], i["t_long"], 0.5)[..., 1::13],
+            "long_simp": simp(i["long"], 0, x=i["t_long"])[..., ::11],
+            "rows_rect": rect(i["rows"], i["t_rows"], -1)[..., 2::7],
+            "rows_simp": simp(i["rows"], 2, x=i["t_rows"])[..., ::9],
+            "rows_simp_dx": simp(i["rows"], 0, dx=0.125)[..., 4::9],
+            "short_simp": simp(i["short"], 1, x=i["t_short"]),
+            "short_trap": ct(i["short"], i["t_short"], 0),
+        }, tolerance={"f32": (why, 1e-4, 0)} if name == "f32" else None)
+
+
 # ----------------------------------------------------------------------------------------- ode
 
 def grid_time(dtype, t0, dt, k):
@@ -561,4 +614,5 @@ if __name__ == "__main__":
     derivative_cases()
     integrate_cases()
     integrate_chunk_cases()
+    integrate_tile_cases()
     ode_cases()

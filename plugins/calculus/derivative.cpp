@@ -1,4 +1,5 @@
 // derivative: first or second derivative along the last axis by finite differences.
+#include "calculus_cuda.h"
 #include "calculus_ops.h"
 #include "derivative_rule.h"
 #include "spacing.h"
@@ -59,6 +60,15 @@ void kernel(const Node& node, std::span<plugin::OutTensor> outs) {
   plugin::dispatch(node.dtype(), [&]<typename T>() { run<T>(node, outs[0]); });
 }
 
+void cuda_kernel(const Node& node, std::span<plugin::OutTensor> outs) {
+  plugin::Tensor x = node.input("x");
+  if (x.numel() == 0) return;
+  const int64_t length = x.dim(-1);
+  const Spacing spacing = read_spacing(node, length);
+  derivative_cuda(node, read_derivative_scheme(node), length, spacing.has_t() ? spacing.t.data<void>() : nullptr,
+                  spacing.dx, x.data<void>(), outs[0].data<void>(), x.numel());
+}
+
 }  // namespace
 
 plugin::OpDef derivative_op() {
@@ -82,7 +92,8 @@ plugin::OpDef derivative_op() {
       .attr_int("edge_order", 1, "central: accuracy order of the two end points, 1 or 2 (numpy's edge_order)")
       .supports_epilogue()
       .infer(infer)
-      .cpu(kernel);
+      .cpu(kernel)
+      .cuda(core::if_built(derivative_cuda, cuda_kernel));
   return op;
 }
 

@@ -11,6 +11,15 @@ IntegralMethod read_integral_method(const plugin::Node& node) {
   return IntegralMethod::kTrapezoid;
 }
 
+std::string unordered_positions_error(int64_t i, double prev, double next) {
+  char text[200];
+  std::snprintf(text, sizeof text,
+                "port 't': simpson needs strictly increasing positions, but t[%lld] = %.17g "
+                "follows t[%lld] = %.17g",
+                static_cast<long long>(i + 1), next, static_cast<long long>(i), prev);
+  return text;
+}
+
 template <typename T>
 IntegralTerms<T>::IntegralTerms(IntegralMethod method, int64_t length, const T* t, double dx)
     : method_(method), n_(length), t_(t), dx_(dx) {
@@ -41,15 +50,8 @@ template <typename T> void IntegralTerms<T>::fill(const T* x, int64_t first, int
 template <typename T> std::string IntegralTerms<T>::check_positions() const {
   if (method_ != IntegralMethod::kSimpson || !t_) return {};
   for (int64_t i = 0; i + 1 < n_; ++i)
-    if (!(t_[i + 1] - t_[i] > T(0))) {
-      char text[200];
-      std::snprintf(text, sizeof text,
-                    "port 't': simpson needs strictly increasing positions, but t[%lld] = %.17g "
-                    "follows t[%lld] = %.17g",
-                    static_cast<long long>(i + 1), static_cast<double>(t_[i + 1]),
-                    static_cast<long long>(i), static_cast<double>(t_[i]));
-      return text;
-    }
+    if (!(t_[i + 1] - t_[i] > T(0)))
+      return unordered_positions_error(i, static_cast<double>(t_[i]), static_cast<double>(t_[i + 1]));
   return {};
 }
 

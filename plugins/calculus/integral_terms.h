@@ -1,6 +1,7 @@
 // The integral of one row over each interval [i, i+1] between samples, as `integrate`'s
 // methods define it: scipy's cumulative_trapezoid and cumulative_simpson (1.12) formulas, and
-// the left Riemann sum. Their running sum is the cumulative integral.
+// the left Riemann sum. Their running sum is the cumulative integral. term() is shared by the
+// CPU kernel and the CUDA kernel (integrate.cu), so both sum the same terms.
 #pragma once
 
 #include "spacing.h"
@@ -16,14 +17,19 @@ enum class IntegralMethod { kTrapezoid, kRectangle, kSimpson };
 /// Reads attribute `method`.
 IntegralMethod read_integral_method(const plugin::Node& node);
 
-/// Per-interval integrals of a row of `length` samples.
+/// Why simpson refuses positions t: t[i+1] (next) does not exceed t[i] (prev).
+std::string unordered_positions_error(int64_t i, double prev, double next);
+
+/// Per-interval integrals of a row of `length` samples (plain data: the CUDA kernel gets a
+/// copy, its t a device pointer).
 template <typename T> class IntegralTerms {
  public:
   /// t: the sample positions (nullptr: uniform step dx).
   IntegralTerms(IntegralMethod method, int64_t length, const T* t, double dx);
 
-  /// The integral over [i, i+1], 0 <= i < length - 1.
-  T term(const T* x, int64_t i) const {
+  /// The integral over [i, i+1], 0 <= i < length - 1, of row x (a pointer, or anything
+  /// that reads sample j of the row as x[j]).
+  template <typename Row> GRAPHRUN_HD T term(const Row& x, int64_t i) const {
     switch (method_) {
       case IntegralMethod::kTrapezoid: return h(i) * (x[i + 1] + x[i]) / T(2);
       case IntegralMethod::kRectangle: return x[i] * h(i);
@@ -52,8 +58,11 @@ template <typename T> class IntegralTerms {
   /// Empty, or why t does not suit the method (simpson needs strictly increasing t).
   std::string check_positions() const;
 
+  /// The method in effect (simpson on fewer than 3 samples is the trapezoid rule).
+  IntegralMethod method() const { return method_; }
+
  private:
-  T h(int64_t i) const { return step_at(t_, T(dx_), i); }
+  GRAPHRUN_HD T h(int64_t i) const { return step_at(t_, T(dx_), i); }
 
   IntegralMethod method_;
   int64_t n_;

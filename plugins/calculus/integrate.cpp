@@ -1,4 +1,5 @@
 // integrate: cumulative integral along the last axis, as a blocked parallel prefix sum.
+#include "calculus_cuda.h"
 #include "calculus_ops.h"
 #include "integral_terms.h"
 #include "running_sum.h"
@@ -183,6 +184,17 @@ void kernel(const Node& node, std::span<plugin::OutTensor> outs) {
   plugin::dispatch(node.dtype(), [&]<typename T>() { run<T>(node, outs[0]); });
 }
 
+// On the device (integrate.cu). A scan split over MPI ranks never gets here: the host runs
+// it (scan_exchange is the host's).
+void cuda_kernel(const Node& node, std::span<plugin::OutTensor> outs) {
+  plugin::Tensor x = node.input("x");
+  if (x.numel() == 0) return;
+  const int64_t length = x.dim(-1);
+  const Spacing spacing = read_spacing(node, length);
+  integrate_cuda(node, read_integral_method(node), length, spacing.has_t() ? spacing.t.data<void>() : nullptr,
+                 spacing.dx, node.attr_float("initial"), x.data<void>(), outs[0].data<void>(), x.numel());
+}
+
 }  // namespace
 
 plugin::OpDef integrate_op() {
@@ -203,7 +215,8 @@ plugin::OpDef integrate_op() {
       .supports_epilogue()
       .scans_blocks()
       .infer(infer)
-      .cpu(kernel);
+      .cpu(kernel)
+      .cuda(core::if_built(integrate_cuda, cuda_kernel));
   return op;
 }
 

@@ -2,6 +2,8 @@
 // dx (attribute) or the sample positions t (port, shape (L,)).
 #pragma once
 
+#include "core/host_device.h"
+
 #include <graphrun/plugin.hpp>
 
 #include <cstdint>
@@ -20,8 +22,8 @@ struct Spacing {
 Spacing read_spacing(const plugin::Node& node, int64_t length);
 
 /// The step between samples i and i+1 in the graph's dtype: t[i+1] - t[i] (as numpy.diff),
-/// or dx.
-template <typename T> T step_at(const T* t, T dx, int64_t i) { return t ? t[i + 1] - t[i] : dx; }
+/// or dx. Used by the CPU and CUDA kernels alike.
+template <typename T> GRAPHRUN_HD T step_at(const T* t, T dx, int64_t i) { return t ? t[i + 1] - t[i] : dx; }
 
 /// True when every step t[i+1] - t[i] equals the first (numpy.gradient then treats the
 /// spacing as uniform).
