@@ -11,6 +11,7 @@
 #include "signal/conv_direct-inl.h"
 #include "signal/conv_fft-inl.h"
 #include "signal/conv_kernels.h"
+#include "signal/cuda_launchers.h"
 #include "signal/fft_plan.h"
 #include "signal/signal_ops.h"
 
@@ -94,6 +95,21 @@ void run(const Node& node, std::span<plugin::OutTensor> outs) {
   });
 }
 
+/// On a CUDA device: the kernel conv_cuda_plan.cpp picks for the geometry.
+void run_cuda(const Node& node, std::span<plugin::OutTensor> outs) {
+  const auto* plan = static_cast<const ConvPlan*>(node.state());
+  const ConvGeometry g = plan ? plan->geometry : conv_geometry(node);
+  const CudaConvPlan cuda = cuda_conv_plan(g);
+  const plugin::Tensor bias = node.input("bias");
+  const void* x = node.input("x").data<void>();
+  const void* w = node.input("w").data<void>();
+  const void* b = bias.valid() ? bias.data<void>() : nullptr;
+  if (cuda.path == CudaConvPath::kFft)
+    conv1d_fft_cuda(node, conv_dims(g), cuda, x, w, b, outs[0].data<void>());
+  else
+    conv1d_direct_cuda(node, conv_dims(g), cuda, x, w, b, outs[0].data<void>());
+}
+
 }  // namespace
 
 plugin::OpDef conv1d_op() {
@@ -129,7 +145,8 @@ plugin::OpDef conv1d_op() {
       .infer(infer)
       .prepare([](const Node& node) -> void* { return make_plan(node).release(); },
                [](void* state) { delete static_cast<ConvPlan*>(state); })
-      .cpu(run);
+      .cpu(run)
+      .cuda(core::if_built(&conv1d_direct_cuda, run_cuda));
   return op;
 }
 
