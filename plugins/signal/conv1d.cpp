@@ -139,8 +139,8 @@ plugin::OpDef conv1d_op() {
       .attr_choice("activation", "none", "none|silu", "applied to each output after the bias, fused")
       .attr_choice("algorithm", "auto", "auto|direct|fft",
                    "direct (a depthwise fast path when each output channel reads one input channel), "
-                   "overlap-save fft (FFTW; f32 results to ~1e-6 of the output's scale), or auto: fft "
-                   "when a cost model finds it cheaper, i.e. long kernels")
+                   "overlap-save fft (FFTW, cuFFT on a GPU; f32 results to ~1e-6 of the output's scale), or "
+                   "auto: fft when a cost model (the CPU's or the GPU's) finds it cheaper, i.e. long kernels")
       .supports_epilogue()
       .infer(infer)
       .prepare([](const Node& node) -> void* { return make_plan(node).release(); },

@@ -33,6 +33,11 @@ constexpr int kWarp = 32;
 constexpr int kThreads = 128;
 constexpr int64_t kMaxBlocks = int64_t{1} << 20;  // grid-stride loops beyond this
 
+/// Blocks of the depthwise kernel resident per SM that its registers must allow: f32 48
+/// registers a thread, 1280 threads an SM, enough 32-byte loads in flight to keep memory
+/// busy; f64 (two values a register) 64 registers, 1024 threads, without spilling.
+template <typename T> inline constexpr int kTapsBlocksPerSm = sizeof(T) == sizeof(float) ? 10 : 8;
+
 /// Values per thread of the depthwise kernel: 32 bytes, two 16-byte vectors.
 template <typename T> inline constexpr int kLanes = 32 / static_cast<int>(sizeof(T));
 
@@ -83,7 +88,7 @@ __device__ __forceinline__ void store_chunk(T* __restrict__ row, bool vectors, i
 /// Depthwise, dilation 1, K = kTaps, pad_left = kPad. Work item: (row, tile of 32·V outputs),
 /// one per warp; `tiles` per row, `items` in all.
 template <typename T, int kTaps, int kPad>
-__global__ void __launch_bounds__(kThreads)
+__global__ void __launch_bounds__(kThreads, kTapsBlocksPerSm<T>)
     depthwise_taps_kernel(ConvDims d, const T* __restrict__ x, const T* __restrict__ w, const T* __restrict__ bias,
                           T* __restrict__ y, int64_t tiles, int64_t items, bool x_vectors, bool y_vectors) {
   constexpr int V = kLanes<T>;
@@ -150,7 +155,7 @@ __global__ void __launch_bounds__(kThreads)
     direct_tiled_kernel(ConvDims d, const T* __restrict__ x, const T* __restrict__ w, const T* __restrict__ bias,
                         T* __restrict__ y, int64_t taps_per_round, int64_t channel_tiles, int64_t tiles,
                         int64_t items) {
-  extern __shared__ unsigned char shared_bytes[];
+  extern __shared__ __align__(16) unsigned char shared_bytes[];
   T* segment = reinterpret_cast<T*>(shared_bytes);
   const int64_t in_per_group = d.in_per_group(), out_per_group = d.out_per_group();
   for (int64_t item = blockIdx.x; item < items; item += gridDim.x) {

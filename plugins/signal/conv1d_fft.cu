@@ -117,7 +117,7 @@ void transform(const plugin::Node& node, bool inverse, int64_t size, int64_t bat
   void* work = plan.work_bytes > 0 ? node.device_scratch(plan.work_bytes) : nullptr;
   std::lock_guard lock(plan.mutex);
   check_cufft(cufft().set_stream(plan.handle, stream_of(node)), "cufftSetStream");
-  check_cufft(cufft().set_work_area(plan.handle, work), "cufftSetWorkArea");
+  if (work) check_cufft(cufft().set_work_area(plan.handle, work), "cufftSetWorkArea");
   if constexpr (f64) {
     auto* c = reinterpret_cast<cufftDoubleComplex*>(spectra);
     check_cufft(inverse ? cufft().z2d(plan.handle, c, real) : cufft().d2z(plan.handle, real, c),
