@@ -11,6 +11,7 @@
 #include "signal/conv_direct-inl.h"
 #include "signal/conv_fft-inl.h"
 #include "signal/conv_kernels.h"
+#include "signal/cuda_launchers.h"
 #include "signal/fft_plan.h"
 #include "signal/signal_ops.h"
 
@@ -94,6 +95,21 @@ void run(const Node& node, std::span<plugin::OutTensor> outs) {
   });
 }
 
+/// On a CUDA device: the kernel conv_cuda_plan.cpp picks for the geometry.
+void run_cuda(const Node& node, std::span<plugin::OutTensor> outs) {
+  const auto* plan = static_cast<const ConvPlan*>(node.state());
+  const ConvGeometry g = plan ? plan->geometry : conv_geometry(node);
+  const CudaConvPlan cuda = cuda_conv_plan(g);
+  const plugin::Tensor bias = node.input("bias");
+  const void* x = node.input("x").data<void>();
+  const void* w = node.input("w").data<void>();
+  const void* b = bias.valid() ? bias.data<void>() : nullptr;
+  if (cuda.path == CudaConvPath::kFft)
+    conv1d_fft_cuda(node, conv_dims(g), cuda, x, w, b, outs[0].data<void>());
+  else
+    conv1d_direct_cuda(node, conv_dims(g), cuda, x, w, b, outs[0].data<void>());
+}
+
 }  // namespace
 
 plugin::OpDef conv1d_op() {
@@ -123,13 +139,14 @@ plugin::OpDef conv1d_op() {
       .attr_choice("activation", "none", "none|silu", "applied to each output after the bias, fused")
       .attr_choice("algorithm", "auto", "auto|direct|fft",
                    "direct (a depthwise fast path when each output channel reads one input channel), "
-                   "overlap-save fft (FFTW; f32 results to ~1e-6 of the output's scale), or auto: fft "
-                   "when a cost model finds it cheaper, i.e. long kernels")
+                   "overlap-save fft (FFTW, cuFFT on a GPU; f32 results to ~1e-6 of the output's scale), or "
+                   "auto: fft when a cost model (the CPU's or the GPU's) finds it cheaper, i.e. long kernels")
       .supports_epilogue()
       .infer(infer)
       .prepare([](const Node& node) -> void* { return make_plan(node).release(); },
                [](void* state) { delete static_cast<ConvPlan*>(state); })
-      .cpu(run);
+      .cpu(run)
+      .cuda(core::if_built(&conv1d_direct_cuda, run_cuda));
   return op;
 }
 
