@@ -5,7 +5,7 @@
 //   2. the recurrence, one persistent block per batch item stepping through time: per step a
 //      warp per hidden unit i (in turn) takes the dot product of row i of W_hh with h_{t-1}
 //      (lanes over the row, coalesced; a fixed shuffle tree), adds it to bias + projection as
-//      the CPU does (bias + W_xh·x, then + W_hh·h), applies the activation and writes h_t to
+//      the CPU does (rnn_unit in scan_math.h), applies the activation and writes h_t to
 //      out and to a double buffer of h (shared memory when it fits, else scratch); one
 //      barrier per step.
 // The sums differ from OpenBLAS's order only by rounding; tanh is CUDA's.
@@ -53,10 +53,7 @@ template <typename T> __global__ void __launch_bounds__(kRnnThreads) rnn_steps_k
           dot = warp_sum(dot);
         }
         if (lane == 0) {
-          T v = out[i * L + t];
-          if (p.bias) v = p.bias[i] + v;
-          if (h_prev) v = v + dot;
-          v = p.relu ? ew::relu(v) : ew::tanh(v);
+          const T v = rnn_unit(out[i * L + t], p.bias ? p.bias + i : nullptr, dot, h_prev != nullptr, p.relu);
           out[i * L + t] = v;
           h_next[i] = v;
           if (t == L - 1) p.final[b * H + i] = v;

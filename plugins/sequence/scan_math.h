@@ -97,4 +97,13 @@ template <typename T> GRAPHRUN_HD inline T selective_output(T sum, T u, const T*
   return y;
 }
 
+/// rnn's h_t[i] from the input projection W_xh·x_t (row i), the bias (null: none) and the
+/// recurrent product W_hh·h_{t-1} (row i; `has_previous` false at t = 0 without h0, where
+/// the CPU adds nothing): the CPU's order, bias + projection, then + the product, then act.
+template <typename T> GRAPHRUN_HD inline T rnn_unit(T projection, const T* bias, T recurrent, bool has_previous, bool relu) {
+  T v = bias ? *bias + projection : projection;
+  if (has_previous) v = v + recurrent;
+  return relu ? ew::relu(v) : ew::tanh(v);
+}
+
 }  // namespace graphrun::sequence

@@ -194,4 +194,46 @@ void ssm(int64_t batch, int64_t channels, int64_t states, int64_t length, const 
   }
 }
 
+/// rnn.cu's steps, with the input projection summed in order (cuBLAS's order is its own):
+/// out (batch, hidden, L) and final (batch, hidden); bias and h0 may be empty.
+template <typename T>
+void rnn(int64_t batch, int64_t input, int64_t hidden, int64_t length, const std::vector<T>& x,
+         const std::vector<T>& w_hh, const std::vector<T>& w_xh, const std::vector<T>& bias,
+         const std::vector<T>& h0, bool relu, std::vector<T>& out, std::vector<T>& final) {
+  const int64_t H = hidden, L = length;
+  out.assign(static_cast<size_t>(batch * H * L), T(0));
+  final.assign(static_cast<size_t>(batch * H), T(0));
+  for (int64_t b = 0; b < batch; ++b) {
+    for (int64_t i = 0; i < H; ++i)
+      for (int64_t t = 0; t < L; ++t) {
+        T s = T(0);
+        for (int64_t k = 0; k < input; ++k) s = s + w_xh[i * input + k] * x[(b * input + k) * L + t];
+        out[(b * H + i) * L + t] = s;
+      }
+    std::vector<T> h(h0.empty() ? 0 : static_cast<size_t>(H));
+    if (!h0.empty()) std::copy(h0.begin() + b * H, h0.begin() + (b + 1) * H, h.begin());
+    for (int64_t t = 0; t < L; ++t) {
+      std::vector<T> next(static_cast<size_t>(H));
+      for (int64_t i = 0; i < H; ++i) {
+        T dot = T(0);
+        if (!h.empty()) {  // lane partial sums, then the xor shuffle tree
+          T lanes[kWarpThreads] = {};
+          for (int64_t j = 0; j < H; ++j) lanes[j % kWarpThreads] = lanes[j % kWarpThreads] + w_hh[i * H + j] * h[j];
+          for (int offset = kWarpThreads / 2; offset > 0; offset /= 2) {
+            T level[kWarpThreads];
+            for (int l = 0; l < kWarpThreads; ++l) level[l] = lanes[l] + lanes[l ^ offset];
+            std::copy(level, level + kWarpThreads, lanes);
+          }
+          dot = lanes[0];
+        }
+        T& o = out[(b * H + i) * L + t];
+        o = rnn_unit(o, bias.empty() ? nullptr : &bias[i], dot, !h.empty(), relu);
+        next[i] = o;
+      }
+      h = next;
+    }
+    if (!h.empty()) std::copy(h.begin(), h.end(), final.begin() + b * H);
+  }
+}
+
 }  // namespace graphrun::sequence::emulation

@@ -265,6 +265,46 @@ TEST(CudaSsm, RecurrentBlockScanMatchesTheCpuOpInBothModes) {
   check_ssm<double>("zoh", "auto", true, 77);
 }
 
+// ---- rnn -----------------------------------------------------------------------------
+
+template <typename T> void check_rnn(int64_t batch, int64_t input, int64_t hidden, int64_t length, bool options, bool relu) {
+  const std::string what = std::string(dtype_name<T>()) + " batch " + std::to_string(batch) + " input " +
+                           std::to_string(input) + " hidden " + std::to_string(hidden) + " L " + std::to_string(length) +
+                           (options ? " bias h0" : "") + (relu ? " relu" : " tanh");
+  const auto x = uniform<T>(static_cast<size_t>(batch * input * length), -1, 1, 41);
+  const auto w_hh = uniform<T>(static_cast<size_t>(hidden * hidden), -0.3, 0.3, 42);
+  const auto w_xh = uniform<T>(static_cast<size_t>(hidden * input), -0.5, 0.5, 43);
+  std::vector<T> bias, h0;
+  testing::OpTest op("rnn");
+  op.dtype(dtype_name<T>())
+      .input("x", array<T>({batch, input, length}, x))
+      .input("W_hh", array<T>({hidden, hidden}, w_hh))
+      .input("W_xh", array<T>({hidden, input}, w_xh))
+      .attr("activation", relu ? "relu" : "tanh");
+  if (options) {
+    bias = uniform<T>(static_cast<size_t>(hidden), -0.5, 0.5, 44);
+    h0 = uniform<T>(static_cast<size_t>(batch * hidden), -1, 1, 45);
+    op.input("b", array<T>({hidden}, bias)).input("h0", array<T>({batch, hidden}, h0));
+  }
+  const auto cpu = op.run();
+  std::vector<T> out, final;
+  emulation::rnn<T>(batch, input, hidden, length, x, w_hh, w_xh, bias, h0, relu, out, final);
+  expect_close(out, cpu.at("out").values, what + ": out");
+  expect_close(final, cpu.at("final").values, what + ": final");
+}
+
+TEST(CudaRnn, PersistentStepsMatchTheCpuOp) {
+  for (bool options : {false, true})
+    for (bool relu : {false, true}) {
+      check_rnn<float>(3, 5, 40, 57, options, relu);  // more units than warps, one lane's run
+      check_rnn<double>(3, 5, 40, 57, options, relu);
+      check_rnn<float>(2, 3, 70, 9, options, relu);   // rows longer than a warp
+      check_rnn<double>(2, 3, 70, 9, options, relu);
+    }
+  check_rnn<double>(2, 3, 4, 0, true, false);  // no steps: final is h0
+  check_rnn<float>(2, 3, 4, 0, false, false);
+}
+
 // ---- registration ----------------------------------------------------------------------
 
 TEST(SequenceCudaKernels, EverySequenceOpHasOneExactlyInACudaBuild) {
