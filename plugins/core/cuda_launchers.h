@@ -9,7 +9,7 @@
 // Pointers are device pointers; dtype is node.dtype().
 #pragma once
 
-#include "common/cublas_gemm.h"
+#include "../common/cublas_gemm.h"  // relative: core's .cu files compile with -I plugins/core alone
 #include "concat_placement.h"
 #include "random_value.h"
 #include "reduce_index.h"

@@ -3,8 +3,8 @@
 // shared memory.
 #pragma once
 
-#include "sequence/block_scan.h"
-#include "sequence/cuda_launchers.h"
+#include "block_scan.h"
+#include "cuda_launchers.h"
 
 #include <cuda_runtime.h>
 

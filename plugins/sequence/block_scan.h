@@ -13,7 +13,7 @@
 // depends on the GPU, the grid or the timing.
 #pragma once
 
-#include "sequence/scan_math.h"
+#include "scan_math.h"
 
 namespace graphrun::sequence {
 

@@ -9,8 +9,8 @@
 // node.dtype(). None applies the node's epilogue: the device executor does, after the kernel.
 #pragma once
 
-#include "sequence/broadcast_rows.h"
-#include "sequence/ssm_discretize.h"
+#include "broadcast_rows.h"
+#include "ssm_discretize.h"
 
 #include <graphrun/plugin.hpp>
 

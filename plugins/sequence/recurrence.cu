@@ -6,7 +6,7 @@
 //      with save final, only each row's last chunk, writing its last h.
 // Rows of at most kShortRecurrence steps are one thread each instead, stepping in order (the
 // CPU's arithmetic). Fixed chunking and fixed orders: the same bits on every run.
-#include "sequence/block_scan.cuh"
+#include "block_scan.cuh"
 
 namespace graphrun::sequence {
 namespace {

@@ -9,8 +9,8 @@
 //      out and to a double buffer of h (shared memory when it fits, else scratch); one
 //      barrier per step.
 // The sums differ from OpenBLAS's order only by rounding; tanh is CUDA's.
-#include "common/cublas_gemm.h"
-#include "sequence/block_scan.cuh"
+#include "../common/cublas_gemm.h"
+#include "block_scan.cuh"
 
 namespace graphrun::sequence {
 namespace {

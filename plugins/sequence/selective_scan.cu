@@ -7,7 +7,7 @@
 // after the last chunk at the end. Then y = sum + Dskip·u, times silu(z). The per-step math
 // is scan_math.h's, the CPU's formulas; the scan's grouping differs from the CPU's
 // sequential one only by rounding (the host test replays this kernel's order).
-#include "sequence/block_scan.cuh"
+#include "block_scan.cuh"
 
 namespace graphrun::sequence {
 namespace {

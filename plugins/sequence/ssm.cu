@@ -8,7 +8,7 @@
 //
 // Both modes run this recurrence: convolution mode computes the same y (SPEC: the modes
 // agree to f32 tolerance) and the same final; a cuFFT convolution is not written yet.
-#include "sequence/block_scan.cuh"
+#include "block_scan.cuh"
 
 namespace graphrun::sequence {
 namespace {
