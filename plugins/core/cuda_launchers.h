@@ -9,6 +9,7 @@
 // Pointers are device pointers; dtype is node.dtype().
 #pragma once
 
+#include "../common/cublas_gemm.h"  // relative: core's .cu files compile with -I plugins/core alone
 #include "concat_placement.h"
 #include "random_value.h"
 #include "reduce_index.h"
@@ -59,18 +60,10 @@ void mean_cuda(const plugin::Node& node, const ReduceIndex& layout, const void* 
 void max_cuda(const plugin::Node& node, const ReduceIndex& layout, const void* x, void* out,
               int64_t outputs) GRAPHRUN_CUDA_LAUNCHER;
 
-/// `batch` row-major products C_i = A_i · op(B_i) + beta · C_i with A_i (m, k) and op(B_i)
-/// (k, n); op(B) = Bᵀ (B stored (n, k)) when b_transposed. Item i's operands start
-/// i * stride_* elements after a, b, c (a stride may be 0: a shared operand).
-struct GemmBatch {
-  int64_t m, n, k;
-  bool b_transposed;
-  int64_t lda, ldb, ldc;
-  int64_t stride_a, stride_b, stride_c;
-  int64_t batch;
-  bool accumulate;  // beta = 1 (add onto C), else beta = 0
-};
-/// matmul and linear: cuBLAS, one handle per device, strict f32/f64 arithmetic (no TF32).
+/// The batched product of plugins/common/cublas_gemm.h.
+using common::GemmBatch;
+/// matmul and linear: cuBLAS (common::cublas_gemm), one handle per device, strict f32/f64
+/// arithmetic (no TF32).
 void cublas_gemm(const plugin::Node& node, const GemmBatch& g, const void* a, const void* b,
                  void* c) GRAPHRUN_CUDA_LAUNCHER;
 /// linear: every one of `rows` rows of y (out values each) set to bias.

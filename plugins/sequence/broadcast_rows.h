@@ -1,13 +1,15 @@
 // Where an operand broadcast against the rows of a sequence tensor lives: the rows are the
 // leading axes of (..., L) flattened, and an operand of a smaller or size-1 shape repeats
-// along the axes it lacks, as numpy broadcasting does.
+// along the axes it lacks, as numpy broadcasting does. A plain value (at most GR_MAX_RANK
+// axes) whose offset() the CPU and CUDA kernels share.
 #pragma once
 
+#include <graphrun/cuda/elementwise_math.cuh>  // GRAPHRUN_HD
 #include <graphrun/plugin.hpp>
 
 #include <cstdint>
 #include <string>
-#include <vector>
+#include <span>
 
 namespace graphrun::sequence {
 
@@ -18,8 +20,9 @@ class BroadcastRows {
   /// Strides of `operand` laid over `dims` (right-aligned), each of its rows `inner`
   /// elements long; the caller has checked that it broadcasts (broadcasts_to).
   BroadcastRows(std::span<const int64_t> operand, std::span<const int64_t> dims, int64_t inner = 1)
-      : dims_(dims.begin(), dims.end()), strides_(dims.size(), 0) {
+      : rank_(static_cast<int>(dims.size())) {
     const size_t skip = dims.size() - operand.size();
+    for (size_t i = 0; i < dims.size(); ++i) dims_[i] = dims[i];
     int64_t stride = inner;
     for (size_t i = operand.size(); i-- > 0;) {
       if (operand[i] != 1) strides_[skip + i] = stride;
@@ -27,9 +30,9 @@ class BroadcastRows {
     }
   }
   /// Offset of row `row` (a flat index over dims).
-  int64_t offset(int64_t row) const {
+  GRAPHRUN_HD int64_t offset(int64_t row) const {
     int64_t off = 0;
-    for (size_t i = dims_.size(); i-- > 0;) {
+    for (int i = rank_; i-- > 0;) {
       off += (row % dims_[i]) * strides_[i];
       row /= dims_[i];
     }
@@ -37,7 +40,8 @@ class BroadcastRows {
   }
 
  private:
-  std::vector<int64_t> dims_, strides_;
+  int rank_ = 0;
+  int64_t dims_[GR_MAX_RANK] = {}, strides_[GR_MAX_RANK] = {};
 };
 
 /// The rows of a sequence tensor (..., L): its shape without the last (time) axis.

@@ -8,6 +8,7 @@
 
 #include "sequence/broadcast_rows.h"
 #include "sequence/chunked_scan-inl.h"
+#include "sequence/cuda_launchers.h"
 #include "sequence/sequence_ops.h"
 
 #include <cstring>
@@ -117,6 +118,20 @@ void run(const Node& node, std::span<plugin::OutTensor> outs) {
   HWY_DYNAMIC_DISPATCH(run_recurrence)(node, outs);
 }
 
+void run_cuda(const Node& node, std::span<plugin::OutTensor> outs) {
+  const plugin::Tensor a = node.input("a"), b = node.input("b"), h0 = node.input("h0");
+  const plugin::Shape rows_dims = rows_shape(b);
+  const int64_t length = b.dim(-1);
+  const std::span<const int64_t> a_lead = a.rank() > 0 ? a.shape().first(a.rank() - 1) : a.shape();
+  const RecurrenceArgs args{plugin::numel(rows_dims), length, a.data<void>(),
+                            a.rank() > 0 && a.dim(-1) == length && length > 1 ? 1 : 0,
+                            BroadcastRows(a_lead, rows_dims, a.rank() > 0 ? a.dim(-1) : 1), b.data<void>(),
+                            h0.valid() ? h0.data<void>() : nullptr,
+                            h0.valid() ? BroadcastRows(h0.shape(), rows_dims) : BroadcastRows(),
+                            node.attr_string("save") != "final", outs[0].data<void>()};
+  recurrence_cuda(node, args);
+}
+
 }  // namespace
 
 plugin::OpDef recurrence_op() {
@@ -134,7 +149,8 @@ plugin::OpDef recurrence_op() {
       .supports_epilogue()
       .scans_blocks()
       .infer(infer)
-      .cpu(run);
+      .cpu(run)
+      .cuda(if_built(recurrence_cuda, run_cuda));
 }
 
 }  // namespace graphrun::sequence

@@ -17,6 +17,7 @@
 #include <graphrun/numerics/math-inl.h>
 
 #include "common/blas.h"
+#include "sequence/cuda_launchers.h"
 #include "sequence/port_checks.h"
 #include "sequence/sequence_ops.h"
 
@@ -186,6 +187,15 @@ void run(const Node& node, std::span<plugin::OutTensor> outs) {
   HWY_DYNAMIC_DISPATCH(run_rnn)(node, outs);
 }
 
+void run_cuda(const Node& node, std::span<plugin::OutTensor> outs) {
+  const plugin::Tensor x = node.input("x"), w_hh = node.input("W_hh"), bias = node.input("b"), h0 = node.input("h0");
+  const RnnArgs args{x.dim(0), x.dim(1), w_hh.dim(0), x.dim(2), x.data<void>(), w_hh.data<void>(),
+                     node.input("W_xh").data<void>(), bias.valid() ? bias.data<void>() : nullptr,
+                     h0.valid() ? h0.data<void>() : nullptr, node.attr_string("activation") == "relu",
+                     outs[0].data<void>(), outs[1].data<void>()};
+  rnn_cuda(node, args);
+}
+
 }  // namespace
 
 plugin::OpDef rnn_op() {
@@ -203,7 +213,8 @@ plugin::OpDef rnn_op() {
       .attr_choice("activation", "tanh", "tanh|relu", "the nonlinearity act")
       .supports_epilogue()
       .infer(infer)
-      .cpu(run);
+      .cpu(run)
+      .cuda(if_built(rnn_cuda, run_cuda));
 }
 
 }  // namespace graphrun::sequence

@@ -17,6 +17,7 @@
 #include <graphrun/numerics/arrays-inl.h>
 #include <graphrun/numerics/math-inl.h>
 
+#include "sequence/cuda_launchers.h"
 #include "sequence/decay-inl.h"
 #include "sequence/lanes-inl.h"
 #include "sequence/port_checks.h"
@@ -299,6 +300,20 @@ void run(const Node& node, std::span<plugin::OutTensor> outs) {
   HWY_DYNAMIC_DISPATCH(run_selective_scan)(node, outs);
 }
 
+void run_cuda(const Node& node, std::span<plugin::OutTensor> outs) {
+  const plugin::Tensor u = node.input("u");
+  auto optional = [&](const char* port) {
+    const plugin::Tensor t = node.input(port);
+    return t.valid() ? t.data<void>() : nullptr;
+  };
+  const SelectiveScanArgs args{u.dim(0), u.dim(1), node.input("A").dim(1), u.dim(2),
+                               u.data<void>(), node.input("delta").data<void>(), node.input("A").data<void>(),
+                               node.input("Bm").data<void>(), node.input("Cm").data<void>(),
+                               optional("Dskip"), optional("z"), optional("delta_bias"),
+                               node.attr_bool("delta_softplus"), outs[0].data<void>(), outs[1].data<void>()};
+  selective_scan_cuda(node, args);
+}
+
 }  // namespace
 
 plugin::OpDef selective_scan_op() {
@@ -322,7 +337,8 @@ plugin::OpDef selective_scan_op() {
       .supports_epilogue()
       .scans_blocks()
       .infer(infer)
-      .cpu(run);
+      .cpu(run)
+      .cuda(if_built(selective_scan_cuda, run_cuda));
 }
 
 }  // namespace graphrun::sequence

@@ -11,6 +11,7 @@
 #include <span>
 #include <vector>
 
+#include "sequence/cuda_launchers.h"
 #include "sequence/lane_block.h"
 #include "sequence/port_checks.h"
 #include "sequence/sequence_ops.h"
@@ -159,6 +160,18 @@ void run(const Node& node, std::span<plugin::OutTensor> outs) {
   });
 }
 
+/// Both modes run the recurrence on the device (ssm.cu).
+void run_cuda(const Node& node, std::span<plugin::OutTensor> outs) {
+  const plugin::Tensor u = node.input("u"), dt = node.input("dt"), dskip = node.input("Dskip");
+  const SsmArgs args{u.dim(0), u.dim(1), node.input("A").dim(1), u.dim(2), u.data<void>(),
+                     node.input("A").data<void>(), node.input("B").data<void>(), node.input("C").data<void>(),
+                     dskip.valid() ? dskip.data<void>() : nullptr, dt.valid() ? dt.data<void>() : nullptr,
+                     dt.valid() ? 0.0 : node.attr_float("dt"),
+                     discretization_named(node.attr_string("discretization")), outs[0].data<void>(),
+                     outs[1].data<void>()};
+  ssm_cuda(node, args);
+}
+
 }  // namespace
 
 plugin::OpDef ssm_op() {
@@ -186,7 +199,8 @@ plugin::OpDef ssm_op() {
       .supports_epilogue()
       .scans_blocks()
       .infer(infer)
-      .cpu(run);
+      .cpu(run)
+      .cuda(if_built(ssm_cuda, run_cuda));
 }
 
 }  // namespace graphrun::sequence

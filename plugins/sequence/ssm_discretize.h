@@ -1,7 +1,11 @@
 // Discretizations of the diagonal continuous SSM x' = A x + B u with step dt, per state:
 // the (Ā, B̄) of h_t = Ā h_{t-1} + B̄ u_t. Computed in double whatever the graph's dtype.
+// discretize() is shared by the CPU kernel and the CUDA kernel (ssm.cu discretizes on the
+// device, where A, B and dt live); exp and expm1 are the C library's on the host, CUDA's
+// (within an ulp or two) on the device.
 #pragma once
 
+#include <graphrun/cuda/elementwise_math.cuh>  // GRAPHRUN_HD, ew::exp, ew::expm1
 #include <graphrun/plugin.hpp>
 
 #include <cmath>
@@ -28,7 +32,7 @@ struct DiscreteState {
 /// ZOH: Ā = exp(dt·A), B̄ = (Ā − 1)/A · B, with Ā − 1 as expm1(dt·A) (no cancellation for
 /// small dt·A) and its limit dt·B at A = 0. Bilinear: Ā = (1 + dt·A/2)/(1 − dt·A/2),
 /// B̄ = dt·B/(1 − dt·A/2). Euler: Ā = 1 + dt·A, B̄ = dt·B.
-inline DiscreteState discretize(Discretization method, double a, double b, double dt) {
+GRAPHRUN_HD inline DiscreteState discretize(Discretization method, double a, double b, double dt) {
   switch (method) {
     case Discretization::kBilinear: {
       const double den = 1.0 - dt * a / 2.0;
@@ -39,7 +43,7 @@ inline DiscreteState discretize(Discretization method, double a, double b, doubl
     case Discretization::kZoh:
       break;
   }
-  return {std::exp(dt * a), a == 0.0 ? dt * b : std::expm1(dt * a) / a * b};
+  return {ew::exp(dt * a), a == 0.0 ? dt * b : ew::expm1(dt * a) / a * b};
 }
 
 /// Every channel's discrete system, (D, N) row-major: Ā, B̄ and C in double.

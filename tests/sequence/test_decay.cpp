@@ -25,6 +25,8 @@ void decay_f32(const float* x, int64_t n, float* y) {
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "sequence/scan_math.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -98,6 +100,31 @@ TEST(Decay, IsExp2WithinAnUlpOrTwoOnEveryTarget) {
     }
   }
   hwy::SetSupportedTargetsForTest(0);
+}
+
+// The CUDA kernels' scalar form (scan_math.h's exp2_decay, fused multiply-adds) gives the
+// bits of the FMA targets' Exp2Decay, so selective_scan's f32 decay factors on the device
+// equal the CPU's there.
+TEST(Decay, TheCudaScalarFormHasTheFmaTargetsBits) {
+  const std::vector<float> x = arguments();
+  bool compared = false;
+  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    if (family(target) != "fma") continue;
+    hwy::SetSupportedTargetsForTest(target);
+    SCOPED_TRACE(hwy::TargetName(target));
+    const std::vector<float> y = decay_on(x);
+    compared = true;
+    for (size_t i = 0; i < x.size(); ++i) {
+      const float scalar = exp2_decay(x[i]);
+      if (std::isnan(y[i])) {
+        EXPECT_TRUE(std::isnan(scalar)) << "x = " << x[i];
+      } else {
+        ASSERT_EQ(std::memcmp(&scalar, &y[i], sizeof(float)), 0) << "x = " << x[i] << ": " << scalar << " vs " << y[i];
+      }
+    }
+  }
+  hwy::SetSupportedTargetsForTest(0);
+  if (!compared) GTEST_SKIP() << "this CPU has no FMA target";
 }
 
 }  // namespace
