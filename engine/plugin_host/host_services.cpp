@@ -253,6 +253,7 @@ int scan_exchange(const gr_node*, const void* mine, int64_t bytes, const void** 
 }
 
 size_t program_cuda(const gr_program* program, char* buffer, size_t capacity) {
+  if (!program) return 0;
   try {
     const std::string text = expr::program_cuda_source(*program->program);
     if (buffer && text.size() < capacity) std::memcpy(buffer, text.c_str(), text.size() + 1);

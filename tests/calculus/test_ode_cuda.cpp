@@ -471,3 +471,59 @@ INSTANTIATE_TEST_SUITE_P(Graphs, OdeKernelEmulation, ::testing::ValuesIn(all_gra
 
 }  // namespace
 }  // namespace graphrun::calculus
+
+namespace graphrun::calculus {
+namespace {
+
+// plugin.hpp's wrappers of API 2.5 check the host's struct_size: a host older than 2.5 (its
+// gr_host ends before program_cuda) has no generated kernels, and each call says so.
+TEST(PluginApi25, TheWrappersRefuseAHostOlderThan25) {
+  gr_host old_host = host_services();
+  old_host.struct_size = static_cast<uint32_t>(offsetof(gr_host, program_cuda));
+  gr_node raw{};
+  raw.struct_size = sizeof raw;
+  raw.host = &old_host;
+  const plugin::Node node(&raw);
+  EXPECT_FALSE(node.has_generated_cuda_kernels());
+  try {
+    node.cuda_function("", "k");
+    ADD_FAILURE() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "cuda_function: this graphrun is older than plugin API 2.5");
+  }
+  EXPECT_THROW(node.program_cuda(nullptr), std::runtime_error);
+  EXPECT_THROW(node.cuda_launch(nullptr, {}, {}, 0, nullptr), std::runtime_error);
+  // This host has them all; outside a cuda_kernel they fail cleanly.
+  gr_node current{};
+  current.struct_size = sizeof current;
+  current.host = &host_services();
+  const plugin::Node now(&current);
+  EXPECT_TRUE(now.has_generated_cuda_kernels());
+  EXPECT_EQ(host_services().struct_size, sizeof(gr_host));
+  gr_status status{};
+  EXPECT_EQ(host_services().cuda_function(&current, "x", "k", &status), nullptr);
+  EXPECT_STREQ(status.message, "cuda_function: called outside a CUDA kernel call");
+}
+
+// program_cuda: one statement per instruction, every function (transcendental ones too) as
+// the math header's, constants as the program's doubles converted to T.
+TEST(PluginApi25, ProgramCudaWritesEveryOperation) {
+  const char* formulas[] = {"cos(x) * 0.1 + where(x > y, -x, abs(y))"};
+  const char* vars[] = {"x", "y"};
+  gr_status status{};
+  gr_program* program = host_services().program_compile(1, formulas, 2, vars, nullptr, &status);
+  ASSERT_NE(program, nullptr) << status.message;
+  gr_node raw{};
+  raw.struct_size = sizeof raw;
+  raw.host = &host_services();
+  const std::string text = plugin::Node(&raw).program_cuda(program);
+  host_services().program_free(program);
+  EXPECT_NE(text.find("graphrun::ew::cos(v[0])"), std::string::npos) << text;
+  EXPECT_NE(text.find("T(0x1.999999999999ap-4)"), std::string::npos) << text;
+  EXPECT_NE(text.find("graphrun::ew::where("), std::string::npos) << text;
+  EXPECT_NE(text.find("out[0] = e"), std::string::npos) << text;
+  EXPECT_EQ(host_services().program_cuda(nullptr, nullptr, 0), 0u);
+}
+
+}  // namespace
+}  // namespace graphrun::calculus
