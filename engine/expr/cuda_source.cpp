@@ -50,7 +50,9 @@ constexpr std::array<Snippet, 47> kSnippets = {{
     {OpCode::kWhere, "ew::where({0}, {1}, {2})"},
 }};
 
-std::string apply_snippet(OpCode op, const std::string (&operands)[3]) {
+// `ew` is how the snippets name the math header's namespace: the generated elementwise kernels
+// alias it, program_cuda_source spells it out (graphrun::ew::).
+std::string apply_snippet(OpCode op, const std::string (&operands)[3], std::string_view ew = "ew::") {
   auto it = std::find_if(kSnippets.begin(), kSnippets.end(), [&](const Snippet& s) { return s.op == op; });
   if (it == kSnippets.end()) throw std::logic_error("no CUDA snippet for op " + std::string(op_name(op)));
   std::string out;
@@ -58,6 +60,9 @@ std::string apply_snippet(OpCode op, const std::string (&operands)[3]) {
     if (it->text[i] == '{' && i + 2 < it->text.size() && it->text[i + 2] == '}') {
       out += operands[it->text[i + 1] - '0'];
       i += 2;
+    } else if (it->text.compare(i, 4, "ew::") == 0) {
+      out += ew;
+      i += 3;
     } else {
       out += it->text[i];
     }
@@ -425,6 +430,37 @@ void check_layout(const Program& program, const KernelLayout& layout) {
 }
 
 }  // namespace
+
+std::string program_cuda_source(const Program& program) {
+  const auto* impl = dynamic_cast<const ProgramImpl*>(&program);
+  if (!impl) throw std::invalid_argument("program_cuda_source needs a program from Program::compile");
+  // A constant as the double the program holds, converted to T (as TilePlan converts it,
+  // and as the f32 kernels' literals are rounded).
+  auto constant = [](double value) -> std::string {
+    if (std::isnan(value)) return "T(graphrun::ew::nan_f64())";
+    if (std::isinf(value)) return value < 0 ? "T(-graphrun::ew::inf_f64())" : "T(graphrun::ew::inf_f64())";
+    return "T(" + constant_literal(value, GR_F64) + ")";
+  };
+  auto operand = [&](const Operand& o) -> std::string {
+    switch (o.kind) {
+      case Operand::Kind::kVar: return "v[" + std::to_string(o.index) + "]";
+      case Operand::Kind::kConst: return constant(impl->constants()[static_cast<size_t>(o.index)]);
+      case Operand::Kind::kValue: break;
+    }
+    return "e" + std::to_string(o.index);
+  };
+  std::string text;
+  const auto& code = impl->code();
+  for (size_t i = 0; i < code.size(); ++i) {
+    const int operands = arity(code[i].op);
+    const std::string args[3] = {operand(code[i].a), operands >= 2 ? operand(code[i].b) : std::string(),
+                                 operands == 3 ? operand(code[i].c) : std::string()};
+    text += "const T e" + std::to_string(i) + " = " + apply_snippet(code[i].op, args, "graphrun::ew::") + ";\n";
+  }
+  for (size_t k = 0; k < impl->outputs().size(); ++k)
+    text += "out[" + std::to_string(k) + "] = " + operand(impl->outputs()[k]) + ";\n";
+  return text;
+}
 
 int64_t KernelLaunch::grid_size(int64_t max_blocks) const {
   if (elements <= 0) return 0;

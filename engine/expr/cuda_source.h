@@ -54,6 +54,13 @@ struct KernelSource {
 KernelSource generate_cuda_kernel(const Program& program, gr_dtype dtype,
                                   const KernelLayout& layout);
 
+/// One element of `program` as CUDA statements (gr_host::program_cuda, API 2.5): they read
+/// `v[i]` (variable i) and assign `out[k]` (result k) in a type `T` the caller defines, one
+/// `const T eK = ...;` per instruction with the fused kernels' snippets (the math header's
+/// functions, spelled graphrun::ew::...). Constants are the program's doubles converted to
+/// T. Throws std::invalid_argument for a program not made by Program::compile.
+std::string program_cuda_source(const Program& program);
+
 /// The name under which the generated source includes the math header.
 inline constexpr std::string_view kElementwiseMathHeaderName = "graphrun/cuda/elementwise_math.cuh";
 

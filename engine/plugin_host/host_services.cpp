@@ -3,6 +3,7 @@
 #include "backends/cpu/native_compiler.h"
 #include "distributed/world.h"
 #include "expr/cpp_source.h"
+#include "expr/cuda_source.h"
 #include "expr/expr.h"
 #include "plugin_host/declared_outputs.h"
 #include "plugin_host/program_handle.h"
@@ -251,6 +252,61 @@ int scan_exchange(const gr_node*, const void* mine, int64_t bytes, const void** 
   }
 }
 
+size_t program_cuda(const gr_program* program, char* buffer, size_t capacity) {
+  if (!program) return 0;
+  try {
+    const std::string text = expr::program_cuda_source(*program->program);
+    if (buffer && text.size() < capacity) std::memcpy(buffer, text.c_str(), text.size() + 1);
+    return text.size();
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+// API 2.5's generated kernels go through the CUDA call this thread runs (DeviceCall::kernels).
+template <typename F> int with_kernel_services(const char* what, gr_status* status, F&& f) {
+  auto fail = [&](const std::string& message) {
+    if (status) {
+      status->code = GR_RUNTIME_ERROR;
+      status->offset = -1;
+      std::snprintf(status->message, sizeof status->message, "%s", message.c_str());
+    }
+    return static_cast<int>(GR_RUNTIME_ERROR);
+  };
+  const DeviceCall* call = current_device_call();
+  if (!call || !call->kernels) return fail(std::string(what) + ": called outside a CUDA kernel call");
+  try {
+    f(*call->kernels);
+    return GR_OK;
+  } catch (const std::exception& e) {
+    return fail(std::string(what) + ": " + e.what());
+  }
+}
+
+void* cuda_function(const gr_node*, const char* source, const char* symbol, gr_status* status) {
+  void* kernel = nullptr;
+  with_kernel_services("cuda_function", status, [&](DeviceKernelServices& k) {
+    if (!source || !symbol) throw std::invalid_argument("a null source or symbol");
+    kernel = k.function(source, symbol);
+  });
+  return kernel;
+}
+
+int cuda_launch(const gr_node*, void* kernel, const uint32_t grid[3], const uint32_t block[3], uint32_t shared_bytes,
+                void* const* args, gr_status* status) {
+  return with_kernel_services("cuda_launch", status, [&](DeviceKernelServices& k) {
+    if (!kernel || !grid || !block) throw std::invalid_argument("a null kernel, grid or block");
+    k.launch(kernel, grid, block, shared_bytes, args);
+  });
+}
+
+int cuda_check(const gr_node*, const void* device_bytes, size_t bytes, gr_device_check_fn check, gr_status* status) {
+  return with_kernel_services("cuda_check", status, [&](DeviceKernelServices& k) {
+    if (!check || (!device_bytes && bytes)) throw std::invalid_argument("a null check or device pointer");
+    k.check_after(device_bytes, bytes, check);
+  });
+}
+
 }  // namespace
 
 const gr_host& host_services() {
@@ -258,7 +314,8 @@ const gr_host& host_services() {
                                &program_eval,     &program_free,        &declare_output,  &report_progress,
                                &cuda_stream,      &device_scratch,      &device_compute_capability,
                                &program_cpp,      &native_function,     &scan_ranks,
-                               &scan_exchange};
+                               &scan_exchange,    &program_cuda,        &cuda_function,   &cuda_launch,
+                               &cuda_check};
   return host;
 }
 

@@ -4,9 +4,25 @@
 // and a kernel's progress reports reach the run that asked for them.
 #pragma once
 
+#include <graphrun/plugin_api.h>
+
 #include <cstddef>
+#include <cstdint>
 
 namespace graphrun {
+
+/// The services of gr_host API 2.5 for kernels a cuda_kernel generates (backends/cuda/
+/// plugin_kernels.h implements them for one call). Each throws std::exception on failure.
+class DeviceKernelServices {
+ public:
+  virtual ~DeviceKernelServices() = default;
+  /// Compiles (through the kernel cache) and loads `source`; its kernel `symbol` (a cudaKernel_t).
+  virtual void* function(const char* source, const char* symbol) = 0;
+  virtual void launch(void* kernel, const uint32_t grid[3], const uint32_t block[3], uint32_t shared_bytes,
+                      void* const* args) = 0;
+  /// Copies `bytes` from the device after the work queued so far; check() reads the copy later.
+  virtual void check_after(const void* device_bytes, size_t bytes, gr_device_check_fn check) = 0;
+};
 
 /// What a CUDA kernel call is given through gr_host's device services (API 2.2): set by the
 /// CUDA executor around each cuda_kernel call; absent for CPU kernels.
@@ -16,6 +32,8 @@ struct DeviceCall {
   /// Stream-ordered device memory for this call, freed after it; null when the device is full.
   void* (*scratch)(void* context, size_t bytes) = nullptr;
   void* scratch_context = nullptr;
+  /// API 2.5: generated kernels (compile, launch, deferred checks); null where absent.
+  DeviceKernelServices* kernels = nullptr;
 };
 
 /// A kernel call in flight. Each run has its own records (the progress target is that

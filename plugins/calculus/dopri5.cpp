@@ -66,12 +66,7 @@ template <typename T> class Dopri5Tile {
         failure_(static_cast<size_t>(n)), attempts_(static_cast<size_t>(n)), ct_(static_cast<size_t>(n)), ch_(static_cast<size_t>(n)),
         ts_(static_cast<size_t>(n)), err_(static_cast<size_t>(n)) {
     for (int s = 0; s < num_states_; ++s) x_states_.push_back(x + s * n);
-    const Tableau<T> c;
-    tableau_ = {c.a2,  c.a3,  c.a4,  c.a5,  c.b21, c.b31, c.b32, c.b41, c.b42, c.b43,
-                c.b51, c.b52, c.b53, c.b54, c.b61, c.b62, c.b63, c.b64, c.b65, c.c1,
-                c.c3,  c.c4,  c.c5,  c.c6,  c.dc1, c.dc3, c.dc4, c.dc5, c.dc6, c.dc7,
-                kTinyError<T>};
-    static_assert(kDopri5Coefficients == 30);
+    tableau_ = dopri5_coefficients<T>();
   }
 
   void run(const std::function<void(int64_t)>& after_step) {
@@ -238,34 +233,15 @@ template <typename T> class Dopri5Tile {
 
   // The failed element of the lowest index, if any, as an error.
   void throw_first_failure() {
-    for (int64_t e = 0; e < n_; ++e) switch (failure_[static_cast<size_t>(e)]) {
-        case kStuck: fail(e, "the step size %.3g no longer advances t = %.17g");
-        case kTooManyAttempts:
-          fail(e, "more than 100000 step attempts between two grid points (step size %.3g, t = %.17g)");
-        case kTooManyRejections:
-          fail(e, "500 step attempts in a row were rejected (last step size %.3g, t = %.17g)");
-        default: break;
-      }
+    for (int64_t e = 0; e < n_; ++e)
+      if (failure_[static_cast<size_t>(e)] != 0) fail(e, failure_[static_cast<size_t>(e)]);
   }
 
-  [[noreturn]] void fail(int64_t e, const char* what) {
-    const T h = h_[static_cast<size_t>(e)];
-    char detail[200];
-    std::snprintf(detail, sizeof detail, what, static_cast<double>(h),
-                  static_cast<double>(t_[static_cast<size_t>(e)]));
-    std::string values;
-    for (int s = 0; s < num_states_; ++s) {
-      char v[80];
-      std::snprintf(v, sizeof v, "%s%s = %.6g", s ? ", " : "", spec_.states[static_cast<size_t>(s)].c_str(),
-                    static_cast<double>(x_[s * n_ + e]));
-      values += v;
-    }
-    char text[600];
-    std::snprintf(text, sizeof text,
-                  "dopri5 cannot meet rtol = %g, atol = %g for element %lld (%s): %s; the solution "
-                  "may blow up there, or the tolerances are too tight for this dtype",
-                  spec_.rtol, spec_.atol, static_cast<long long>(first_ + e), values.c_str(), detail);
-    throw std::runtime_error(text);
+  [[noreturn]] void fail(int64_t e, int code) {
+    std::vector<double> states;
+    for (int s = 0; s < num_states_; ++s) states.push_back(static_cast<double>(x_[s * n_ + e]));
+    throw std::runtime_error(dopri5_failure_message(spec_, first_ + e, code, static_cast<double>(h_[static_cast<size_t>(e)]),
+                                                    static_cast<double>(t_[static_cast<size_t>(e)]), states));
   }
 
   const OdeSpec& spec_;
@@ -287,6 +263,37 @@ template <typename T> class Dopri5Tile {
 };
 
 }  // namespace
+
+template <typename T> std::vector<T> dopri5_coefficients() {
+  const Tableau<T> c;
+  static_assert(kDopri5Coefficients == 30);
+  return {c.a2,  c.a3,  c.a4,  c.a5,  c.b21, c.b31, c.b32, c.b41, c.b42, c.b43, c.b51,
+          c.b52, c.b53, c.b54, c.b61, c.b62, c.b63, c.b64, c.b65, c.c1,  c.c3,  c.c4,
+          c.c5,  c.c6,  c.dc1, c.dc3, c.dc4, c.dc5, c.dc6, c.dc7, kTinyError<T>};
+}
+template std::vector<float> dopri5_coefficients<float>();
+template std::vector<double> dopri5_coefficients<double>();
+
+std::string dopri5_failure_message(const OdeSpec& spec, int64_t element, int code, double h, double t,
+                                   const std::vector<double>& states) {
+  const char* what = code == 1   ? "the step size %.3g no longer advances t = %.17g"
+                     : code == 2 ? "more than 100000 step attempts between two grid points (step size %.3g, t = %.17g)"
+                                 : "500 step attempts in a row were rejected (last step size %.3g, t = %.17g)";
+  char detail[200];
+  std::snprintf(detail, sizeof detail, what, h, t);
+  std::string values;
+  for (size_t s = 0; s < states.size() && s < spec.states.size(); ++s) {
+    char v[80];
+    std::snprintf(v, sizeof v, "%s%s = %.6g", s ? ", " : "", spec.states[s].c_str(), states[s]);
+    values += v;
+  }
+  char text[600];
+  std::snprintf(text, sizeof text,
+                "dopri5 cannot meet rtol = %g, atol = %g for element %lld (%s): %s; the solution "
+                "may blow up there, or the tolerances are too tight for this dtype",
+                spec.rtol, spec.atol, static_cast<long long>(element), values.c_str(), detail);
+  return text;
+}
 
 template <typename T>
 void integrate_dopri5(const OdeSpec& spec, RhsEvaluator<T>& rhs, T* x, int64_t n, int64_t first_element,

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace graphrun::calculus {
 
@@ -17,6 +19,17 @@ inline constexpr int kMaxRejectedInARow = 500;
 
 /// Attempts one element may make between two grid points before giving up.
 inline constexpr int64_t kMaxAttemptsPerInterval = 100000;
+
+/// The Dormand-Prince tableau as a generated dopri5 reads it (native_stepper.h: a2 a3 a4 a5,
+/// b21, b31 b32, b41..b43, b51..b54, b61..b65, c1 c3 c4 c5 c6, dc1 dc3..dc7), then 5^-5, the
+/// smallest error the step adjuster grows from; computed in T as runge_kutta_dopri5 does.
+template <typename T> std::vector<T> dopri5_coefficients();
+
+/// The runtime error of an element that failed (code 1: the step no longer advances t, 2:
+/// too many attempts, 3: too many rejections in a row), with its step size h, time t and
+/// states as it stopped; the same text on the CPU and the CUDA device.
+std::string dopri5_failure_message(const OdeSpec& spec, int64_t element, int code, double h, double t,
+                                   const std::vector<double>& states);
 
 /// Advances x (num_states * n values, state by state) over spec.steps grid intervals; calls
 /// after_step(k) once grid point k is reached. Throws std::runtime_error naming the element

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstring>
 #include <functional>
 
 namespace graphrun::calculus {
@@ -14,11 +15,14 @@ namespace {
 /// Writes the loop body's statements; state s's stage values are v[s], its derivatives
 /// k1[s], k2[s], ...; X[s] its value at the step's start; c<j> the coefficients. Element i
 /// lives in the arrays x<s>, p<p> and f<j> (f<j>[s * n + i]), or with `lanes` in the lane
-/// arrays XS[s][i], PV[p][i] and F<j>[s][i] of a run of whole intervals.
+/// arrays XS[s][i], PV[p][i] and F<j>[s][i] of a run of whole intervals, or with `device`
+/// (one CUDA thread's element, ode_cuda_source) in the registers x[s], P[p] and F<j>[s].
 class StepWriter {
  public:
-  StepWriter(int num_states, int num_ports, const std::vector<bool>& single_ports, bool fused, bool lanes = false)
-      : num_states_(num_states), num_ports_(num_ports), single_(single_ports), fused_(fused), lanes_(lanes) {}
+  StepWriter(int num_states, int num_ports, const std::vector<bool>& single_ports, bool fused, bool lanes = false,
+             bool device = false)
+      : num_states_(num_states), num_ports_(num_ports), single_(single_ports), fused_(fused), lanes_(lanes),
+        device_(device) {}
 
   std::string text() const { return text_; }
 
@@ -120,7 +124,8 @@ class StepWriter {
   std::vector<std::string> port_loads() const {
     std::vector<std::string> lines;
     for (int p = 0; p < num_ports_; ++p) {
-      const std::string value = single_[static_cast<size_t>(p)] ? "p" + std::to_string(p) + "[0]"
+      const std::string value = device_                         ? "P[" + std::to_string(p) + "]"
+                                : single_[static_cast<size_t>(p)] ? "p" + std::to_string(p) + "[0]"
                                 : lanes_                        ? "PV[" + std::to_string(p) + "][i]"
                                                                 : "p" + std::to_string(p) + "[i]";
       lines.push_back(idx("v", num_states_ + 1 + p) + " = " + value + ";");
@@ -128,10 +133,14 @@ class StepWriter {
     return lines;
   }
 
-  std::string state(int s) const { return lanes_ ? "XS[" + std::to_string(s) + "][i]" : "x" + std::to_string(s) + "[i]"; }
+  std::string state(int s) const {
+    if (device_) return "x[" + std::to_string(s) + "]";
+    return lanes_ ? "XS[" + std::to_string(s) + "][i]" : "x" + std::to_string(s) + "[i]";
+  }
 
   /// Derivative f<j> of state s (j steps back).
   std::string history(int j, int s) const {
+    if (device_) return "F" + std::to_string(j) + "[" + std::to_string(s) + "]";
     return lanes_ ? "F" + std::to_string(j) + "[" + std::to_string(s) + "][i]"
                   : "f" + std::to_string(j) + "[" + std::to_string(s) + " * n + i]";
   }
@@ -142,7 +151,7 @@ class StepWriter {
       // History arrays ("f1"); the stage arrays are per element.
       const std::string value = k[0] == 'f' ? history(std::stoi(k.substr(1)), s) : idx(k, s);
       const std::string c = "c" + std::to_string(coef);
-      e = fused_ ? "std::fma(" + c + ", " + value + ", " + e + ")" : e + " + " + c + " * " + value;
+      e = fused_ ? std::string(device_ ? "gr_fma(" : "std::fma(") + c + ", " + value + ", " + e + ")" : e + " + " + c + " * " + value;
     }
     return e;
   }
@@ -151,6 +160,7 @@ class StepWriter {
   const std::vector<bool>& single_;
   bool fused_;  // the fma attribute
   bool lanes_;
+  bool device_;  // one CUDA thread's element in registers
   std::string text_;
   /// The statements of each stage (k1 first) and of the store, with the derivative the
   /// stage computes ("" for the store): the pieces of a blocked step.
@@ -169,6 +179,74 @@ std::string source_prologue(const char* what, int32_t dtype, const std::string& 
   return src + "static inline void rhs(const T* v, T* out) {\n" + rhs_cpp + "}\n\n";
 }
 
+
+/// How a dopri5 attempt's statements name things: `lane` follows each per-element array
+/// (X, K1, XN, DN, P: "[l]" in the CPU's lanes, "" in a CUDA thread's registers), and the
+/// fused multiply-add, |x|, NaN and the error's destination.
+struct Dopri5Spelling {
+  std::string lane, fma, abs, nan, error;
+};
+
+/// One try_step of runge_kutta_dopri5 (do_step_impl) and the error checker for one element
+/// at (t, h): reads X, K1 and P, writes XN, DN and the error. The same statements in the
+/// CPU's generated interval and the CUDA kernel, so the same bits.
+std::string dopri5_attempt(const OdeSpec& spec, const Dopri5Spelling& sp) {
+  const int ns = static_cast<int>(spec.states.size());
+  const int np = static_cast<int>(spec.port_inputs.size());
+  auto str = [](int i) { return std::to_string(i); };
+  const std::string& l = sp.lane;
+  std::string body;
+  auto line = [&](const std::string& text) { body += "      " + text + "\n"; };
+  const std::string nv = str(ns + 1 + np + 1), nss = str(ns);
+  line("T v[" + nv + "], k1[" + nss + "], k2[" + nss + "], k3[" + nss + "], k4[" + nss + "], k5[" + nss + "], k6[" +
+       nss + "], dn[" + nss + "];");
+  for (int s = 0; s < ns; ++s) line("k1[" + str(s) + "] = K1[" + str(s) + "]" + l + ";");
+  for (int p = 0; p < np; ++p) line("v[" + str(ns + 1 + p) + "] = P[" + str(p) + "]" + l + ";");
+  // x + sum (h * coefficient) * k, left to right, as Dopri5Tile::combine.
+  // With fma: each term a fused multiply-add (the first a product when there is no x).
+  auto combination = [&](int s, bool with_x, const std::vector<std::pair<int, std::string>>& terms) {
+    std::string e = with_x ? "X[" + str(s) + "]" + l : "";
+    for (const auto& [coef, k] : terms) {
+      const std::string c = "(h * c" + str(coef) + ")", value = k + "[" + str(s) + "]";
+      if (e.empty()) e = c + " * " + value;
+      else e = spec.fma ? sp.fma + c + ", " + value + ", " + e + ")" : e + " + " + c + " * " + value;
+    }
+    return e;
+  };
+  auto stage = [&](const std::string& k, const std::vector<std::pair<int, std::string>>& terms, const std::string& time) {
+    for (int s = 0; s < ns; ++s) line("v[" + str(s) + "] = " + combination(s, true, terms) + ";");
+    line("v[" + nss + "] = " + time + ";");
+    line("rhs(v, " + k + ");");
+  };
+  stage("k2", {{4, "k1"}}, "t + h * c0");
+  stage("k3", {{5, "k1"}, {6, "k2"}}, "t + h * c1");
+  stage("k4", {{7, "k1"}, {8, "k2"}, {9, "k3"}}, "t + h * c2");
+  stage("k5", {{10, "k1"}, {11, "k2"}, {12, "k3"}, {13, "k4"}}, "t + h * c3");
+  stage("k6", {{14, "k1"}, {15, "k2"}, {16, "k3"}, {17, "k4"}, {18, "k5"}}, "t + h");
+  for (int s = 0; s < ns; ++s) {
+    line("XN[" + str(s) + "]" + l + " = " +
+         combination(s, true, {{19, "k1"}, {20, "k3"}, {21, "k4"}, {22, "k5"}, {23, "k6"}}) + ";");
+    line("v[" + str(s) + "] = XN[" + str(s) + "]" + l + ";");
+  }
+  line("v[" + nss + "] = t + h;");
+  line("rhs(v, dn);");
+  // The error checker: max over states of |err| / (atol + rtol (|x| + |h| |dxdt|)), NaN kept.
+  line("const T ah = " + sp.abs + "h);");
+  line("T worst = 0;");
+  line("bool nan = false;");
+  for (int s = 0; s < ns; ++s) {
+    line("DN[" + str(s) + "]" + l + " = dn[" + str(s) + "];");
+    line("{");
+    line("  const T e = " + combination(s, false, {{24, "k1"}, {25, "k3"}, {26, "k4"}, {27, "k5"}, {28, "k6"}, {29, "dn"}}) + ";");
+    line("  const T r = " + sp.abs + "e) / (atol + rtol * (" + sp.abs + "X[" + str(s) + "]" + l + ") + ah * " + sp.abs +
+         "k1[" + str(s) + "])));");
+    line("  nan = nan || r != r;");
+    line("  worst = worst < r ? r : worst;");
+    line("}");
+  }
+  line(sp.error + " = nan ? " + sp.nan + " : worst;");
+  return body;
+}
 }  // namespace
 
 template <typename T> std::vector<T> step_coefficients(const OdeSpec& spec) {
@@ -450,55 +528,7 @@ extern "C" int64_t graphrun_ode_dopri5(int64_t n, T* x, T* hh, int32_t* rejected
     for (int l = 0; l < W; ++l) {
       const T h = hl[l], t = tl[l];
 )";
-  std::string body;
-  auto line = [&](const std::string& l) { body += "      " + l + "\n"; };
-  const std::string nv = str(ns + 1 + np + 1), nss = str(ns);
-  line("T v[" + nv + "], k1[" + nss + "], k2[" + nss + "], k3[" + nss + "], k4[" + nss + "], k5[" + nss + "], k6[" +
-       nss + "], dn[" + nss + "];");
-  for (int s = 0; s < ns; ++s) line("k1[" + str(s) + "] = K1[" + str(s) + "][l];");
-  for (int p = 0; p < np; ++p) line("v[" + str(ns + 1 + p) + "] = P[" + str(p) + "][l];");
-  // x + sum (h * coefficient) * k, left to right, as Dopri5Tile::combine.
-  // With fma: each term a fused multiply-add (the first a product when there is no x).
-  auto combination = [&](int s, bool with_x, const std::vector<std::pair<int, std::string>>& terms) {
-    std::string e = with_x ? "X[" + str(s) + "][l]" : "";
-    for (const auto& [coef, k] : terms) {
-      const std::string c = "(h * c" + str(coef) + ")", value = k + "[" + str(s) + "]";
-      if (e.empty()) e = c + " * " + value;
-      else e = spec.fma ? "std::fma(" + c + ", " + value + ", " + e + ")" : e + " + " + c + " * " + value;
-    }
-    return e;
-  };
-  auto stage = [&](const std::string& k, const std::vector<std::pair<int, std::string>>& terms, const std::string& time) {
-    for (int s = 0; s < ns; ++s) line("v[" + str(s) + "] = " + combination(s, true, terms) + ";");
-    line("v[" + nss + "] = " + time + ";");
-    line("rhs(v, " + k + ");");
-  };
-  stage("k2", {{4, "k1"}}, "t + h * c0");
-  stage("k3", {{5, "k1"}, {6, "k2"}}, "t + h * c1");
-  stage("k4", {{7, "k1"}, {8, "k2"}, {9, "k3"}}, "t + h * c2");
-  stage("k5", {{10, "k1"}, {11, "k2"}, {12, "k3"}, {13, "k4"}}, "t + h * c3");
-  stage("k6", {{14, "k1"}, {15, "k2"}, {16, "k3"}, {17, "k4"}, {18, "k5"}}, "t + h");
-  for (int s = 0; s < ns; ++s) {
-    line("XN[" + str(s) + "][l] = " + combination(s, true, {{19, "k1"}, {20, "k3"}, {21, "k4"}, {22, "k5"}, {23, "k6"}}) + ";");
-    line("v[" + str(s) + "] = XN[" + str(s) + "][l];");
-  }
-  line("v[" + nss + "] = t + h;");
-  line("rhs(v, dn);");
-  // The error checker: max over states of |err| / (atol + rtol (|x| + |h| |dxdt|)), NaN kept.
-  line("const T ah = std::abs(h);");
-  line("T worst = 0;");
-  line("bool nan = false;");
-  for (int s = 0; s < ns; ++s) {
-    line("DN[" + str(s) + "][l] = dn[" + str(s) + "];");
-    line("{");
-    line("  const T e = " + combination(s, false, {{24, "k1"}, {25, "k3"}, {26, "k4"}, {27, "k5"}, {28, "k6"}, {29, "dn"}}) + ";");
-    line("  const T r = std::abs(e) / (atol + rtol * (std::abs(X[" + str(s) + "][l]) + ah * std::abs(k1[" + str(s) + "])));");
-    line("  nan = nan || r != r;");
-    line("  worst = worst < r ? r : worst;");
-    line("}");
-  }
-  line("err[l] = nan ? T(__builtin_nan(\"\")) : worst;");
-  src += body;
+  src += dopri5_attempt(spec, {"[l]", "std::fma(", "std::abs(", "T(__builtin_nan(\"\"))", "err[l]"});
   src += R"(    }
     // default_error_checker's verdict and default_step_adjuster's new h (dopri5.cpp's
     // decreased and increased) in vectors of lanes, with std::pow called, lane by lane, only
@@ -604,5 +634,396 @@ NativeOde compile_native(const plugin::Node& node, const OdeSpec& spec, const gr
     native.run = host.native_function(source.c_str(), "graphrun_ode_run", &status);
   return native;
 }
+
+}  // namespace graphrun::calculus
+
+// ---- The CUDA kernel (API 2.5) ------------------------------------------------------------
+
+namespace graphrun::calculus {
+namespace {
+
+int64_t count_of(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+/// The flat offset, in an operand of shape `from` broadcast to `to`, of element `e` of `to`
+/// (BroadcastOffsets' map as an expression, the shapes baked in).
+std::string offset_expression(const std::vector<int64_t>& from, const std::vector<int64_t>& to) {
+  if (count_of(from) == 1) return "0";
+  if (count_of(from) == count_of(to)) return "e";
+  std::string expression;
+  const size_t lead = to.size() - from.size();
+  int64_t inner = 1, stride = 1;
+  std::vector<int64_t> strides(to.size(), 0);
+  for (size_t j = to.size(); j-- > lead;) {
+    const int64_t d = from[j - lead];
+    strides[j] = d == 1 ? 0 : stride;
+    stride *= d;
+  }
+  for (size_t j = to.size(); j-- > 0;) {
+    if (strides[j] != 0) {
+      std::string coordinate = inner == 1 ? "e" : "(e / " + std::to_string(inner) + "LL)";
+      if (j > 0) coordinate = "(" + coordinate + " % " + std::to_string(to[j]) + "LL)";
+      expression += (expression.empty() ? "" : " + ") + coordinate +
+                    (strides[j] == 1 ? "" : " * " + std::to_string(strides[j]) + "LL");
+    }
+    inner *= to[j];
+  }
+  return expression.empty() ? "0" : expression;
+}
+
+std::string cuda_prologue(const OdeSpec& spec, int32_t dtype, const std::string& rhs_cuda, int num_inputs,
+                          int64_t elements) {
+  const int ns = static_cast<int>(spec.states.size());
+  const std::string t = dtype == GR_F64 ? "double" : "float";
+  std::string src = std::string("// graphrun ode ") + (spec.method == OdeMethod::kDopri5 ? "dopri5" : "fixed-step") +
+                    " CUDA kernel, " + (dtype == GR_F64 ? "f64" : "f32") + ", " + std::to_string(elements) +
+                    " elements (generated by plugins/calculus/native_stepper.cpp)\n"
+                    "#include <graphrun/cuda/elementwise_math.cuh>\n\ntypedef " + t + " T;\n\n";
+  if (spec.fma)
+    src += "static __device__ __forceinline__ float gr_fma(float a, float b, float c) { return fmaf(a, b, c); }\n"
+           "static __device__ __forceinline__ double gr_fma(double a, double b, double c) { return fma(a, b, c); }\n\n";
+  src += "static __device__ __forceinline__ void rhs(const T* v, T* out) {\n" + rhs_cuda + "}\n\n";
+  src += "// The one parameter of every kernel here (native_stepper.h: ode_cuda_args).\n"
+         "struct Args {\n  const void* in[" + std::to_string(std::max(num_inputs, 1)) + "];\n  void* out[" +
+         std::to_string(ns) + "];\n  void* scratch;\n  T c[" + std::to_string(kOdeCudaCoefficients) +
+         "];\n  T t0, dt, rtol, atol;\n  long long steps;\n};\n\n";
+  return src;
+}
+
+/// The kernel's head: pointers, coefficients, the grid-stride loop over elements, the
+/// element's initial states x and coefficient ports P (signals: their base offsets).
+std::string cuda_element_head(const OdeSpec& spec, const std::vector<std::vector<int64_t>>& shapes,
+                              size_t num_coefficients) {
+  const int ns = static_cast<int>(spec.states.size());
+  const int np = static_cast<int>(spec.port_inputs.size());
+  auto str = [](int64_t i) { return std::to_string(i); };
+  std::string src = "extern \"C\" __global__ void __launch_bounds__(" + str(kOdeCudaBlock) + ") " +
+                    std::string(kOdeCudaKernel) + "(const Args a) {\n";
+  for (size_t i = 0; i < shapes.size(); ++i)
+    src += "  const T* __restrict__ in" + str(static_cast<int64_t>(i)) + " = static_cast<const T*>(a.in[" +
+           str(static_cast<int64_t>(i)) + "]);\n";
+  for (int s = 0; s < ns; ++s) src += "  T* __restrict__ out" + str(s) + " = static_cast<T*>(a.out[" + str(s) + "]);\n";
+  for (size_t j = 0; j < num_coefficients; ++j)
+    src += "  const T c" + str(static_cast<int64_t>(j)) + " = a.c[" + str(static_cast<int64_t>(j)) + "];\n";
+  src += "  const long long steps = a.steps, samples = steps + 1;\n  (void)samples;\n";
+  src += "  const long long first = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;\n"
+         "  const long long stride = static_cast<long long>(gridDim.x) * blockDim.x;\n";
+  src += "  for (long long e = first; e < " + str(count_of(spec.shape)) + "LL; e += stride) {\n";
+  src += "    T x[" + str(ns) + "], P[" + str(np + 1) + "];\n    (void)P;\n";
+  for (int s = 0; s < ns; ++s) {
+    const int in = spec.state_inputs[static_cast<size_t>(s)];
+    src += "    x[" + str(s) + "] = in" + str(in) + "[" + offset_expression(shapes[static_cast<size_t>(in)], spec.shape) + "];\n";
+  }
+  for (int p = 0; p < np; ++p) {
+    const int in = spec.port_inputs[static_cast<size_t>(p)];
+    std::vector<int64_t> shape = shapes[static_cast<size_t>(in)];
+    if (!spec.port_is_signal[static_cast<size_t>(p)]) {
+      src += "    P[" + str(p) + "] = in" + str(in) + "[" + offset_expression(shape, spec.shape) + "];\n";
+      continue;
+    }
+    const int64_t length = shape.back();
+    shape.pop_back();
+    src += "    const long long signal" + str(p) + " = (" + offset_expression(shape, spec.shape) + ") * " + str(length) +
+           "LL;\n";
+  }
+  if (spec.trajectory)
+    for (int s = 0; s < ns; ++s) src += "    out" + str(s) + "[e * samples] = x[" + str(s) + "];\n";
+  return src;
+}
+
+/// The step loop's head: t as grid_time and the signals' samples of step k.
+std::string cuda_step_head(const OdeSpec& spec, const char* time) {
+  std::string src = "      const T " + std::string(time) + " = k == 0 ? a.t0 : a.t0 + static_cast<T>(k) * a.dt;\n";
+  for (size_t p = 0; p < spec.port_inputs.size(); ++p)
+    if (spec.port_is_signal[p])
+      src += "      P[" + std::to_string(p) + "] = in" + std::to_string(spec.port_inputs[p]) + "[signal" +
+             std::to_string(p) + " + k];\n";
+  return src;
+}
+
+std::string cuda_record(const OdeSpec& spec, const std::string& state, const std::string& at, const std::string& indent) {
+  std::string src;
+  for (size_t s = 0; s < spec.states.size(); ++s)
+    src += indent + "out" + std::to_string(s) + "[" + at + "] = " + state + "[" + std::to_string(s) + "];\n";
+  return src;
+}
+
+std::string cuda_fixed_steps(const OdeSpec& spec, const std::vector<std::vector<int64_t>>& shapes,
+                             const std::vector<bool>& single_ports) {
+  const int ns = static_cast<int>(spec.states.size());
+  const int np = static_cast<int>(spec.port_inputs.size());
+  const int ab_steps = adams_bashforth_steps(spec.method);
+  const size_t num_coefficients = spec.method == OdeMethod::kEuler ? 1
+                                  : spec.method == OdeMethod::kHeun ? 4
+                                  : ab_steps                        ? 17
+                                                                    : 13;
+  std::string src = cuda_element_head(spec, shapes, num_coefficients);
+  // The Adams-Bashforth history, newest first: F1 the derivative of the step before.
+  for (int j = 1; j < ab_steps; ++j) src += "    T F" + std::to_string(j) + "[" + std::to_string(ns) + "] = {};\n";
+  src += "    for (long long k = 0; k < steps; ++k) {\n" + cuda_step_head(spec, "t");
+  // One step: native_step_source's statements, the element's values in registers.
+  auto step = [&](const std::function<void(StepWriter&)>& body) {
+    StepWriter w(ns, np, single_ports, spec.fma, false, true);
+    w.load();
+    w.stage("k1", {}, "t");
+    body(w);
+    if (ab_steps)  // the history moves one step back; k1 becomes F1
+      for (int s = 0; s < ns; ++s) {
+        for (int j = ab_steps - 1; j >= 2; --j)
+          w.line("F" + std::to_string(j) + "[" + std::to_string(s) + "] = F" + std::to_string(j - 1) + "[" +
+                 std::to_string(s) + "];");
+        w.line("F1[" + std::to_string(s) + "] = k1[" + std::to_string(s) + "];");
+      }
+    std::string text;
+    const std::string body_text = w.text();
+    for (size_t at = 0; at < body_text.size();) {  // 4 more spaces per line
+      const size_t end = body_text.find('\n', at);
+      text += "    " + body_text.substr(at, end - at + 1);
+      at = end + 1;
+    }
+    return "      {\n" + text + "      }\n";
+  };
+  switch (spec.method) {
+    case OdeMethod::kEuler: src += step([](StepWriter& w) { w.store({{0, "k1"}}); }); break;
+    case OdeMethod::kHeun:
+      src += step([](StepWriter& w) {
+        w.stage("k2", {{0, "k1"}}, "t + c3");
+        w.store({{1, "k1"}, {2, "k2"}});
+      });
+      break;
+    case OdeMethod::kRk4: src += step([](StepWriter& w) { w.rk4(); }); break;
+    default: {
+      // Boost's start-up: rk4 steps while the history fills (the CPU step's mode 0).
+      src += "      if (k + 1 < " + std::to_string(ab_steps) + ") {\n" + step([](StepWriter& w) { w.rk4(); }) +
+             "      } else {\n";
+      src += step([&](StepWriter& w) {
+        std::vector<std::pair<int, std::string>> terms = {{13, "k1"}};
+        for (int j = 1; j < ab_steps; ++j) terms.emplace_back(13 + j, "f" + std::to_string(j));
+        w.store(terms);
+      });
+      src += "      }\n";
+    }
+  }
+  if (spec.trajectory) src += cuda_record(spec, "x", "e * samples + k + 1", "      ");
+  src += "    }\n";
+  if (!spec.trajectory) src += cuda_record(spec, "x", "e", "    ");
+  return src + "  }\n}\n";
+}
+
+std::string cuda_dopri5(const OdeSpec& spec, int32_t dtype, const std::vector<std::vector<int64_t>>& shapes,
+                        const OdeCudaScratch& scratch) {
+  const int ns = static_cast<int>(spec.states.size());
+  const int np = static_cast<int>(spec.port_inputs.size());
+  auto str = [](int64_t i) { return std::to_string(i); };
+  const std::string eps = dtype == GR_F64 ? "0x1p-52" : "0x1p-23f";
+  const int64_t n = count_of(spec.shape);
+  std::string src = R"(// odeint's less_with_sign: t1 before t2 in the direction of dt, by more than epsilon.
+static __device__ __forceinline__ bool before(T t1, T t2, T dt) {
+  const T eps = )" + eps + R"(;
+  return dt > 0 ? t2 - t1 > eps : t1 - t2 > eps;
+}
+
+// Where a failed element leaves its record (OdeCudaScratch): the lowest failing tile, each
+// tile's first failure as interval << 32 | element in the tile, the report, and per element
+// its step size, time, states and why it stopped.
+struct Scratch {
+  unsigned long long* first_tile;
+  unsigned long long* keys;
+  long long* report;
+  T *h, *t, *x;
+  int* code;
+};
+static __device__ __forceinline__ Scratch scratch_of(const Args& a) {
+  char* base = static_cast<char*>(a.scratch);
+  Scratch s;
+  s.first_tile = reinterpret_cast<unsigned long long*>(base);
+  s.keys = s.first_tile + 1;
+  s.report = reinterpret_cast<long long*>(base + )" + str(scratch.report) + R"(LL);
+  s.h = reinterpret_cast<T*>(base + )" + str(scratch.h) + R"(LL);
+  s.t = reinterpret_cast<T*>(base + )" + str(scratch.t) + R"(LL);
+  s.x = reinterpret_cast<T*>(base + )" + str(scratch.x) + R"(LL);
+  s.code = reinterpret_cast<int*>(base + )" + str(scratch.code) + R"(LL);
+  return s;
+}
+
+// Before the integration: no failure yet.
+extern "C" __global__ void )" + std::string(kOdeCudaInit) + R"((const Args a) {
+  const Scratch s = scratch_of(a);
+  const long long first = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
+  const long long stride = static_cast<long long>(gridDim.x) * blockDim.x;
+  for (long long i = first; i < )" + str(scratch.tiles + 1) + R"(LL; i += stride) s.first_tile[i] = ~0ULL;
+}
+
+// After it (one thread): the failure the CPU reports, the lowest failing tile's first one
+// (in interval, then element order), or element -1.
+extern "C" __global__ void )" + std::string(kOdeCudaReport) + R"((const Args a) {
+  if (blockIdx.x != 0 || threadIdx.x != 0) return;
+  const Scratch s = scratch_of(a);
+  const unsigned long long tile = *s.first_tile;
+  if (tile == ~0ULL) {
+    s.report[0] = -1;
+    s.report[1] = 0;
+    return;
+  }
+  const long long e = static_cast<long long>(tile) * )" + str(scratch.tile) + R"(LL + static_cast<long long>(s.keys[tile] & 0xffffffffULL);
+  T* values = reinterpret_cast<T*>(s.report + 2);
+  s.report[0] = e;
+  s.report[1] = s.code[e];
+  values[0] = s.h[e];
+  values[1] = s.t[e];
+  for (int j = 0; j < )" + str(ns) + R"(; ++j) values[2 + j] = s.x[j * )" + str(n) + R"(LL + e];
+}
+
+)";
+  src += cuda_element_head(spec, shapes, kDopri5Coefficients);
+  src += "    const T tiny = a.c[" + str(kDopri5Coefficients) + "], rtol = a.rtol, atol = a.atol;\n";
+  src += "    T X[" + str(ns) + "], K1[" + str(ns) + "], XN[" + str(ns) + "], DN[" + str(ns) + "];\n";
+  src += "    for (int j = 0; j < " + str(ns) + "; ++j) X[j] = x[j];\n";
+  src += "    T h = a.dt, t = a.t0;\n    int rejected = 0, code = 0;\n    long long k = 0;\n";
+  src += "    for (; k < steps; ++k) {\n" + cuda_step_head(spec, "start");
+  src += "      const T end = start + a.dt;\n";
+  // integrate_const's fresh copy of the stepper: the derivative afresh at each grid point.
+  src += "      {\n        T v[" + str(ns + 1 + np + 1) + "];\n";
+  for (int s = 0; s < ns; ++s) src += "        v[" + str(s) + "] = X[" + str(s) + "];\n";
+  src += "        v[" + str(ns) + "] = start;\n";
+  for (int p = 0; p < np; ++p) src += "        v[" + str(ns + 1 + p) + "] = P[" + str(p) + "];\n";
+  src += "        rhs(v, K1);\n      }\n";
+  // Dopri5Tile::interval and attempt for this element.
+  src += R"(      t = start;
+      long long attempts = 0;
+      while (true) {
+        if (!before(t, end, h)) break;
+        if (before(end, t + h, h)) h = end - t;
+        if (t + h == t) {
+          code = 1;
+          break;
+        }
+        T err;
+        {
+)";
+  std::string attempt = dopri5_attempt(spec, {"", "gr_fma(", "graphrun::ew::abs(",
+                                              dtype == GR_F64 ? "graphrun::ew::nan_f64()" : "graphrun::ew::nan_f32()", "err"});
+  for (size_t at = 0; at < attempt.size();) {  // 4 more spaces per line
+    const size_t end = attempt.find('\n', at);
+    src += "    " + attempt.substr(at, end - at + 1);
+    at = end + 1;
+  }
+  src += R"(        }
+        if (++attempts > )" + str(kMaxAttemptsPerInterval) + R"(LL) {
+          code = 2;
+          break;
+        }
+        if (!(err <= T(1))) {
+          // default_step_adjuster::decrease_step
+          if (err != err) {
+            h = h * (T(1) / T(5));
+          } else {
+            const T shrink = T(9) / T(10) * graphrun::ew::pow(err, T(-1) / T(3));
+            h = h * (shrink < T(1) / T(5) ? T(1) / T(5) : shrink);
+          }
+          if (++rejected >= )" + str(kMaxRejectedInARow) + R"() {
+            code = 3;
+            break;
+          }
+          continue;
+        }
+        for (int j = 0; j < )" + str(ns) + R"(; ++j) {
+          X[j] = XN[j];
+          K1[j] = DN[j];
+        }
+        t += h;
+        // default_step_adjuster::increase_step
+        if (err < T(0.5)) {
+          const T grown = tiny < err ? err : tiny;
+          h *= T(9) / T(10) * graphrun::ew::pow(grown, T(-1) / T(5));
+        }
+        rejected = 0;
+      }
+      if (code != 0) break;
+)";
+  if (spec.trajectory) src += cuda_record(spec, "X", "e * samples + k + 1", "      ");
+  src += "    }\n";
+  if (!spec.trajectory) src += cuda_record(spec, "X", "e", "    ");
+  src += R"(    if (code != 0) {
+      const Scratch s = scratch_of(a);
+      s.h[e] = h;
+      s.t[e] = t;
+      for (int j = 0; j < )" + str(ns) + R"(; ++j) s.x[j * )" + str(n) + R"(LL + e] = X[j];
+      s.code[e] = code;
+      const unsigned long long interval = k < 0xffffffffLL ? static_cast<unsigned long long>(k) : 0xffffffffULL;
+      const unsigned long long tile = static_cast<unsigned long long>(e / )" + str(scratch.tile) + R"(LL);
+      atomicMin(s.keys + tile, interval << 32 | static_cast<unsigned long long>(e % )" + str(scratch.tile) + R"(LL));
+      atomicMin(s.first_tile, tile);
+    }
+  }
+}
+)";
+  return src;
+}
+
+}  // namespace
+
+OdeCudaScratch ode_cuda_scratch(const OdeSpec& spec, int32_t dtype) {
+  OdeCudaScratch s;
+  if (spec.method != OdeMethod::kDopri5) return s;
+  const int64_t n = count_of(spec.shape), t = dtype == GR_F64 ? 8 : 4, ns = static_cast<int64_t>(spec.states.size());
+  auto round8 = [](int64_t b) { return (b + 7) / 8 * 8; };
+  s.tile = dtype == GR_F64 ? kOdeTile<double> : kOdeTile<float>;
+  s.tiles = (n + s.tile - 1) / s.tile;
+  s.report = 8 * (1 + s.tiles);
+  s.report_bytes = 16 + round8((2 + ns) * t);
+  s.h = s.report + s.report_bytes;
+  s.t = s.h + round8(n * t);
+  s.x = s.t + round8(n * t);
+  s.code = s.x + round8(ns * n * t);
+  s.bytes = s.code + round8(n * 4);
+  return s;
+}
+
+std::string ode_cuda_source(const OdeSpec& spec, int32_t dtype, const std::string& rhs_cuda,
+                            const std::vector<std::vector<int64_t>>& input_shapes,
+                            const std::vector<bool>& single_ports) {
+  std::string src = cuda_prologue(spec, dtype, rhs_cuda, static_cast<int>(input_shapes.size()), count_of(spec.shape));
+  if (spec.method == OdeMethod::kDopri5) return src + cuda_dopri5(spec, dtype, input_shapes, ode_cuda_scratch(spec, dtype));
+  return src + cuda_fixed_steps(spec, input_shapes, single_ports);
+}
+
+template <typename T>
+std::vector<std::byte> ode_cuda_args(const OdeSpec& spec, const std::vector<const void*>& inputs,
+                                     const std::vector<void*>& outputs, void* scratch) {
+  std::vector<const void*> pointers = inputs;
+  if (pointers.empty()) pointers.push_back(nullptr);
+  pointers.insert(pointers.end(), outputs.begin(), outputs.end());
+  pointers.push_back(scratch);
+  std::vector<T> values(kOdeCudaCoefficients + 4, T(0));
+  if (spec.method == OdeMethod::kDopri5) {
+    const std::vector<T> tableau = dopri5_coefficients<T>();
+    std::copy(tableau.begin(), tableau.end(), values.begin());
+  } else {
+    const std::vector<T> c = step_coefficients<T>(spec);
+    std::copy(c.begin(), c.end(), values.begin());
+  }
+  values[kOdeCudaCoefficients] = T(spec.t0);
+  values[kOdeCudaCoefficients + 1] = T(spec.dt);
+  values[kOdeCudaCoefficients + 2] = T(spec.rtol);
+  values[kOdeCudaCoefficients + 3] = T(spec.atol);
+  const long long steps = spec.steps;
+  std::vector<std::byte> args(pointers.size() * sizeof(void*) + values.size() * sizeof(T) + sizeof steps);
+  std::byte* at = args.data();
+  std::memcpy(at, pointers.data(), pointers.size() * sizeof(void*));
+  at += pointers.size() * sizeof(void*);
+  std::memcpy(at, values.data(), values.size() * sizeof(T));
+  at += values.size() * sizeof(T);
+  std::memcpy(at, &steps, sizeof steps);
+  return args;
+}
+
+template std::vector<std::byte> ode_cuda_args<float>(const OdeSpec&, const std::vector<const void*>&,
+                                                     const std::vector<void*>&, void*);
+template std::vector<std::byte> ode_cuda_args<double>(const OdeSpec&, const std::vector<const void*>&,
+                                                      const std::vector<void*>&, void*);
 
 }  // namespace graphrun::calculus

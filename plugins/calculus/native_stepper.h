@@ -12,6 +12,7 @@
 
 #include <graphrun/plugin.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -81,5 +82,56 @@ struct NativeOde {
 };
 NativeOde compile_native(const plugin::Node& node, const OdeSpec& spec, const gr_program* program,
                          const std::vector<bool>& single_ports);
+
+// ---- The CUDA kernel of `ode` (gr_host API 2.5: program_cuda, cuda_function, cuda_launch) --
+//
+// One generated source per node: every step of every element in one kernel launch, one
+// thread per element (grid-stride), the element's states, stage values and history in
+// registers, the rhs program's CUDA text (gr_host::program_cuda) inlined. The statements of a
+// step are the native CPU step's (StepWriter, dopri5_attempt), so the operation order is the
+// CPU's; the exact operations give its bits (the kernels compile with --fmad=false).
+// dopri5 runs Dopri5Tile's step size control per element; an element that fails leaves a
+// record in scratch (OdeCudaScratch), and a report kernel picks the failure the CPU reports
+// (the lowest failing tile of kOdeTile elements, its first failing interval, its lowest
+// element there), which the host checks after its next synchronization (cuda_check).
+
+/// Threads per block of the ode kernel.
+inline constexpr int kOdeCudaBlock = 128;
+/// Coefficients the kernel's Args carries (step_coefficients, or the dopri5 tableau and 5^-5).
+inline constexpr int kOdeCudaCoefficients = 32;
+/// The kernels of the source: the integration, and for dopri5 the scratch's initialisation
+/// and the failure report (one thread).
+inline constexpr const char* kOdeCudaKernel = "graphrun_ode";
+inline constexpr const char* kOdeCudaInit = "graphrun_ode_init";
+inline constexpr const char* kOdeCudaReport = "graphrun_ode_report";
+
+/// Byte offsets in the dopri5 kernel's scratch (bytes == 0 for the fixed-step methods):
+/// 8 bytes of the first failing tile, 8 per tile of its first failure, the report (8 bytes of
+/// element or -1, 8 of failure code, then T h, t and the states), then per element h, t,
+/// the states (state-major) and an int32 code.
+struct OdeCudaScratch {
+  int64_t tile = 0, tiles = 0;  // elements per tile (the CPU's), and how many
+  int64_t report = 0, report_bytes = 0, h = 0, t = 0, x = 0, code = 0, bytes = 0;
+};
+OdeCudaScratch ode_cuda_scratch(const OdeSpec& spec, int32_t dtype);
+
+/// The CUDA source of the node's kernels: input_shapes[i] is input i's shape (broadcasting
+/// and the signals' lengths are baked in), rhs_cuda the program's gr_host::program_cuda text.
+std::string ode_cuda_source(const OdeSpec& spec, int32_t dtype, const std::string& rhs_cuda,
+                            const std::vector<std::vector<int64_t>>& input_shapes,
+                            const std::vector<bool>& single_ports);
+
+/// The bytes of the kernels' one parameter (struct Args of the source): the inputs' data
+/// (by input index), the outputs' (one per state), the scratch, the coefficients, t0, dt,
+/// rtol, atol as T, and steps.
+template <typename T>
+std::vector<std::byte> ode_cuda_args(const OdeSpec& spec, const std::vector<const void*>& inputs,
+                                     const std::vector<void*>& outputs, void* scratch);
+
+/// The CUDA kernel of `ode` (ode.cu; API 2.5): program is the node's compiled rhs. A weak,
+/// hidden declaration: only a build with CUDA defines it (null otherwise, and `ode` has no
+/// CUDA kernel), as the core ops' launchers (plugins/core/cuda_launchers.h).
+void ode_cuda(const plugin::Node& node, const gr_program* program, std::span<plugin::OutTensor> outs)
+    __attribute__((weak, visibility("hidden")));
 
 }  // namespace graphrun::calculus

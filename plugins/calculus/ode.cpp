@@ -20,9 +20,7 @@ namespace {
 
 using plugin::Node;
 
-/// Elements integrated together (1024 f64): a tile's dozen state-sized buffers stay in L2 for
-/// all the steps, and each call of the rhs program covers enough elements to amortise it.
-template <typename T> constexpr int64_t kTile = 8192 / sizeof(T);
+template <typename T> constexpr int64_t kTile = kOdeTile<T>;
 
 void infer(const Node& node, plugin::Outputs& outs) {
   const OdeSpec spec = read_ode_spec(node);
@@ -168,7 +166,11 @@ plugin::OpDef ode_op() {
             compiled->host->program_free(compiled->program);
             delete compiled;
           })
-      .cpu(kernel);
+      .cpu(kernel)
+      .cuda(ode_cuda ? plugin::KernelFn([](const Node& node, std::span<plugin::OutTensor> outs) {
+        ode_cuda(node, static_cast<const CompiledRhs*>(node.state())->program, outs);
+      })
+                     : plugin::KernelFn());
   return op;
 }
 

@@ -11,6 +11,12 @@
 
 namespace graphrun::calculus {
 
+/// Elements `ode` integrates together on the CPU (1024 f64): a tile's dozen state-sized
+/// buffers stay in L2 for all the steps, and each call of the rhs program covers enough
+/// elements to amortise it. Also how the CUDA kernel picks which failure to report, as the
+/// CPU does (the lowest failing tile's).
+template <typename T> constexpr int64_t kOdeTile = 8192 / sizeof(T);
+
 /// The integration methods of `ode`.
 enum class OdeMethod { kEuler, kHeun, kRk4, kAb2, kAb3, kAb4, kDopri5 };
 

@@ -62,6 +62,21 @@ TEST(PluginAbi, DeviceServicesAskedFromACpuKernelGiveNothingAndScratchFailsNamin
   EXPECT_TRUE(has(s.err, "device_scratch: called outside a CUDA kernel call")) << s.err;
 }
 
+// API 2.5's generated CUDA kernels: outside a cuda_kernel each call fails, naming itself and
+// the node; program_cuda answers anywhere (the CUDA text of a program).
+TEST(PluginAbi, GeneratedKernelServicesFromACpuKernelFailNamingTheNode) {
+  TempDir dir;
+  for (const char* op : {"cuda_function", "cuda_launch", "cuda_check"}) {
+    CommandResult r = run_graphrun({"run", misbehaving(dir, std::string(op) + "_on_cpu")});
+    EXPECT_EQ(r.exit_code, 1) << op << ": " << r.err;
+    EXPECT_TRUE(has(r.err, "node 'n'")) << r.err;
+    EXPECT_TRUE(has(r.err, std::string(op) + ": called outside a CUDA kernel call")) << r.err;
+  }
+  CommandResult p = run_graphrun({"run", misbehaving(dir, "program_cuda_on_cpu")});
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_TRUE(has(p.out, "n: f64 (3,) = [1.0, 1.0, -1.0]")) << p.out;
+}
+
 TEST(PluginAbi, TheHostRefusesEachBrokenDescriptorNamingPluginAndOp) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"null_name", "an op without a name"},

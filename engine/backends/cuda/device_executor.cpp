@@ -4,6 +4,7 @@
 #include "backends/cuda/device_pool.h"
 #include "backends/cuda/kernel_cache.h"
 #include "backends/cuda/nvrtc_compiler.h"
+#include "backends/cuda/plugin_kernels.h"
 #include "expr/cuda_source.h"
 #include "graph/diagnostics.h"
 #include "ir/fused_group.h"
@@ -124,6 +125,7 @@ struct DeviceExecutor::State {
   std::vector<std::vector<int>> free_host_after;     // per step (+1): host copies last used there
   std::unique_ptr<RunState> run;                     // the headers and gr_nodes of the (one) run
   std::vector<cudaEvent_t> events;                   // per step, start and end (made when first profiled)
+  DeviceChecks checks;                               // plugin kernels' cuda_check (API 2.5)
 
   ~State() {
     pool.reset();  // synchronizes the stream and frees what is left
@@ -305,7 +307,17 @@ RunResult DeviceExecutor::State::run_once(const std::map<std::string, TensorData
     host[b] = it->second.data.get();
   }
   auto owned_host = [&](int b) { return host[b] && buffers[b].input_node < 0; };
-  auto sync = [&] { check(cudaStreamSynchronize(stream), "cudaStreamSynchronize"); };
+  checks.clear();
+  int at = -1;              // the step being run (or whose transfers are being made)
+  // After each synchronization: the plugin kernels' checks (cuda_check), a failure at its node.
+  auto sync = [&] {
+    check(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+    DeviceChecks::Failure failure = checks.run();
+    if (failure.step >= 0) {
+      at = failure.step;
+      throw RunError(failure.message);
+    }
+  };
   auto need = [&](void* ptr, int b, const char* side) {
     if (!ptr)
       throw std::logic_error("internal error: buffer " + std::to_string(b) + " has no " + side +
@@ -358,7 +370,6 @@ RunResult DeviceExecutor::State::run_once(const std::map<std::string, TensorData
 
   std::vector<StepRecord> records;
   std::vector<uint64_t> live_bytes;  // per step, with record_steps: device bytes held after it
-  int at = -1;              // the step being run (or whose transfers are being made)
   std::string action;       // what failed, when it is not the step itself
   try {
     check(cudaSetDevice(device.index), "cudaSetDevice");  // per thread: runs may come from any
@@ -406,7 +417,8 @@ RunResult DeviceExecutor::State::run_once(const std::map<std::string, TensorData
             } else {
               point(i, in, out, GR_MEMORY_DEVICE);
               Scratch scratch{pool.get(), &rs.usage, {}};
-              const DeviceCall call{stream, device.cc_major * 10 + device.cc_minor, &scratch_block, &scratch};
+              PluginKernels generated(stream, device.cc_major * 10 + device.cc_minor, i, &rs.nodes[i], checks);
+              const DeviceCall call{stream, device.cc_major * 10 + device.cc_minor, &scratch_block, &scratch, &generated};
               rs.running[i].device = &call;
               struct Unset {
                 RunningStep& r;
@@ -484,6 +496,7 @@ RunResult DeviceExecutor::State::run_once(const std::map<std::string, TensorData
     // Give back everything the run holds, whatever state the stream is in.
     cudaStreamSynchronize(stream);
     cudaGetLastError();
+    checks.clear();
     for (size_t b = 0; b < buffers.size(); ++b) {
       try {
         if (dev[b]) pool->release(dev[b], &rs.usage);

@@ -280,6 +280,59 @@ class Node {
                : 0;
   }
 
+  /// API 2.5: whether the host offers kernels generated at run time (program_cuda,
+  /// cuda_function, cuda_launch, cuda_check). False on a host older than 2.5.
+  bool has_generated_cuda_kernels() const {
+    return GR_HAS_FIELD(n_->host, gr_host, cuda_check) && n_->host->program_cuda && n_->host->cuda_function &&
+           n_->host->cuda_launch && n_->host->cuda_check;
+  }
+  /// The CUDA statements of one element of `program` (gr_host::program_cuda): `v[i]` in,
+  /// `out[k]` out, in a type T the caller's source defines, for a source that includes
+  /// <graphrun/cuda/elementwise_math.cuh>. Throws std::runtime_error on a host older than 2.5.
+  std::string program_cuda(const gr_program* program) const {
+    require_generated_kernels("program_cuda");
+    const size_t length = n_->host->program_cuda(program, nullptr, 0);
+    if (length == 0) throw std::runtime_error("program_cuda: the host could not write the program's CUDA text");
+    std::string text(length + 1, '\0');
+    n_->host->program_cuda(program, text.data(), text.size());
+    text.resize(length);
+    return text;
+  }
+  /// In a cuda_kernel: compiles `source` with NVRTC (cached) and loads it; its extern "C"
+  /// __global__ function `symbol` as a handle for cuda_launch. Throws std::runtime_error
+  /// with NVRTC's log when it does not compile.
+  void* cuda_function(const std::string& source, const char* symbol) const {
+    require_generated_kernels("cuda_function");
+    gr_status status{};
+    void* kernel = n_->host->cuda_function(n_, source.c_str(), symbol, &status);
+    if (!kernel) throw std::runtime_error(std::string(status.message, strnlen(status.message, sizeof status.message)));
+    return kernel;
+  }
+  /// A launch shape in three dimensions (unused ones 1).
+  struct Dim3 {
+    uint32_t x = 1, y = 1, z = 1;
+  };
+  /// In a cuda_kernel: launches `kernel` (cuda_function) on the node's stream; args[i] points
+  /// at parameter i's value. Throws std::runtime_error when the launch fails.
+  void cuda_launch(void* kernel, Dim3 grid, Dim3 block, uint32_t shared_bytes, void* const* args) const {
+    require_generated_kernels("cuda_launch");
+    const uint32_t g[3] = {grid.x, grid.y, grid.z}, b[3] = {block.x, block.y, block.z};
+    gr_status status{};
+    if (n_->host->cuda_launch(n_, kernel, g, b, shared_bytes, args, &status) != GR_OK)
+      throw std::runtime_error(std::string(status.message, strnlen(status.message, sizeof status.message)));
+  }
+  /// In a cuda_kernel: has the host copy `bytes` bytes at `device_bytes` once the work queued
+  /// so far is done, and call Check(node, those bytes) after its next synchronization (at the
+  /// latest when the run ends); an exception thrown by Check fails the run at this node, as
+  /// one thrown by the kernel would. Check reads only attributes, params and state.
+  template <void (*Check)(const Node&, std::span<const std::byte>)>
+  void cuda_check(const void* device_bytes, size_t bytes) const {
+    require_generated_kernels("cuda_check");
+    gr_status status{};
+    if (n_->host->cuda_check(n_, device_bytes, bytes, &check_trampoline<Check>, &status) != GR_OK)
+      throw std::runtime_error(std::string(status.message, strnlen(status.message, sizeof status.message)));
+  }
+
  private:
   static const char* kind_name(int32_t kind) {
     static const char* const names[] = {"absent", "a bool", "an int", "a float", "a string", "a list", "a map"};
@@ -293,6 +346,27 @@ class Node {
       throw std::logic_error("attribute '" + std::string(name) + "' is " + kind_name(v->kind) + ", read as " +
                              wanted + (v->kind == GR_VALUE_NONE ? " (check has_attr first)" : ""));
     return v;
+  }
+  void require_generated_kernels(const char* what) const {
+    if (!has_generated_cuda_kernels())
+      throw std::runtime_error(std::string(what) + ": this graphrun is older than plugin API 2.5");
+  }
+  template <void (*Check)(const Node&, std::span<const std::byte>)>
+  static int check_trampoline(const gr_node* node, const void* bytes, size_t size, gr_status* status) noexcept {
+    auto fail = [&](const char* message) {
+      status->code = GR_RUNTIME_ERROR;
+      status->offset = -1;
+      std::snprintf(status->message, sizeof status->message, "%s", message);
+      return static_cast<int>(GR_RUNTIME_ERROR);
+    };
+    try {
+      Check(Node(node), std::span<const std::byte>(static_cast<const std::byte*>(bytes), size));
+      return GR_OK;
+    } catch (const std::exception& e) {
+      return fail(e.what());
+    } catch (...) {
+      return fail("unknown exception");
+    }
   }
   static const gr_value& item_of_kind(std::string_view name, const gr_value& item, int32_t kind) {
     if (item.kind != kind)

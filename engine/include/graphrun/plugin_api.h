@@ -1,4 +1,4 @@
-/* graphrun plugin API, C boundary (version 2.4).
+/* graphrun plugin API, C boundary (version 2.5).
  *
  * A plugin is a shared library exporting one symbol, graphrun_plugin_init, which registers
  * its ops. Only C types cross this boundary; the header-only C++ layer in plugin.hpp turns
@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 #define GRAPHRUN_API_MAJOR 2u
-#define GRAPHRUN_API_MINOR 4u
+#define GRAPHRUN_API_MINOR 5u
 /* major << 16 | minor: what gr_op_desc.api_version and gr_registrar.api_version carry. */
 #define GRAPHRUN_API_VERSION ((GRAPHRUN_API_MAJOR << 16) | GRAPHRUN_API_MINOR)
 #define GR_API_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -217,6 +217,13 @@ typedef struct gr_op_desc {
   const char* version;         /* the op's own version, shown by `graphrun ops`; or NULL */
 } gr_op_desc;
 
+/* since 2.5: checks a cuda_kernel leaves for the host to make once its device work is done
+ * (gr_host.cuda_check): `bytes` is a host copy of the device bytes the kernel named, as they
+ * were when the stream reached the end of the kernel's work. Returns GR_OK, or an error with
+ * status filled: the run then fails at the node, as if its kernel had returned it. Read only
+ * the node's attributes, params and state here (its tensors' data is gone). */
+typedef int (*gr_device_check_fn)(const gr_node* node, const void* bytes, size_t size, gr_status* status);
+
 /* Services the host gives plugins. Every function may be called from any thread. */
 typedef struct gr_host {
   uint32_t struct_size;
@@ -287,6 +294,38 @@ typedef struct gr_host {
    * failed (return that status). With one rank, *all = mine at once. */
   int (*scan_exchange)(const gr_node* node, const void* mine, int64_t bytes, const void** all,
                        const int64_t** offsets, gr_status* status);
+  /* since 2.5: device code generated at run time, for a cuda_kernel. */
+  /* Writes CUDA statements computing one element of the program, as program_cpp's: they read
+   * `v[i]` and assign `out[k]` in a type `T` (float or double) the caller's source defines,
+   * one statement per operation in the interpreter's order, calling the functions of
+   * <graphrun/cuda/elementwise_math.cuh> (by their full names, graphrun::ew::...) that the
+   * engine's own fused elementwise kernels call. Every program has this text: the exact
+   * operations give the CPU's bits, the transcendental ones are CUDA's library functions
+   * (within SPEC's tolerances). Returns the length of the whole text (write nothing when it
+   * exceeds capacity: call again with more), 0 on an internal error. */
+  size_t (*program_cuda)(const gr_program* program, char* buffer, size_t capacity);
+  /* Compiles CUDA C++ `source` with NVRTC for the node's device (the header
+   * <graphrun/cuda/elementwise_math.cuh> available to #include; no fast math, --fmad=false,
+   * as the engine's elementwise kernels), through the kernel cache (memory and disk), loads
+   * it and returns its extern "C" __global__ function `symbol` as an opaque handle, valid
+   * for the rest of the process (the same source and symbol give the same handle at once).
+   * NULL with status filled (the NVRTC log in the message) when it fails, the symbol is
+   * missing, or it is called outside a cuda_kernel. */
+  void* (*cuda_function)(const gr_node* node, const char* source, const char* symbol, gr_status* status);
+  /* Launches a handle of cuda_function on the node's stream (cuda_stream): grid and block
+   * in three dimensions, dynamic shared memory, args[i] pointing at the i-th parameter's
+   * value (as cudaLaunchKernel). Never synchronizes. Returns GR_OK, or GR_RUNTIME_ERROR with
+   * status filled (a launch error, or outside a cuda_kernel). */
+  int (*cuda_launch)(const gr_node* node, void* kernel, const uint32_t grid[3], const uint32_t block[3],
+                     uint32_t shared_bytes, void* const* args, gr_status* status);
+  /* Asks the host to copy `bytes` bytes of device memory (e.g. a status word the kernel's
+   * work writes into device_scratch) after the work queued so far on the node's stream, and
+   * to call check(node, copy, bytes) once the stream has reached that point (at the host's
+   * next synchronization, at the latest when the run ends): how a cuda_kernel reports an
+   * error that only the device sees without synchronizing. GR_OK, or GR_RUNTIME_ERROR with
+   * status filled (outside a cuda_kernel). */
+  int (*cuda_check)(const gr_node* node, const void* device_bytes, size_t bytes, gr_device_check_fn check,
+                    gr_status* status);
 } gr_host;
 
 /* Handed to graphrun_plugin_init. */

@@ -28,6 +28,9 @@ void fill(const Node& node, OutTensor& out, double value) {
   });
 }
 
+// A device check that finds nothing wrong (API 2.5).
+void no_check(const Node&, std::span<const std::byte>) {}
+
 }  // namespace
 
 GRAPHRUN_PLUGIN(reg) {
@@ -66,6 +69,34 @@ GRAPHRUN_PLUGIN(reg) {
                       }));
   ops.push_back(unary("device_scratch_on_cpu", "asks for device scratch memory from a CPU kernel",
                       [](const Node& node, std::span<OutTensor>) { node.device_scratch(256); }));
+  // The generated-kernel services (API 2.5) asked from a CPU kernel: each fails, naming itself.
+  ops.push_back(unary("cuda_function_on_cpu", "compiles a CUDA source from a CPU kernel",
+                      [](const Node& node, std::span<OutTensor>) {
+                        node.cuda_function("extern \"C\" __global__ void k() {}", "k");
+                      }));
+  ops.push_back(unary("cuda_launch_on_cpu", "launches a CUDA kernel from a CPU kernel",
+                      [](const Node& node, std::span<OutTensor>) {
+                        node.cuda_launch(reinterpret_cast<void*>(1), {1, 1, 1}, {1, 1, 1}, 0, nullptr);
+                      }));
+  ops.push_back(unary("cuda_check_on_cpu", "asks for a device check from a CPU kernel",
+                      [](const Node& node, std::span<OutTensor>) {
+                        node.cuda_check<&no_check>(nullptr, 0);
+                      }));
+  // program_cuda works anywhere: out = [has the services, length of the CUDA text of x * 2, -1].
+  ops.push_back(unary("program_cuda_on_cpu", "writes the CUDA text of a program from a CPU kernel",
+                      [](const Node& node, std::span<OutTensor> outs) {
+                        const char* formula = "x * 2";
+                        const char* var = "x";
+                        gr_status status{};
+                        gr_program* program = node.host().program_compile(1, &formula, 1, &var, node.raw(), &status);
+                        const std::string text = node.program_cuda(program);
+                        node.host().program_free(program);
+                        graphrun::plugin::dispatch(node.dtype(), [&]<typename T>() {
+                          outs[0].data<T>()[0] = node.has_generated_cuda_kernels() ? T(1) : T(0);
+                          outs[0].data<T>()[1] = static_cast<T>(text == "const T e0 = v[0] * T(0x1p+1);\nout[0] = e0;\n");
+                          outs[0].data<T>()[2] = T(-1);
+                        });
+                      }));
   // Allocates a state in prepare: a sanitizer build reports it if the host never releases it.
   ops.push_back(unary("prepared", "has a state from prepare", [](const Node& node, std::span<OutTensor> outs) {
                   fill(node, outs[0], *static_cast<double*>(node.state()));
