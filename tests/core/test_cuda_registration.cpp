@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <string>
 
 namespace graphrun::testing {
@@ -18,6 +19,27 @@ TEST(CoreCudaKernels, EveryCoreOpHasOneExactlyInACudaBuild) {
     const bool has_cuda = r.out.find("kernels: cpu, cuda") != std::string::npos;
     EXPECT_EQ(has_cuda, GRAPHRUN_TEST_CUDA_BUILT == 1) << op << ":\n" << r.out;
   }
+}
+
+// Every op of `graphrun ops` runs on the device in a CUDA build, but `read` (which reads a file
+// on the host) and `subgraph` (whose nodes join the graph); without CUDA, none does.
+TEST(CoreCudaKernels, EveryOpButReadRunsOnCudaInACudaBuild) {
+  const CommandResult r = run_graphrun({"ops"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  int ops = 0;
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string name, devices;
+    words >> name >> devices;
+    if (name.empty()) continue;
+    ++ops;
+    const bool cuda = line.find(" cpu, cuda ") != std::string::npos;
+    if (name == "subgraph") EXPECT_EQ(devices, "inlined") << line;
+    else if (name == "read" || GRAPHRUN_TEST_CUDA_BUILT != 1) EXPECT_FALSE(cuda) << line;
+    else EXPECT_TRUE(cuda) << line;
+  }
+  EXPECT_GE(ops, 40) << r.out;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 
 namespace graphrun::testing {
@@ -86,14 +87,14 @@ TEST(ExplainDevice, HostOpBetweenDeviceStepsIsShownWithItsTransfers) {
   TempDir dir;
   const std::string path = dir.path() + "/middle.yaml";
   std::ofstream(path) << "format: 1\ngraph: middle\ndtype: f64\ninputs: {x: {shape: [8, 1000]}}\nnodes:\n"
-                         "  - {id: a, op: square, in: [x]}\n  - {id: d, op: derivative, in: [a]}\n"
+                         "  - {id: a, op: square, in: [x]}\n  - {id: d, op: copy_on_host, in: [a]}\n"
                          "  - {id: e, op: neg, in: [d]}\noutputs: [e]\n";
-  CommandResult r = run_graphrun({"explain", "--device", "cuda", "--no-fuse", path});
+  CommandResult r = run_graphrun({"explain", "--device", "cuda", "--no-fuse", "--plugin", PLACEMENT_TEST_PLUGIN, path});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::vector<std::string> steps = section(r.out, "placement on cuda");
   ASSERT_EQ(steps.size(), 3u) << r.out;
   EXPECT_NE(steps[0].find("a                cuda  square"), std::string::npos) << r.out;
-  EXPECT_NE(steps[1].find("d                cpu   derivative  (no CUDA kernel: runs on the host)"), std::string::npos)
+  EXPECT_NE(steps[1].find("d                cpu   copy_on_host  (no CUDA kernel: runs on the host)"), std::string::npos)
       << r.out;
   EXPECT_NE(steps[2].find("e                cuda  neg"), std::string::npos) << r.out;
   const std::vector<std::string> copies = section(r.out, "transfers:");
@@ -143,6 +144,29 @@ TEST(ExplainDevice, PrintsTheKernelOfEachElementwiseStepOnTheDevice) {
   EXPECT_NE(r.out.find("kernel of t:"), std::string::npos) << r.out;
 }
 
+// An op with a CUDA kernel and an epilogue (the elementwise chain fusion folded into it):
+// on the device the chain is a generated kernel run in place after the op's, and explain
+// prints it under the op's name, over the op's output shape.
+TEST(ExplainDevice, PrintsTheEpilogueKernelOfAnOpOnTheDevice) {
+  TempDir dir;
+  const std::string path = dir.path() + "/epilogue.yaml";
+  std::ofstream(path) << "format: 1\ngraph: epilogue\ndtype: f32\ninputs: {x: {shape: [4, 100]}}\nnodes:\n"
+                         "  - {id: d, op: derivative, in: [x]}\n  - {id: e, op: exp, in: [d]}\n"
+                         "  - {id: n, op: neg, in: [e]}\noutputs: [n]\n";
+  CommandResult r = run_graphrun({"explain", "--device", "cuda", path});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  if (r.out.find("cuda  derivative+epilogue") == std::string::npos)
+    GTEST_SKIP() << "derivative has no CUDA kernel in this build:\n" << r.out;
+  const size_t at = r.out.find("epilogue kernel of d (in place, after its op's CUDA kernel):\n");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const std::string source = r.out.substr(at);
+  EXPECT_NE(source.find("400 elements"), std::string::npos) << source;
+  EXPECT_NE(source.find("ew::exp("), std::string::npos) << source;
+  EXPECT_NE(source.find("const float* in0"), std::string::npos) << source;
+  EXPECT_NE(source.find("__global__"), std::string::npos) << source;
+  EXPECT_EQ(r.out.find("\nkernel of "), std::string::npos) << "no other elementwise step is left:\n" << r.out;
+}
+
 TEST(ExplainDevice, CpuIsExplainAsItWas) {
   const std::string path = std::string(GRAPHRUN_SOURCE_DIR) + "/graphs/examples/mlp_layer.yaml";
   CommandResult plain = run_graphrun({"explain", path});
@@ -162,6 +186,47 @@ TEST(ExplainDevice, RunOnCudaWithoutADeviceExitsThree) {
   CommandResult r = run_graphrun({"run", "--device", "cuda", std::string(GRAPHRUN_SOURCE_DIR) + "/graphs/examples/waves.yaml"});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("no CUDA device"), std::string::npos) << r.err;
+}
+
+// The seed's story and the Mamba graphs run on the device end to end: every node but `read`
+// (which reads a file) is placed on cuda, the only copies in are of graph inputs and of
+// what `read` gave, and the only copies out are of graph outputs: nothing goes back and forth
+// between nodes.
+TEST(ExplainDevice, SeedSsmAndMambaGraphsRunWhollyOnTheDevice) {
+  std::vector<fs::path> graphs = {fs::path(GRAPHRUN_SOURCE_DIR) / "graphs/mamba/block.yaml",
+                                  fs::path(GRAPHRUN_SOURCE_DIR) / "graphs/mamba/stack.yaml",
+                                  fs::path(GRAPHRUN_SOURCE_DIR) / "graphs/ssm/duality.yaml"};
+  for (const auto& entry : fs::directory_iterator(fs::path(GRAPHRUN_SOURCE_DIR) / "graphs/seed"))
+    if (entry.path().extension() == ".yaml") graphs.push_back(entry.path());
+  ASSERT_GE(graphs.size(), 9u);
+  const std::regex placed(R"(^\s+\d+\. (\S+)\s+(cuda|cpu)\s+(\S+))");
+  const std::regex copy(R"(^\s+to (cuda|host)\s+(\S+?)(:\S+)?\s)");
+  for (const fs::path& graph : graphs) {
+    CommandResult r = run_graphrun({"explain", "--device", "cuda", graph.string()});
+    ASSERT_EQ(r.exit_code, 0) << graph << "\n" << r.err;
+    std::set<std::string> read_nodes, input_nodes, output_nodes;
+    std::smatch m;
+    int steps = 0;
+    for (const auto& line : section(r.out, "placement on cuda")) {
+      if (!std::regex_search(line, m, placed)) continue;
+      ++steps;
+      if (m[3] == "read") read_nodes.insert(m[1]);
+      else EXPECT_EQ(m[2], "cuda") << graph << ": " << line;
+    }
+    EXPECT_GT(steps, 0) << r.out;
+    for (const auto& line : section(r.out, "order:"))
+      if (std::regex_search(line, m, std::regex(R"(^\s+\S+ (\S+)\s+input\b)"))) input_nodes.insert(m[1]);
+    for (const auto& line : section(r.out, "outputs:"))
+      if (std::regex_search(line, m, std::regex(R"(<- ([^:\s]+))"))) output_nodes.insert(m[1]);
+    for (const auto& line : section(r.out, "transfers:")) {
+      if (!std::regex_search(line, m, copy)) continue;
+      const std::string value = m[2];
+      if (m[1] == "cuda")
+        EXPECT_TRUE(read_nodes.count(value) || input_nodes.count(value)) << graph << ": a copy in between nodes: " << line;
+      else
+        EXPECT_TRUE(output_nodes.count(value)) << graph << ": a copy out between nodes: " << line;
+    }
+  }
 }
 
 }  // namespace
