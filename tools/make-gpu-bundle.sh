@@ -22,11 +22,13 @@ launcher=()
 if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache); fi
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGRAPHRUN_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
   -DGRAPHRUN_BUILD_BENCH=OFF -DGRAPHRUN_BUILD_TESTS=ON "${launcher[@]}" >/dev/null
-# The GPU tests live in tests/cuda (label gpu); --all-tests builds every test folder, for
-# tests labelled gpu elsewhere.
+# The GPU tests (label gpu) live in tests/cuda and in executables named *gpu*_test elsewhere
+# (tests/calculus/ode_cuda_gpu_test); --all-tests builds every test folder.
 targets=(graphrun graphrun_builtin_plugins)
 # (Pipes into grep -q or an awk that stops early would end in SIGPIPE under pipefail.)
-if [[ $'\n'$(ninja -C "$build" -t targets all) == *$'\n'tests/cuda/all:* ]]; then targets+=(tests/cuda/all); fi
+all_targets=$'\n'$(ninja -C "$build" -t targets all)
+if [[ $all_targets == *$'\n'tests/cuda/all:* ]]; then targets+=(tests/cuda/all); fi
+for t in $(awk -F: '/^[a-z0-9_]*gpu[a-z0-9_]*_test: / {print $1}' <<<"$all_targets"); do targets+=("$t"); done
 [ "${1:-}" = "--all-tests" ] && targets=(all)
 cmake --build "$build" -j"${JOBS:-2}" --target "${targets[@]}"
 

@@ -20,8 +20,8 @@ void derivative_cuda(const plugin::Node& node, const DerivativeScheme& scheme, i
                      double dx, const void* x, void* out, int64_t numel) GRAPHRUN_CUDA_LAUNCHER;
 
 /// integrate of `numel` elements, rows of `length` samples (numel > 0). simpson with t
-/// refuses positions that do not increase as the CPU kernel does, which waits for the device
-/// (the one place these launchers do).
+/// refuses positions that do not increase with the CPU kernel's message, once the device's
+/// answer is back (node.cuda_check: the run fails at this node; nothing waits for it here).
 void integrate_cuda(const plugin::Node& node, IntegralMethod method, int64_t length, const void* t, double dx,
                     double initial, const void* x, void* out, int64_t numel) GRAPHRUN_CUDA_LAUNCHER;
 

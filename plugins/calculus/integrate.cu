@@ -12,7 +12,9 @@
 #include <cub/block/block_reduce.cuh>
 #include <cub/block/block_scan.cuh>
 
+#include <cstring>
 #include <limits>
+#include <span>
 #include <vector>
 
 namespace graphrun::calculus {
@@ -125,26 +127,39 @@ template <typename T> __global__ void find_unordered(const T* t, int64_t length,
     if (!(t[i + 1] - t[i] > T(0))) atomicMin(first, static_cast<unsigned long long>(i));
 }
 
+/// Where simpson's positions first fail to increase, with the two positions (the message's).
+struct UnorderedAt {
+  unsigned long long at;  // ULLONG_MAX: they all increase
+  double left, right;
+};
+
+template <typename T> __global__ void read_unordered_pair(const T* t, UnorderedAt* found) {
+  if (found->at == ~0ull) return;
+  found->left = static_cast<double>(t[found->at]);
+  found->right = static_cast<double>(t[found->at + 1]);
+}
+
+/// The host's side of the check: refuses with the CPU's message once the answer is back.
+void refuse_unordered(const plugin::Node&, std::span<const std::byte> bytes) {
+  UnorderedAt found;
+  std::memcpy(&found, bytes.data(), sizeof found);
+  if (found.at == std::numeric_limits<unsigned long long>::max()) return;
+  throw std::runtime_error(unordered_positions_error(static_cast<int64_t>(found.at), found.left, found.right));
+}
+
 /// simpson's positions must increase, as IntegralTerms::check_positions demands on the CPU:
-/// the device finds the first that does not, and the host waits for the answer to refuse
-/// with the CPU's message.
+/// the device finds the first that does not, and the host refuses with the CPU's message when
+/// the answer comes back (node.cuda_check: after the stream's next synchronization, never by
+/// waiting here).
 template <typename T> void check_positions(const plugin::Node& node, const T* t, int64_t length) {
   const cudaStream_t stream = core::stream_of(node);
-  auto* first = static_cast<unsigned long long*>(node.device_scratch(sizeof(unsigned long long)));
-  core::check_cuda(cudaMemsetAsync(first, 0xff, sizeof *first, stream), "integrate", "cudaMemsetAsync");
-  find_unordered<<<core::grid_for(length), core::kCudaBlock, 0, stream>>>(t, length, first);
+  auto* found = static_cast<UnorderedAt*>(node.device_scratch(sizeof(UnorderedAt)));
+  core::check_cuda(cudaMemsetAsync(&found->at, 0xff, sizeof found->at, stream), "integrate", "cudaMemsetAsync");
+  find_unordered<<<core::grid_for(length), core::kCudaBlock, 0, stream>>>(t, length, &found->at);
   core::check_launch("integrate");
-  unsigned long long at = 0;
-  core::check_cuda(cudaMemcpyAsync(&at, first, sizeof at, cudaMemcpyDeviceToHost, stream), "integrate",
-                   "cudaMemcpyAsync");
-  core::check_cuda(cudaStreamSynchronize(stream), "integrate", "cudaStreamSynchronize");
-  if (at == std::numeric_limits<unsigned long long>::max()) return;
-  T pair[2];
-  core::check_cuda(cudaMemcpyAsync(pair, t + at, sizeof pair, cudaMemcpyDeviceToHost, stream), "integrate",
-                   "cudaMemcpyAsync");
-  core::check_cuda(cudaStreamSynchronize(stream), "integrate", "cudaStreamSynchronize");
-  throw std::runtime_error(
-      unordered_positions_error(static_cast<int64_t>(at), static_cast<double>(pair[0]), static_cast<double>(pair[1])));
+  read_unordered_pair<<<1, 1, 0, stream>>>(t, found);
+  core::check_launch("integrate");
+  node.cuda_check<&refuse_unordered>(found, sizeof(UnorderedAt));
 }
 
 }  // namespace
