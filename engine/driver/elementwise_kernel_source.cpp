@@ -47,8 +47,10 @@ std::string elementwise_kernel_source(const Graph& graph, const Node& node) {
     if (!epilogue) layout.in_shapes.push_back(graph.nodes[in.node].output_shapes[in.port]);
   const expr::KernelSource kernel = expr::generate_cuda_kernel(*program, graph.dtype, layout);
   const expr::KernelLaunch& l = kernel.launch;
-  return fmt::format("// launch {}: {} elements, {} threads per block, {} per thread on the 128-bit path\n{}",
-                     l.kernel_name, l.elements, l.block_size, l.vector_width, kernel.source);
+  const std::string vectors = l.vector_width > 1 ? fmt::format("{} per thread on the 128-bit path", l.vector_width)
+                                                  : std::string("no 128-bit path");
+  return fmt::format("// launch {}: {} element{}, {} threads per block, {}\n{}", l.kernel_name, l.elements,
+                     l.elements == 1 ? "" : "s", l.block_size, vectors, kernel.source);
 }
 
 }  // namespace graphrun

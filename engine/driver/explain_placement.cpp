@@ -67,8 +67,8 @@ std::string placement_text(const Graph& graph, const ExplainDevice& device, cons
     os << "  total: " << size_text(p, p.bytes_to_device()) << " to the device, " << size_text(p, p.bytes_to_host())
        << " to the host\n";
   if (p.sizes_known) {
-    os << "memory: device peak " << human_bytes(p.device_peak) << ", host peak " << human_bytes(p.host_peak)
-       << " (sequential run, graph inputs excluded)\n";
+    os << "memory: device peak " << human_bytes(p.device_peak) << " (graph inputs' device copies included), host peak "
+       << human_bytes(p.host_peak) << " (sequential run, graph inputs excluded)\n";
     if (!device.name.empty())
       if (auto refusal = device_memory_refusal(p, device.memory, device.name))
         os << "  refused: " << *refusal << ": `run --device cuda` would not start it\n";

@@ -188,6 +188,40 @@ TEST(ExplainDevice, RunOnCudaWithoutADeviceExitsThree) {
   EXPECT_NE(r.err.find("no CUDA device"), std::string::npos) << r.err;
 }
 
+// What a device run cannot honour yet is a usage error (exit 2) before any device is looked
+// for, so a script learns it on any machine; --device auto runs such a run on the CPU.
+TEST(ExplainDevice, FlagsTheDeviceCannotHonourAreUsageErrorsWithOrWithoutADevice) {
+  const std::string graph = std::string(GRAPHRUN_SOURCE_DIR) + "/graphs/examples/waves.yaml";
+  TempDir dir;
+  for (std::vector<std::string> flag : {std::vector<std::string>{"--trace", dir.path() + "/t.json"},
+                                        std::vector<std::string>{"--report", dir.path() + "/r.html"},
+                                        std::vector<std::string>{"--check-finite"}}) {
+    std::vector<std::string> args = {"run", "--device", "cuda", graph, "--quiet"};
+    args.insert(args.end(), flag.begin(), flag.end());
+    CommandResult r = run_graphrun(args);
+    EXPECT_EQ(r.exit_code, 2) << flag[0] << ": " << r.err;
+    EXPECT_NE(r.err.find(flag[0] + " is not available for runs on the CUDA device yet (use --device cpu)"),
+              std::string::npos)
+        << r.err;
+    args[2] = "auto";
+    EXPECT_EQ(run_graphrun(args).exit_code, 0) << flag[0];
+  }
+}
+
+TEST(ExplainDevice, AutoPlansForTheDeviceWhenOneIsHereElseSaysWhyNot) {
+  const std::string graph = std::string(GRAPHRUN_SOURCE_DIR) + "/graphs/examples/waves.yaml";
+  CommandResult probe = run_graphrun({"explain", "--device", "cuda", graph});
+  const bool device = probe.out.find("no CUDA device here") == std::string::npos;
+  CommandResult r = run_graphrun({"explain", "--device", "auto", graph});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  if (device) {
+    EXPECT_NE(r.out.find("placement on cuda: "), std::string::npos) << r.out;
+  } else {
+    EXPECT_EQ(r.out.find("placement on"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("device: cpu (--device auto: no CUDA device: "), std::string::npos) << r.out;
+  }
+}
+
 // The seed's story and the Mamba graphs run on the device end to end: every node but `read`
 // (which reads a file) is placed on cuda, the only copies in are of graph inputs and of
 // what `read` gave, and the only copies out are of graph outputs: nothing goes back and forth

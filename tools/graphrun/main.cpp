@@ -191,8 +191,13 @@ struct DeviceChoice {
 DeviceChoice device_choice(const RunArgs& a) {
   const std::string& device = a.device;
   if (device == "cpu") return {"cpu", ""};
+  // What a device run cannot honour yet is a usage error (exit 2) whether or not a device is here.
   if (device == "cuda" && a.check_finite)
     throw UsageError("--check-finite is not available for runs on the CUDA device yet (use --device cpu)");
+  if (device == "cuda" && !a.trace.empty())
+    throw UsageError("--trace is not available for runs on the CUDA device yet (use --device cpu)");
+  if (device == "cuda" && !a.report.empty())
+    throw UsageError("--report is not available for runs on the CUDA device yet (use --device cpu)");
   const cuda::DeviceProbe& probe = cuda::probe_device();
   if (device == "cuda") {
     if (!probe.device) throw DeviceUnavailable("no CUDA device: " + probe.reason);
@@ -206,11 +211,12 @@ DeviceChoice device_choice(const RunArgs& a) {
   return {"cpu", "no CUDA device: " + probe.reason};
 }
 
-// The device `explain --device` plans for: the one found, or why there is none.
+// The device `explain --device` plans for: the one found, or why there is none. auto: cuda
+// when a device is here, else the CPU (as `run --device auto` chooses, its flags apart).
 ExplainDevice explain_device(const std::string& device) {
   ExplainDevice d;
-  d.device = device == "cuda" ? Device::kCuda : Device::kCpu;
   const cuda::DeviceProbe& probe = cuda::probe_device();
+  d.device = device == "cuda" || (device == "auto" && probe.device) ? Device::kCuda : Device::kCpu;
   if (probe.device) {
     d.name = probe.device->name;
     d.memory = probe.device->total_memory;
@@ -222,14 +228,12 @@ ExplainDevice explain_device(const std::string& device) {
 
 
 // Refuses, before anything runs, a graph whose device peak does not fit in the device's
-// memory (exit code 3, naming both sizes), and the flags a device run cannot honour yet.
-void check_cuda_run(const Graph& graph, const RunArgs& a) {
+// memory (exit code 3, naming both sizes).
+void check_cuda_run(const Graph& graph) {
   const cuda::DeviceInfo& device = *cuda::probe_device().device;
   const Placement placement = place(placement_problem(graph), Device::kCuda);
   if (auto refusal = device_memory_refusal(placement, device.total_memory, device.name))
     throw DeviceUnavailable("--device cuda: " + *refusal);
-  if (!a.trace.empty()) throw UsageError("--trace is not available for runs on the CUDA device yet (use --device cpu)");
-  if (!a.report.empty()) throw UsageError("--report is not available for runs on the CUDA device yet (use --device cpu)");
 }
 
 // A warning for each output holding NaN or inf (unless --quiet): the run still succeeds.
@@ -314,7 +318,7 @@ std::unique_ptr<PreparedRun> prepare_run(const RunArgs& a, RankShare share = {},
   run_passes(graph, p->inputs, fuse && !a.no_fuse && !a.check_finite, {}, sharded);
   check_tensor_output_shapes(p->tensor_files, graph);
   if (!a.plot_x.empty()) check_plot_x(graph, p->names, a.plot_x);
-  if (p->device.device == "cuda") check_cuda_run(graph, a);
+  if (p->device.device == "cuda") check_cuda_run(graph);
   check_memory(graph, p->inputs, a);
   return p;
 }
@@ -593,8 +597,8 @@ int graphrun_main(int argc, char** argv) {
   std::string ranks_text;
   explain_cmd->add_option("--ranks", ranks_text, "show rank 0's plan of a run over N MPI ranks (sharded inputs)");
   std::string explain_device_name = "cpu";
-  explain_cmd->add_option("--device", explain_device_name, "cpu, or cuda: where each node runs, transfers, device peak")
-      ->check(CLI::IsMember({"cpu", "cuda"}));
+  explain_cmd->add_option("--device", explain_device_name, "cpu, cuda or auto: where each node runs, transfers, device peak")
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
   bool each_pass = false;
   explain_cmd->add_flag("--each-pass", each_pass, "print the graph after each pass, not only the final plan");
   auto* dot_cmd = app.add_subcommand("dot", "Graphviz DOT of the graph, fusion groups as clusters");
@@ -670,8 +674,13 @@ int graphrun_main(int argc, char** argv) {
         };
       run_passes(graph, tensors, !no_fuse, show_pass, sharded);
       if (!each_pass || dot_cmd->parsed()) std::cout << (dot_cmd->parsed() ? graph.to_dot() : explain_text(graph));
-      if (explain_cmd->parsed() && explain_device_name != "cpu")
-        std::cout << placement_text(graph, explain_device(explain_device_name), elementwise_kernel_source);
+      if (explain_cmd->parsed() && explain_device_name != "cpu") {
+        const ExplainDevice device = explain_device(explain_device_name);
+        if (device.device == Device::kCpu)  // auto without a device: the CPU plan above is the run's
+          std::cout << "device: cpu (--device auto: no CUDA device: " << device.absent << ")\n";
+        else
+          std::cout << placement_text(graph, device, elementwise_kernel_source);
+      }
       return kOk;
     }
     Registry& registry = Registry::global();
