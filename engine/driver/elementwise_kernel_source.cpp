@@ -3,6 +3,7 @@
 #include "expr/cuda_source.h"
 #include "ir/fused_group.h"
 #include "ir/node_call.h"
+#include "scheduler/device_support.h"
 
 #include <fmt/format.h>
 
@@ -16,7 +17,7 @@ bool runs_as_elementwise_kernel(const Node& node) {
          (node.kind == NodeKind::kOp && node.op && node.op->elementwise() && !node.op->desc.cpu_kernel);
 }
 
-bool has_epilogue_kernel(const Node& node) { return node.kind == NodeKind::kOp && node.epilogue; }
+bool has_epilogue_kernel(const Node& node) { return needs_epilogue_kernel(node); }
 
 std::string elementwise_kernel_source(const Graph& graph, const Node& node) {
   // The program the CPU evaluator runs for this step (execution_plan.cpp compiles the same).

@@ -17,8 +17,9 @@ std::string elementwise_kernel_source(const Graph& graph, const Node& node);
 
 /// True when `node` runs as a generated elementwise kernel (fused, or an elementwise op).
 bool runs_as_elementwise_kernel(const Node& node);
-/// True when `node` is an op with an epilogue: on the device, a generated kernel applies it
-/// after the op's own CUDA kernel.
+/// True when `node` is an op with an epilogue that, on the device, a generated kernel applies
+/// after the op's own CUDA kernel (not when the op's kernel applies it itself:
+/// GR_OP_CUDA_EPILOGUE, scheduler/device_support.h).
 bool has_epilogue_kernel(const Node& node);
 
 }  // namespace graphrun

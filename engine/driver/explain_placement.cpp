@@ -3,6 +3,7 @@
 #include "driver/elementwise_kernel_source.h"
 
 #include "ir/fused_group.h"
+#include "scheduler/device_support.h"
 #include "scheduler/memory_budget.h"
 
 #include <fmt/format.h>
@@ -79,6 +80,10 @@ std::string placement_text(const Graph& graph, const ExplainDevice& device, cons
     for (size_t s = 0; s < problem.steps.size(); ++s) {
       const Node& node = graph.nodes[problem.steps[s].node];
       if (p.step_device[s] != Device::kCuda) continue;
+      if (cuda_kernel_applies_epilogue(node)) {
+        os << "epilogue of " << node.id << ": folded into its CUDA kernel\n";
+        continue;
+      }
       const bool epilogue = has_epilogue_kernel(node);
       if (!runs_as_elementwise_kernel(node) && !epilogue) continue;
       const std::string source = kernel_source(graph, node);

@@ -84,7 +84,12 @@ void read(const gr_op_desc* given, OpInfo& op) {
   if (!d.name || !*d.name) throw Refusal{"an op without a name"};
   const std::string self = "op '" + std::string(d.name) + "': ";
   try {
-    if (d.flags & ~GR_OP_KNOWN_FLAGS) throw Refusal{"unknown flag bits " + std::to_string(d.flags & ~GR_OP_KNOWN_FLAGS)};
+    // A flag newer than the plugin's API is as unknown as one newer than the host's.
+    const int32_t known = GR_API_MINOR_OF(given->api_version) >= 5 ? GR_OP_KNOWN_FLAGS
+                                                                    : GR_OP_KNOWN_FLAGS & ~GR_OP_CUDA_EPILOGUE;
+    if (d.flags & ~known) throw Refusal{"unknown flag bits " + std::to_string(d.flags & ~known)};
+    if ((d.flags & GR_OP_CUDA_EPILOGUE) && !(d.flags & GR_OP_EPILOGUE))
+      throw Refusal{"flag GR_OP_CUDA_EPILOGUE without GR_OP_EPILOGUE"};
     op.inputs = read_list(d.num_inputs, d.inputs, kPortDescV2_0, "input ports");
     op.outputs = read_list(d.num_outputs, d.outputs, kPortDescV2_0, "output ports");
     op.attrs = read_list(d.num_attrs, d.attrs, kAttrDescV2_0, "attributes");

@@ -16,4 +16,12 @@ bool has_cuda_kernel(const Node& node) {
   return node.op->desc.cuda_kernel != nullptr || node.op->elementwise();
 }
 
+bool cuda_kernel_applies_epilogue(const Node& node) {
+  return node.kind == NodeKind::kOp && node.epilogue && node.op && (node.op->desc.flags & GR_OP_CUDA_EPILOGUE);
+}
+
+bool needs_epilogue_kernel(const Node& node) {
+  return node.kind == NodeKind::kOp && node.epilogue && !cuda_kernel_applies_epilogue(node);
+}
+
 }  // namespace graphrun

@@ -15,7 +15,8 @@
 
 namespace graphrun::calculus {
 
-/// derivative of `numel` elements, rows of `length` samples (numel > 0).
+/// derivative of `numel` elements, rows of `length` samples (numel > 0), with the node's
+/// epilogue applied when it has one (in a kernel generated with it: derivative_cuda_source.h).
 void derivative_cuda(const plugin::Node& node, const DerivativeScheme& scheme, int64_t length, const void* t,
                      double dx, const void* x, void* out, int64_t numel) GRAPHRUN_CUDA_LAUNCHER;
 

@@ -91,6 +91,7 @@ plugin::OpDef derivative_op() {
       .attr_int("accuracy", 2, "order of accuracy of the central stencil: 2 (3 points) or 4 (5 points)")
       .attr_int("edge_order", 1, "central: accuracy order of the two end points, 1 or 2 (numpy's edge_order)")
       .supports_epilogue()
+      .applies_epilogue_on_device()  // derivative.cu: the epilogue folded into a generated kernel
       .infer(infer)
       .cpu(kernel)
       .cuda(core::if_built(derivative_cuda, cuda_kernel));

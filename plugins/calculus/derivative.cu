@@ -1,10 +1,16 @@
 // derivative on the device: one thread per output, each evaluating derivative_stencil.h at
 // its position as the CPU kernel does (the same bits). Positions t whose steps are all equal
 // are a uniform grid (numpy.gradient's rule, as DerivativeRule applies it): a first kernel
-// finds out on the device, the second reads its answer.
+// finds out on the device, the second reads its answer. A node with an epilogue (the op is
+// flagged applies_epilogue_on_device) runs, as that second kernel, one generated with NVRTC
+// (derivative_cuda_source.h): the same stencil, the epilogue applied before the one store.
 #include "calculus_cuda.h"
 #include "core/cuda_launch.cuh"
+#include "derivative_cuda_source.h"
 #include "row_position.h"
+
+#include <stdexcept>
+#include <string>
 
 namespace graphrun::calculus {
 namespace {
@@ -41,9 +47,27 @@ void derivative_cuda(const plugin::Node& node, const DerivativeScheme& scheme, i
       find_uneven_steps<<<core::grid_for(length), core::kCudaBlock, 0, stream>>>(st.t, length, uneven);
       core::check_launch("derivative");
     }
-    derivative_kernel<<<core::grid_for(numel), core::kCudaBlock, 0, stream>>>(st, uneven, static_cast<const T*>(x),
-                                                                             static_cast<T*>(out), numel);
-    core::check_launch("derivative");
+    if (!node.has_epilogue()) {
+      derivative_kernel<<<core::grid_for(numel), core::kCudaBlock, 0, stream>>>(st, uneven, static_cast<const T*>(x),
+                                                                               static_cast<T*>(out), numel);
+      core::check_launch("derivative");
+      return;
+    }
+    if (!node.has_generated_cuda_kernels())  // (a host that hands a CUDA kernel the epilogue has them)
+      throw std::runtime_error("derivative: this graphrun is older than plugin API 2.5 (no generated CUDA kernels)");
+    const std::string source =
+        derivative_cuda_source(scheme, node.dtype(), t != nullptr, node.program_cuda(node.epilogue()));
+    void* kernel = node.cuda_function(source, kDerivativeCudaKernel);
+    const void* x_arg = x;
+    void* out_arg = out;
+    const void* t_arg = t;
+    const unsigned* uneven_arg = uneven;
+    double dx_arg = dx;
+    long long length_arg = length, numel_arg = numel;
+    void* const args[] = {&x_arg, &out_arg, &t_arg, &uneven_arg, &dx_arg, &length_arg, &numel_arg};
+    static_assert(kDerivativeCudaBlock == core::kCudaBlock);
+    node.cuda_launch(kernel, {static_cast<uint32_t>(core::grid_for(numel))},
+                     {static_cast<uint32_t>(kDerivativeCudaBlock)}, 0, args);
   });
 }
 

@@ -1,12 +1,16 @@
 // The formulas of `derivative` at one position of a row of L samples: numpy.gradient's for
 // the first derivative by central differences, closed-form stencils on uniform grids,
 // Fornberg weights on non-uniform ones. The CPU kernel (derivative_rule.h) and the CUDA
-// kernel (derivative.cu) both evaluate these, so both give the same bits.
+// kernels (derivative.cu, and the one generated with an epilogue folded in,
+// derivative_cuda_source.h) all evaluate these, so all give the same bits.
+//
+// NVRTC compiles this file's text too (derivative_cuda_source.cpp embeds it with
+// fornberg.h, unroll.h, row_position.h and core/host_device.h, their #include lines
+// dropped): it may include nothing else, and int64_t is all it takes from <cstdint>.
 #pragma once
 
 #include "core/host_device.h"
 #include "fornberg.h"
-#include "spacing.h"
 #include "unroll.h"
 
 #include <cstdint>
@@ -56,8 +60,8 @@ template <typename T> struct DerivativeStencil {
     return wide ? five_point(x, i) : three_point(x, i);
   }
 
-  /// The step between samples i and i+1.
-  GRAPHRUN_HD T h(int64_t i) const { return step_at(t, T(dx), i); }
+  /// The step between samples i and i+1 (spacing.h's step_at, spelled out for NVRTC).
+  GRAPHRUN_HD T h(int64_t i) const { return t ? t[i + 1] - t[i] : T(dx); }
 
   GRAPHRUN_HD T numpy_central(const T* x, int64_t i) const {
     if (!t) return (x[i + 1] - x[i - 1]) / T(2.0 * dx);

@@ -11,8 +11,10 @@ for graph in "$source_dir"/graphs/examples/*.yaml; do
   name=$(basename "$graph" .yaml)
   "$graphrun" explain --device cuda "$graph" > "$work/$name.txt"
   # Each "kernel of ID:" (or "epilogue kernel of ID (...):") line starts a source that runs
-  # to the next one or the end.
+  # to the next one or the end; an "epilogue of ID: folded into its CUDA kernel" line (an op
+  # that applies its epilogue itself) ends one.
   awk -v dir="$work" -v g="$name" '/^(epilogue )?kernel of [^ ]+( \(.*\))?:$/ { k++; file = dir "/" g "_" k ".cu"; next }
+                                   /^epilogue of [^ ]+: / { file = ""; next }
                                    file { print > file }' "$work/$name.txt"
 done
 for kernel in "$work"/*.cu; do

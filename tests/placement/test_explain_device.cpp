@@ -151,13 +151,13 @@ TEST(ExplainDevice, PrintsTheEpilogueKernelOfAnOpOnTheDevice) {
   TempDir dir;
   const std::string path = dir.path() + "/epilogue.yaml";
   std::ofstream(path) << "format: 1\ngraph: epilogue\ndtype: f32\ninputs: {x: {shape: [4, 100]}}\nnodes:\n"
-                         "  - {id: d, op: derivative, in: [x]}\n  - {id: e, op: exp, in: [d]}\n"
+                         "  - {id: s, op: integrate, in: [x]}\n  - {id: e, op: exp, in: [s]}\n"
                          "  - {id: n, op: neg, in: [e]}\noutputs: [n]\n";
   CommandResult r = run_graphrun({"explain", "--device", "cuda", path});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  if (r.out.find("cuda  derivative+epilogue") == std::string::npos)
-    GTEST_SKIP() << "derivative has no CUDA kernel in this build:\n" << r.out;
-  const size_t at = r.out.find("epilogue kernel of d (in place, after its op's CUDA kernel):\n");
+  if (r.out.find("cuda  integrate+epilogue") == std::string::npos)
+    GTEST_SKIP() << "integrate has no CUDA kernel in this build:\n" << r.out;
+  const size_t at = r.out.find("epilogue kernel of s (in place, after its op's CUDA kernel):\n");
   ASSERT_NE(at, std::string::npos) << r.out;
   const std::string source = r.out.substr(at);
   EXPECT_NE(source.find("400 elements"), std::string::npos) << source;
@@ -165,6 +165,27 @@ TEST(ExplainDevice, PrintsTheEpilogueKernelOfAnOpOnTheDevice) {
   EXPECT_NE(source.find("const float* in0"), std::string::npos) << source;
   EXPECT_NE(source.find("__global__"), std::string::npos) << source;
   EXPECT_EQ(r.out.find("\nkernel of "), std::string::npos) << "no other elementwise step is left:\n" << r.out;
+  EXPECT_EQ(r.out.find("folded into its CUDA kernel"), std::string::npos) << r.out;
+}
+
+// An op flagged GR_OP_CUDA_EPILOGUE (derivative: applies_epilogue_on_device) applies its
+// epilogue in its own CUDA kernel: explain prints no epilogue kernel for it, one line instead,
+// and another op's epilogue in the same graph still gets its kernel.
+TEST(ExplainDevice, SaysAnEpilogueIsFoldedIntoTheOpsCudaKernel) {
+  TempDir dir;
+  const std::string path = dir.path() + "/folded.yaml";
+  std::ofstream(path) << "format: 1\ngraph: folded\ndtype: f64\ninputs: {x: {shape: [4, 100]}}\nnodes:\n"
+                         "  - {id: d, op: derivative, in: [x]}\n  - {id: e, op: exp, in: [d]}\n"
+                         "  - {id: n, op: neg, in: [e]}\n  - {id: s, op: integrate, in: [x]}\n"
+                         "  - {id: m, op: neg, in: [s]}\noutputs: [n, m]\n";
+  CommandResult r = run_graphrun({"explain", "--device", "cuda", path});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  if (r.out.find("cuda  derivative+epilogue") == std::string::npos)
+    GTEST_SKIP() << "derivative has no CUDA kernel in this build:\n" << r.out;
+  EXPECT_NE(r.out.find("\nepilogue of d: folded into its CUDA kernel\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("epilogue kernel of d"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("ew::exp("), std::string::npos) << "d's chain has no kernel of its own:\n" << r.out;
+  EXPECT_NE(r.out.find("epilogue kernel of s (in place, after its op's CUDA kernel):\n"), std::string::npos) << r.out;
 }
 
 TEST(ExplainDevice, CpuIsExplainAsItWas) {

@@ -88,6 +88,8 @@ TEST(PluginAbi, TheHostRefusesEachBrokenDescriptorNamingPluginAndOp) {
       {"unknown_attr_type", "op 'broken': attribute 'n' has an unknown type 99"},
       {"default_of_other_kind", "op 'broken': attribute 'n' has a default of another kind than its type"},
       {"unknown_flag", "op 'broken': unknown flag bits 64"},
+      {"cuda_epilogue_alone", "op 'broken': flag GR_OP_CUDA_EPILOGUE without GR_OP_EPILOGUE"},
+      {"cuda_epilogue_from_2_4", "op 'broken': unknown flag bits 16"},
       {"no_infer", "op 'broken': an op that is not elementwise needs an infer function"},
       {"no_kernel", "op 'broken': an op that is not elementwise needs a CPU kernel"},
       {"no_outputs", "op 'broken': an op without outputs"},
@@ -102,9 +104,12 @@ TEST(PluginAbi, TheHostRefusesEachBrokenDescriptorNamingPluginAndOp) {
     EXPECT_TRUE(has(r.err, "plugin " + plugin("test_bad_descriptors") + ": ")) << r.err;
     EXPECT_TRUE(has(r.err, message)) << r.err;
   }
-  ::setenv("GRAPHRUN_TEST_CASE", "none", 1);  // the sound descriptor loads
-  CommandResult ok = run_graphrun({"ops", "broken", "--plugin", plugin("test_bad_descriptors")});
-  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  for (const char* sound : {"none", "cuda_epilogue"}) {  // the sound descriptors load
+    SCOPED_TRACE(sound);
+    ::setenv("GRAPHRUN_TEST_CASE", sound, 1);
+    CommandResult ok = run_graphrun({"ops", "broken", "--plugin", plugin("test_bad_descriptors")});
+    EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  }
   ::unsetenv("GRAPHRUN_TEST_CASE");
 }
 
@@ -112,6 +117,11 @@ TEST(PluginAbi, OpDefRefusesTheSameMistakesWhenTheDescriptorIsBuilt) {
   CommandResult r = run_graphrun({"ops", "--plugin", plugin("test_opdef_mistake")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(has(r.err, "op 'kernelless': an op that is not elementwise needs a cpu() kernel")) << r.err;
+  ::setenv("GRAPHRUN_TEST_CASE", "device_epilogue_alone", 1);
+  CommandResult fold = run_graphrun({"ops", "--plugin", plugin("test_opdef_mistake")});
+  ::unsetenv("GRAPHRUN_TEST_CASE");
+  EXPECT_EQ(fold.exit_code, 2);
+  EXPECT_TRUE(has(fold.err, "op 'folding': applies_epilogue_on_device() without supports_epilogue()")) << fold.err;
 }
 
 TEST(PluginBlame, AnInferThatThrowsIsTheRuntimeFaultOfThePlugin) {

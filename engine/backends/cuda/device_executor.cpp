@@ -10,6 +10,7 @@
 #include "ir/fused_group.h"
 #include "plugin_host/registry.h"
 #include "plugin_host/running_step.h"
+#include "scheduler/device_support.h"
 #include "scheduler/run_state.h"
 
 #include <cuda_runtime_api.h>
@@ -144,10 +145,9 @@ struct DeviceExecutor::State {
 
 // A plugin's CUDA kernel computes its op alone: the node's epilogue (the elementwise chain
 // fused into it, which a CPU kernel applies chunk by chunk through the host's evaluator) is
-// applied after it, by a generated kernel run in place on the first output.
-namespace {
-bool has_device_epilogue(const Node& node) { return node.kind == NodeKind::kOp && node.epilogue; }
-}  // namespace
+// applied after it, by a generated kernel run in place on the first output
+// (needs_epilogue_kernel) -- unless the op is flagged GR_OP_CUDA_EPILOGUE: its kernel is then
+// handed the epilogue and applies it itself (cuda_kernel_applies_epilogue).
 
 void DeviceExecutor::State::compile_kernels() {
   const auto& steps = plan->steps();
@@ -155,7 +155,7 @@ void DeviceExecutor::State::compile_kernels() {
   const Graph& graph = plan->graph();
   auto needed = [&](size_t i) {
     return kinds[i] == StepKind::kGeneratedKernel ||
-           (kinds[i] == StepKind::kPluginCudaKernel && has_device_epilogue(graph.nodes[steps[i].node]));
+           (kinds[i] == StepKind::kPluginCudaKernel && needs_epilogue_kernel(graph.nodes[steps[i].node]));
   };
   bool any = false;
   for (size_t i = 0; i < steps.size(); ++i) any = any || needed(i);
@@ -425,7 +425,9 @@ RunResult DeviceExecutor::State::run_once(const std::map<std::string, TensorData
                 ~Unset() { r.device = nullptr; }
               } unset{rs.running[i]};
               RunningStepScope running(&rs.running[i]);
-              rs.nodes[i].epilogue = nullptr;  // a host program: applied below, on the device
+              // The epilogue goes to a kernel that applies it itself; for any other it is
+              // applied below, on the device (a kernel then sees none).
+              if (!cuda_kernel_applies_epilogue(g.nodes[s.node])) rs.nodes[i].epilogue = nullptr;
               call_plugin(i, s.op->desc.cuda_kernel);
               if (epilogues[i].kernel) launch(epilogues[i], {out[0]}, {out[0]});
             }

@@ -172,8 +172,8 @@ class Node {
   }
 
   /// Applies the fused elementwise epilogue (if any) in place to n values of the first
-  /// output, just written. Call it from the kernel, per chunk, when the op declared
-  /// supports_epilogue().
+  /// output, just written. Call it from the CPU kernel, per chunk, when the op declared
+  /// supports_epilogue() (host memory only: a CUDA kernel uses epilogue() instead).
   template <typename T> void apply_epilogue(T* values, int64_t n) const {
     if (!n_->epilogue || n <= 0) return;
     const void* in[] = {values};
@@ -182,6 +182,11 @@ class Node {
     n_->host->program_eval(n_->epilogue, n_->dtype, n, in, scalar, out);
   }
   bool has_epilogue() const { return n_->epilogue != nullptr; }
+  /// The epilogue's program (null when the node has none): one variable, the op's value; one
+  /// result. A CUDA kernel of an op that declared applies_epilogue_on_device() folds its
+  /// program_cuda() statements into the device code it generates; elsewhere, a CUDA kernel
+  /// never sees one.
+  const gr_program* epilogue() const { return n_->epilogue; }
 
   /// Runs body(begin, end) over [0, n) in fixed chunks of `grain`, in parallel. An exception
   /// thrown by body stops the remaining chunks and is rethrown here, after the host's C
@@ -431,6 +436,11 @@ class OpDef {
   /// The kernel applies Node::apply_epilogue to each chunk of its first output it writes,
   /// so a following elementwise chain fuses into the op's output loop.
   OpDef& supports_epilogue() { flags_ |= GR_OP_EPILOGUE; return *this; }
+  /// API 2.5, with supports_epilogue(): the CUDA kernel applies the epilogue itself
+  /// (Node::epilogue(), typically as Node::program_cuda statements in the device code it
+  /// generates), so graphrun launches no epilogue kernel of its own after it. Without this,
+  /// a CUDA kernel never sees the epilogue and graphrun applies it in place after the kernel.
+  OpDef& applies_epilogue_on_device() { flags_ |= GR_OP_CUDA_EPILOGUE; return *this; }
   /// The op scans along the last axis and, in a run sharded along it, runs on one block per
   /// MPI rank: its kernel asks Node::scan_share() and trades carries with scan_exchange().
   OpDef& scans_blocks() { flags_ |= GR_OP_SCAN_BLOCKS; return *this; }
@@ -592,6 +602,8 @@ class OpDef {
       refuse("an elementwise op has exactly one output");
     }
     if (outputs_.size() > GR_MAX_OUTPUTS) refuse("more than " + std::to_string(GR_MAX_OUTPUTS) + " outputs");
+    if ((flags_ & GR_OP_CUDA_EPILOGUE) && !(flags_ & GR_OP_EPILOGUE))
+      refuse("applies_epilogue_on_device() without supports_epilogue()");
   }
 
   static std::vector<gr_port_desc> c_ports(const std::vector<Port>& ports) {

@@ -164,7 +164,10 @@ typedef struct gr_node {
   /* Ops flagged GR_OP_EPILOGUE: an elementwise program (one variable, the op's value; one
    * result) that the kernel applies to each chunk of its first output right after
    * computing it, while it is still in cache: host->program_eval(epilogue, dtype, n,
-   * &chunk, &zero, &chunk) (in place is allowed). NULL when there is none. */
+   * &chunk, &zero, &chunk) (in place is allowed). NULL when there is none. A cuda_kernel
+   * sees it only when the op is also flagged GR_OP_CUDA_EPILOGUE (and applies it itself,
+   * e.g. with program_cuda's statements); otherwise it is NULL there and the host applies
+   * the epilogue on the device after the kernel. */
   const gr_program* epilogue;
 } gr_node;
 
@@ -177,9 +180,14 @@ typedef enum gr_op_flags {
   GR_OP_EPILOGUE = 4,        /* the kernel applies node->epilogue to its first output */
   /* since 2.4: the op scans along the last axis of its inputs and can run on one block of
    * that axis per MPI rank, exchanging a carry between its passes (host->scan_exchange) */
-  GR_OP_SCAN_BLOCKS = 8
+  GR_OP_SCAN_BLOCKS = 8,
+  /* since 2.5, with GR_OP_EPILOGUE: the op's cuda_kernel applies node->epilogue itself, to
+   * every element of its first output before storing it (typically through program_cuda in
+   * a kernel it generates). The host then hands the cuda_kernel the epilogue and runs no
+   * epilogue kernel of its own after it. */
+  GR_OP_CUDA_EPILOGUE = 16
 } gr_op_flags;
-#define GR_OP_KNOWN_FLAGS 15
+#define GR_OP_KNOWN_FLAGS 31
 
 typedef int (*gr_infer_fn)(void* user, const gr_node* node, gr_outputs* outputs, gr_status* status);
 typedef int (*gr_prepare_fn)(void* user, const gr_node* node, void** state, gr_status* status);

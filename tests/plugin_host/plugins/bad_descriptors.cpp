@@ -61,6 +61,14 @@ extern "C" GR_EXPORT int graphrun_plugin_init(gr_registrar* reg) {
     op.attrs = attrs;
   }
   if (c == "unknown_flag") op.flags = 64;
+  // API 2.5's GR_OP_CUDA_EPILOGUE: sound with GR_OP_EPILOGUE from a 2.5 plugin; refused alone,
+  // and unknown to an op that says it was built for 2.4.
+  if (c == "cuda_epilogue") op.flags = GR_OP_EPILOGUE | GR_OP_CUDA_EPILOGUE;
+  if (c == "cuda_epilogue_alone") op.flags = GR_OP_CUDA_EPILOGUE;
+  if (c == "cuda_epilogue_from_2_4") {
+    op.flags = GR_OP_EPILOGUE | GR_OP_CUDA_EPILOGUE;
+    op.api_version = (2u << 16) | 4u;
+  }
   if (c == "no_infer") op.infer = nullptr;
   if (c == "no_kernel") op.cpu_kernel = nullptr;
   if (c == "no_outputs") op.num_outputs = 0;
