@@ -4,9 +4,10 @@
 // of the CPU's OpenBLAS.
 #include "common/cublas_gemm.h"
 
+#include "cuda_library.h"
+
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
-#include <dlfcn.h>
 
 #include <map>
 #include <mutex>
@@ -21,8 +22,8 @@ void check_cuda(cudaError_t e, const char* who, const char* what) {
   if (e != cudaSuccess) throw std::runtime_error(std::string(who) + ": " + what + ": " + cudaGetErrorString(e));
 }
 
-/// The cuBLAS functions used, loaded from libcublas on the first product: linking it
-/// would load its 200 MB into every graphrun process, GPU or not (0.8 s per start).
+/// The cuBLAS functions used, loaded from libcublas on the first product (cuda_library.h):
+/// linking it would load its 200 MB into every graphrun process, GPU or not (0.8 s per start).
 struct Cublas {
   decltype(&cublasCreate_v2) create;
   decltype(&cublasSetStream_v2) set_stream;
@@ -34,21 +35,14 @@ struct Cublas {
 
 const Cublas& cublas() {
   static const Cublas api = [] {
-    const std::string name = "libcublas.so." + std::to_string(CUBLAS_VER_MAJOR);
-    void* lib = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!lib) lib = dlopen((std::string(GRAPHRUN_CUBLAS_DIR) + "/" + name).c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!lib) throw std::runtime_error("cannot load " + name + ": " + dlerror());
-    auto load = [&]<typename F>(F*& f, const char* symbol) {
-      f = reinterpret_cast<F*>(dlsym(lib, symbol));
-      if (!f) throw std::runtime_error(name + " has no " + symbol);
-    };
+    const CudaLibrary lib("cublas", CUBLAS_VER_MAJOR, GRAPHRUN_CUDA_LIBRARY_DIR);
     Cublas c{};
-    load(c.create, "cublasCreate_v2");
-    load(c.set_stream, "cublasSetStream_v2");
-    load(c.set_workspace, "cublasSetWorkspace_v2");
-    load(c.set_math_mode, "cublasSetMathMode");
-    load(c.gemm, "cublasGemmStridedBatchedEx_64");
-    load(c.status_string, "cublasGetStatusString");
+    lib.resolve(c.create, "cublasCreate_v2");
+    lib.resolve(c.set_stream, "cublasSetStream_v2");
+    lib.resolve(c.set_workspace, "cublasSetWorkspace_v2");
+    lib.resolve(c.set_math_mode, "cublasSetMathMode");
+    lib.resolve(c.gemm, "cublasGemmStridedBatchedEx_64");
+    lib.resolve(c.status_string, "cublasGetStatusString");
     return c;
   }();
   return api;

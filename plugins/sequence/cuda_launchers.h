@@ -58,16 +58,19 @@ void selective_scan_cuda(const plugin::Node& node, const SelectiveScanArgs& args
 
 /// ssm: u (batch, D, L), A, B, C (D, N), Dskip (D, may be null), dt (D) or, when null, the
 /// step dt_value for every channel. Discretized on the device with discretize()
-/// (ssm_discretize.h), then run as the recurrence in either mode. y (batch, D, L), final
-/// (batch, D, N).
+/// (ssm_discretize.h), then run as the recurrence (ssm.cu) or, when `convolution` (the mode
+/// the CPU would run), as the convolution with K (ssm_convolution.cu: ssm_convolution_cuda,
+/// which ssm_cuda calls). y (batch, D, L), final (batch, D, N).
 struct SsmArgs {
   int64_t batch, channels, states, length;
   const void *u, *a, *b, *c, *dskip, *dt;
   double dt_value;
   Discretization method;
+  bool convolution;
   void *y, *final;
 };
 void ssm_cuda(const plugin::Node& node, const SsmArgs& args) GRAPHRUN_CUDA_LAUNCHER;
+void ssm_convolution_cuda(const plugin::Node& node, const SsmArgs& args) GRAPHRUN_CUDA_LAUNCHER;
 
 /// rnn: x (batch, input, L), W_hh (hidden, hidden), W_xh (hidden, input), bias (hidden) and
 /// h0 (batch, hidden) optional (null). out (batch, hidden, L), final (batch, hidden).

@@ -160,14 +160,18 @@ void run(const Node& node, std::span<plugin::OutTensor> outs) {
   });
 }
 
-/// Both modes run the recurrence on the device (ssm.cu).
+/// On the device in the mode the CPU would run (ssm.cu: the recurrence; ssm_convolution.cu: K
+/// and the convolution through cuFFT).
 void run_cuda(const Node& node, std::span<plugin::OutTensor> outs) {
   const plugin::Tensor u = node.input("u"), dt = node.input("dt"), dskip = node.input("Dskip");
-  const SsmArgs args{u.dim(0), u.dim(1), node.input("A").dim(1), u.dim(2), u.data<void>(),
+  const int64_t states = node.input("A").dim(1);
+  const int width = static_cast<int>(node.dtype() == GR_F64 ? kBlockLanes<double> : kBlockLanes<float>);
+  const SsmArgs args{u.dim(0), u.dim(1), states, u.dim(2), u.data<void>(),
                      node.input("A").data<void>(), node.input("B").data<void>(), node.input("C").data<void>(),
                      dskip.valid() ? dskip.data<void>() : nullptr, dt.valid() ? dt.data<void>() : nullptr,
                      dt.valid() ? 0.0 : node.attr_float("dt"),
-                     discretization_named(node.attr_string("discretization")), outs[0].data<void>(),
+                     discretization_named(node.attr_string("discretization")),
+                     choose_convolution(node, u.dim(0), u.dim(1), states, u.dim(2), width), outs[0].data<void>(),
                      outs[1].data<void>()};
   ssm_cuda(node, args);
 }
@@ -182,7 +186,7 @@ plugin::OpDef ssm_op() {
              "Ā = (1 + dt·A/2)/(1 − dt·A/2), B̄ = dt·B/(1 − dt·A/2); euler Ā = 1 + dt·A, "
              "B̄ = dt·B. Runs as the recurrence h_t = Ā h_{t-1} + B̄ u_t, y_t = Σ_n C h_t + "
              "Dskip·u_t, or as the causal convolution of u with K[d, l] = Σ_n C Āˡ B̄ (FFT for "
-             "long L); both agree to float rounding.")
+             "long L: FFTW, cuFFT on a GPU); both agree to float rounding.")
       .input("u", "the input (batch, D, L)")
       .input("A", "the diagonal state matrices (D, N), real")
       .input("B", "the input vectors (D, N)")
@@ -195,7 +199,8 @@ plugin::OpDef ssm_op() {
       .attr_choice("discretization", "zoh", "zoh|bilinear|euler", "how A and B are discretized")
       .attr_choice("mode", "auto", "recurrent|convolution|auto",
                    "recurrent: step the states; convolution: build K and convolve (direct or "
-                   "FFT by length); auto: whichever costs fewer operations for the shapes")
+                   "FFT by length, on a GPU as on the CPU); auto: whichever costs fewer operations "
+                   "for the shapes (the CPU's estimate, on either device)")
       .supports_epilogue()
       .scans_blocks()
       .infer(infer)

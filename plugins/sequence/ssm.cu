@@ -6,8 +6,8 @@
 // the maps (Ā, B̄·u_t) from the state's carry (kept in `final`), each thread adding C·h to
 // its steps' sums; y = sum + Dskip·u.
 //
-// Both modes run this recurrence: convolution mode computes the same y (SPEC: the modes
-// agree to f32 tolerance) and the same final; a cuFFT convolution is not written yet.
+// This is recurrent mode (and auto where the CPU steps); convolution mode goes to
+// ssm_convolution.cu.
 #include "block_scan.cuh"
 
 namespace graphrun::sequence {
@@ -105,6 +105,7 @@ template <typename T> void launch(const plugin::Node& node, const SsmArgs& args)
 }  // namespace
 
 void ssm_cuda(const plugin::Node& node, const SsmArgs& args) {
+  if (args.convolution) return ssm_convolution_cuda(node, args);
   plugin::dispatch(node.dtype(), [&]<typename T>() { launch<T>(node, args); });
 }
 

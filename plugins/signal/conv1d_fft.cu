@@ -8,125 +8,29 @@
 // only on the shapes, so the results are the same on every run. cuFFT's transforms are not
 // FFTW's: results agree with the CPU's FFT path to its tolerance, not bit for bit.
 //
-// cuFFT is loaded with dlopen on first use (linking it would load it into every process),
-// and its plans are made once per (device, dtype, size, batch) and kept for the process,
-// without their own work area: each call hands them stream-ordered scratch.
+// cuFFT is loaded with dlopen on first use and its plans are kept per (device, dtype, size,
+// batch) for the process (plugins/common/cufft_plans.h, shared with ssm).
 #include "cuda_launchers.h"
 
+#include "../common/cufft_plans.h"
 #include "core/cuda_launch.cuh"
-
-#include <cufft.h>
-#include <dlfcn.h>
 
 #include <algorithm>
 #include <cstdint>
-#include <map>
-#include <memory>
-#include <mutex>
-#include <string>
-#include <tuple>
 #include <type_traits>
 
 namespace graphrun::signal {
 namespace {
 
-using core::check_cuda;
 using core::generate;
 using core::stream_of;
 
-/// The cuFFT functions used, loaded from libcufft on the first FFT convolution.
-struct Cufft {
-  decltype(&cufftCreate) create;
-  decltype(&cufftSetAutoAllocation) set_auto_allocation;
-  decltype(&cufftMakePlanMany64) make_plan_many;
-  decltype(&cufftSetStream) set_stream;
-  decltype(&cufftSetWorkArea) set_work_area;
-  decltype(&cufftExecR2C) r2c;
-  decltype(&cufftExecC2R) c2r;
-  decltype(&cufftExecD2Z) d2z;
-  decltype(&cufftExecZ2D) z2d;
-};
-
-const Cufft& cufft() {
-  static const Cufft api = [] {
-    const std::string name = "libcufft.so." + std::to_string(CUFFT_VER_MAJOR);
-    void* lib = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!lib) lib = dlopen((std::string(GRAPHRUN_CUFFT_DIR) + "/" + name).c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!lib) throw std::runtime_error("conv1d: cannot load " + name + ": " + dlerror());
-    auto load = [&]<typename F>(F*& f, const char* symbol) {
-      f = reinterpret_cast<F*>(dlsym(lib, symbol));
-      if (!f) throw std::runtime_error("conv1d: " + name + " has no " + symbol);
-    };
-    Cufft c{};
-    load(c.create, "cufftCreate");
-    load(c.set_auto_allocation, "cufftSetAutoAllocation");
-    load(c.make_plan_many, "cufftMakePlanMany64");
-    load(c.set_stream, "cufftSetStream");
-    load(c.set_work_area, "cufftSetWorkArea");
-    load(c.r2c, "cufftExecR2C");
-    load(c.c2r, "cufftExecC2R");
-    load(c.d2z, "cufftExecD2Z");
-    load(c.z2d, "cufftExecZ2D");
-    return c;
-  }();
-  return api;
-}
-
-void check_cufft(cufftResult r, const char* what) {
-  if (r != CUFFT_SUCCESS) throw std::runtime_error(std::string("conv1d: ") + what + " failed: cuFFT error " + std::to_string(r));
-}
-
-/// A cuFFT plan kept for the process; its use (set stream, work area, execute) is serialised,
-/// since nodes on different streams may run at once; the calls only queue work.
-struct Plan {
-  cufftHandle handle = 0;
-  size_t work_bytes = 0;
-  std::mutex mutex;
-};
-
-/// The plan of `batch` real transforms of `size` samples (forward or inverse) on the current device.
-Plan& plan_of(bool f64, bool inverse, int64_t size, int64_t batch) {
-  static std::mutex mutex;
-  static std::map<std::tuple<int, bool, bool, int64_t, int64_t>, std::unique_ptr<Plan>> plans;
-  int device = 0;
-  check_cuda(cudaGetDevice(&device), "conv1d", "no current device");
-  std::lock_guard lock(mutex);
-  std::unique_ptr<Plan>& p = plans[{device, f64, inverse, size, batch}];
-  if (!p) {
-    auto made = std::make_unique<Plan>();
-    check_cufft(cufft().create(&made->handle), "cufftCreate");
-    check_cufft(cufft().set_auto_allocation(made->handle, 0), "cufftSetAutoAllocation");
-    long long n = size;
-    const cufftType type = f64 ? (inverse ? CUFFT_Z2D : CUFFT_D2Z) : (inverse ? CUFFT_C2R : CUFFT_R2C);
-    // The basic layout: transforms `size` reals and size/2 + 1 complex values apart.
-    check_cufft(cufft().make_plan_many(made->handle, 1, &n, nullptr, 1, 0, nullptr, 1, 0, type, batch,
-                                       &made->work_bytes),
-                "cufftMakePlanMany64");
-    p = std::move(made);
-  }
-  return *p;
-}
-
 /// `batch` transforms of `size`: real → spectra (forward) or spectra → real (inverse; it
-/// overwrites the spectra). Nothing for an empty batch.
+/// overwrites the spectra), through the shared plans (common/cufft_plans.h).
 template <typename T>
 void transform(const plugin::Node& node, bool inverse, int64_t size, int64_t batch, T* real, T* spectra) {
-  if (batch == 0) return;
-  constexpr bool f64 = sizeof(T) == sizeof(double);
-  Plan& plan = plan_of(f64, inverse, size, batch);
-  void* work = plan.work_bytes > 0 ? node.device_scratch(plan.work_bytes) : nullptr;
-  std::lock_guard lock(plan.mutex);
-  check_cufft(cufft().set_stream(plan.handle, stream_of(node)), "cufftSetStream");
-  if (work) check_cufft(cufft().set_work_area(plan.handle, work), "cufftSetWorkArea");
-  if constexpr (f64) {
-    auto* c = reinterpret_cast<cufftDoubleComplex*>(spectra);
-    check_cufft(inverse ? cufft().z2d(plan.handle, c, real) : cufft().d2z(plan.handle, real, c),
-                inverse ? "cufftExecZ2D" : "cufftExecD2Z");
-  } else {
-    auto* c = reinterpret_cast<cufftComplex*>(spectra);
-    check_cufft(inverse ? cufft().c2r(plan.handle, c, real) : cufft().r2c(plan.handle, real, c),
-                inverse ? "cufftExecC2R" : "cufftExecR2C");
-  }
+  if (inverse) common::cufft_inverse(node, size, batch, spectra, real, "conv1d");
+  else common::cufft_forward(node, size, batch, real, spectra, "conv1d");
 }
 
 template <typename T> T* scratch(const plugin::Node& node, int64_t count) {

@@ -7,6 +7,7 @@
 // not added as zeros).
 #pragma once
 
+#include "common/complex_product.h"
 #include "core/host_device.h"
 
 #include <graphrun/cuda/elementwise_math.cuh>
@@ -123,8 +124,8 @@ GRAPHRUN_HD inline int64_t fft_dense_offset(const ConvDims& d, int64_t step, int
 /// each product rounded, then the sums: the CPU's spectra product (common/spectra-inl.h).
 template <typename T>
 GRAPHRUN_HD inline void complex_multiply_add(T& acc_re, T& acc_im, T ar, T ai, T br, T bi) {
-  const T re = ar * br - ai * bi;
-  const T im = ar * bi + ai * br;
+  T re, im;
+  common::complex_product(ar, ai, br, bi, re, im);
   acc_re = acc_re + re;
   acc_im = acc_im + im;
 }

@@ -1,15 +1,21 @@
 // The sequence ops' CUDA kernels replayed on the host: the same __host__ __device__ pieces
-// (plugins/sequence/block_scan.h, scan_math.h, ssm_discretize.h) in the same order as the
-// kernels call them, threads and warps walked in loops, shuffles as array reads. What this
-// gives is what the device computes up to its library functions (exp, tanh), so comparing
-// it with the CPU op checks the kernels' algorithm: chunking, carries, padding, the options.
+// (plugins/sequence/block_scan.h, scan_math.h, ssm_discretize.h, ssm_convolution.h) in the
+// same order as the kernels call them, threads and warps walked in loops, shuffles as array
+// reads, cuFFT's transforms as a naive DFT. What this gives is what the device computes up
+// to its library functions (exp, tanh, cuFFT's rounding), so comparing it with the CPU op
+// checks the kernels' algorithm: chunking, carries, padding, indexing, scaling, the options.
 #pragma once
 
+#include "common/real_fft.h"
 #include "sequence/block_scan.h"
+#include "sequence/ssm_convolution.h"
 #include "sequence/ssm_discretize.h"
+#include "sequence/ssm_problem.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <numbers>
 #include <vector>
 
 namespace graphrun::sequence::emulation {
@@ -191,6 +197,113 @@ void ssm(int64_t batch, int64_t channels, int64_t states, int64_t length, const 
         y[i] = dskip.empty() ? sum[s] : sum[s] + dskip[d] * u[i];
       }
     }
+  }
+}
+
+/// A generate() launch (core/cuda_launch.cuh): out[i] = at(i) for i < n.
+template <typename T, typename At> void generate(int64_t n, const At& at, T* out) {
+  for (int64_t i = 0; i < n; ++i) out[i] = at(i);
+}
+
+/// A complex value as float2 / double2 hold it.
+template <typename T> struct Pair {
+  T x, y;
+};
+
+/// cuFFT's batched forward real transform (common/cufft_plans.h), stood in for by a naive
+/// DFT in double rounded to T: spectra[r, k] = Σ_j real[r, j]·e^(−2πi·jk/size), k <= size/2.
+template <typename T> void dft_forward(int64_t size, int64_t batch, const T* real, Pair<T>* spectra) {
+  const int64_t bins = size / 2 + 1;
+  std::vector<double> cosines(static_cast<size_t>(size)), sines(static_cast<size_t>(size));
+  for (int64_t m = 0; m < size; ++m) {
+    cosines[m] = std::cos(2 * std::numbers::pi * static_cast<double>(m) / static_cast<double>(size));
+    sines[m] = std::sin(2 * std::numbers::pi * static_cast<double>(m) / static_cast<double>(size));
+  }
+  for (int64_t r = 0; r < batch; ++r)
+    for (int64_t k = 0; k < bins; ++k) {
+      double re = 0, im = 0;
+      for (int64_t j = 0; j < size; ++j) {
+        const double x = static_cast<double>(real[r * size + j]);
+        re += x * cosines[j * k % size];
+        im -= x * sines[j * k % size];
+      }
+      spectra[r * bins + k] = {static_cast<T>(re), static_cast<T>(im)};
+    }
+}
+
+/// The inverse, unnormalized, of a Hermitian spectrum (as C2R: the imaginary parts of bins 0
+/// and size/2 ignored): real[r, j] = Σ_{k<size} X_k·e^(2πi·jk/size).
+template <typename T> void dft_inverse(int64_t size, int64_t batch, const Pair<T>* spectra, T* real) {
+  const int64_t bins = size / 2 + 1;
+  std::vector<double> cosines(static_cast<size_t>(size)), sines(static_cast<size_t>(size));
+  for (int64_t m = 0; m < size; ++m) {
+    cosines[m] = std::cos(2 * std::numbers::pi * static_cast<double>(m) / static_cast<double>(size));
+    sines[m] = std::sin(2 * std::numbers::pi * static_cast<double>(m) / static_cast<double>(size));
+  }
+  const int64_t pairs_end = size % 2 == 0 ? bins - 1 : bins;  // bins with a mirror image
+  for (int64_t r = 0; r < batch; ++r)
+    for (int64_t j = 0; j < size; ++j) {
+      const Pair<T>* x = spectra + r * bins;
+      double v = static_cast<double>(x[0].x);
+      if (size % 2 == 0) v += (j % 2 == 0 ? 1.0 : -1.0) * static_cast<double>(x[bins - 1].x);
+      for (int64_t k = 1; k < pairs_end; ++k)
+        v += 2 * (static_cast<double>(x[k].x) * cosines[j * k % size] - static_cast<double>(x[k].y) * sines[j * k % size]);
+      real[r * size + j] = static_cast<T>(v);
+    }
+}
+
+/// ssm_convolution.cu: y (batch, D, L) and final (batch, D, N); dt per channel from `dt`, or
+/// dt_value when it is null; Dskip may be empty. Rounds of rows as ssm_rows_per_round gives
+/// them for `round_budget` bytes.
+template <typename T>
+void ssm_convolution(int64_t batch, int64_t channels, int64_t states, int64_t length, const std::vector<T>& u,
+                     const std::vector<T>& a, const std::vector<T>& b, const std::vector<T>& c,
+                     const std::vector<T>& dskip, const T* dt, double dt_value, Discretization method,
+                     int64_t round_budget, std::vector<T>& y, std::vector<T>& final) {
+  const int64_t D = channels, N = states, L = length, rows = batch * D, cells = D * N;
+  std::vector<double> tables(static_cast<size_t>(4 * cells));
+  const SsmStateTables s{tables.data(), tables.data() + cells, tables.data() + 2 * cells, tables.data() + 3 * cells};
+  for (int64_t k = 0; k < cells; ++k) ssm_discretize_state(k, N, a.data(), b.data(), c.data(), dt, dt_value, method, s);
+
+  const int64_t chunks = ssm_final_chunks(L);
+  std::vector<double> chunk_sums(static_cast<size_t>(rows * N * chunks));
+  generate(rows * N * chunks, SsmFinalChunkAt<T>{s.a_bar, u.data(), D, N, L, chunks}, chunk_sums.data());
+  final.assign(static_cast<size_t>(rows * N), T(0));
+  generate(rows * N, SsmFinalAt<T>{s.b_bar, chunk_sums.data(), D, N, chunks}, final.data());
+  y.assign(static_cast<size_t>(rows * L), T(0));
+  if (rows == 0 || L == 0) return;
+
+  const int64_t blocks = (L + kSsmPowerSteps - 1) / kSsmPowerSteps;
+  std::vector<double> within(static_cast<size_t>(cells * kSsmPowerSteps)), base(static_cast<size_t>(cells * blocks));
+  std::vector<T> k(static_cast<size_t>(D * L));
+  generate(cells * kSsmPowerSteps, SsmWithinAt{s.a_bar}, within.data());
+  generate(cells * blocks, SsmBaseAt{s, N, blocks}, base.data());
+  generate(D * L, SsmKernelAt<T>{s.cb, within.data(), base.data(), N, L, blocks}, k.data());
+
+  const T* skip = dskip.empty() ? nullptr : dskip.data();
+  if (!convolve_by_fft(L)) {
+    generate(rows * L, SsmDirectOutput<T>{k.data(), u.data(), skip, D, L}, y.data());
+    return;
+  }
+  const int64_t size = fft::fast_fft_size(2 * L - 1), bins = size / 2 + 1;
+  std::vector<T> k_real(static_cast<size_t>(D * size));
+  std::vector<Pair<T>> k_spectra(static_cast<size_t>(D * bins));
+  generate(D * size, SsmPaddedRows<T>{k.data(), L, size, 0}, k_real.data());
+  dft_forward(size, D, k_real.data(), k_spectra.data());
+
+  const int64_t row_bytes = (size + 2 * bins) * static_cast<int64_t>(sizeof(T));
+  const int64_t per_round = ssm_rows_per_round(rows, row_bytes, round_budget);
+  std::vector<T> real(static_cast<size_t>(per_round * size));
+  std::vector<Pair<T>> spectra(static_cast<size_t>(per_round * bins));
+  const T scale = T(1) / static_cast<T>(size);
+  for (int64_t first = 0; first < rows; first += per_round) {
+    const int64_t count = std::min(per_round, rows - first);
+    generate(count * size, SsmPaddedRows<T>{u.data(), L, size, first}, real.data());
+    dft_forward(size, count, real.data(), spectra.data());
+    generate(count * bins, SsmSpectrumProduct<T, Pair<T>>{spectra.data(), k_spectra.data(), bins, D, first},
+             spectra.data());
+    dft_inverse(size, count, spectra.data(), real.data());
+    generate(count * L, SsmFftOutput<T>{real.data(), u.data(), skip, D, L, size, first, scale}, y.data() + first * L);
   }
 }
 

@@ -4,6 +4,7 @@
 // f64; and, in a CUDA build, that every sequence op registers a CUDA kernel.
 #include "cuda_scan_emulation.h"
 #include "sequence/broadcast_rows.h"
+#include "sequence_test_support.h"
 
 #include "support/command.h"
 
@@ -21,15 +22,6 @@ namespace graphrun::sequence {
 namespace {
 
 using testing::Array;
-
-/// n values uniform in [low, high), rounded to T (as an f32 graph rounds its inputs).
-template <typename T> std::vector<T> uniform(size_t n, double low, double high, unsigned seed) {
-  std::mt19937_64 gen(seed);
-  std::uniform_real_distribution<double> dist(low, high);
-  std::vector<T> v(n);
-  for (T& x : v) x = static_cast<T>(dist(gen));
-  return v;
-}
 
 template <typename T> Array array(std::vector<int64_t> shape, const std::vector<T>& v) {
   return {std::move(shape), std::vector<double>(v.begin(), v.end())};
@@ -221,15 +213,21 @@ TEST(CudaSelectiveScan, ChunkedBlockScanMatchesTheCpuOp) {
 
 // ---- ssm -----------------------------------------------------------------------------
 
-template <typename T> void check_ssm(const char* method, const char* mode, bool dt_port, int64_t length) {
+/// ssm on the device in `mode` replayed on the host against the CPU op: the recurrence
+/// (recurrent, and auto where the CPU steps) or the convolution (K, then directly or through
+/// the FFT, in rounds of rows for `round_budget` bytes).
+template <typename T>
+void check_ssm(const char* method, const char* mode, bool dt_port, int64_t length, bool skip = true,
+               int64_t round_budget = kSsmRoundBytes) {
   const std::string what = std::string(dtype_name<T>()) + " " + method + " " + mode + (dt_port ? " dt port" : " dt attr") +
-                           " L " + std::to_string(length);
+                           (skip ? " Dskip" : "") + " L " + std::to_string(length) + " budget " +
+                           std::to_string(round_budget);
   const int64_t batch = 2, D = 3, N = 10, L = length;
   const auto u = uniform<T>(static_cast<size_t>(batch * D * L), -1, 1, 31);
   const auto a = uniform<T>(static_cast<size_t>(D * N), -1, -0.01, 32);
   const auto b = uniform<T>(static_cast<size_t>(D * N), -1, 1, 33);
   const auto c = uniform<T>(static_cast<size_t>(D * N), -1, 1, 34);
-  const auto dskip = uniform<T>(static_cast<size_t>(D), -1, 1, 35);
+  const auto dskip = skip ? uniform<T>(static_cast<size_t>(D), -1, 1, 35) : std::vector<T>();
   const auto dt = uniform<T>(static_cast<size_t>(D), 0.05, 0.2, 36);
   testing::OpTest op("ssm");
   op.dtype(dtype_name<T>())
@@ -237,9 +235,9 @@ template <typename T> void check_ssm(const char* method, const char* mode, bool 
       .input("A", array<T>({D, N}, a))
       .input("B", array<T>({D, N}, b))
       .input("C", array<T>({D, N}, c))
-      .input("Dskip", array<T>({D}, dskip))
       .attr("discretization", method)
       .attr("mode", mode);
+  if (skip) op.input("Dskip", array<T>({D}, dskip));
   std::vector<double> dts(static_cast<size_t>(D), 0.1);
   if (dt_port) {
     op.input("dt", array<T>({D}, dt));
@@ -249,20 +247,42 @@ template <typename T> void check_ssm(const char* method, const char* mode, bool 
   }
   const auto cpu = op.run();
   std::vector<T> y, final;
-  emulation::ssm<T>(batch, D, N, L, u, a, b, c, dskip, dts, discretization_named(method), y, final);
+  if (std::string(mode) == "convolution")
+    emulation::ssm_convolution<T>(batch, D, N, L, u, a, b, c, dskip, dt_port ? dt.data() : nullptr, 0.1,
+                                  discretization_named(method), round_budget, y, final);
+  else
+    emulation::ssm<T>(batch, D, N, L, u, a, b, c, dskip, dts, discretization_named(method), y, final);
   expect_close(y, cpu.at("y").values, what + ": y");
   expect_close(final, cpu.at("final").values, what + ": final");
 }
 
-TEST(CudaSsm, RecurrentBlockScanMatchesTheCpuOpInBothModes) {
+TEST(CudaSsm, RecurrentBlockScanMatchesTheCpuOp) {
   for (const char* method : {"zoh", "bilinear", "euler"})
-    for (const char* mode : {"recurrent", "convolution"})
-      for (bool dt_port : {false, true}) {
-        check_ssm<float>(method, mode, dt_port, 1300);
-        check_ssm<double>(method, mode, dt_port, 1300);
-      }
+    for (bool dt_port : {false, true}) {
+      check_ssm<float>(method, "recurrent", dt_port, 1300);
+      check_ssm<double>(method, "recurrent", dt_port, 1300);
+    }
+  check_ssm<float>("zoh", "recurrent", false, 1300, false);
+  // auto: the CPU's cost model steps these (ssm.cpp: choose_convolution, which run_cuda calls too).
   check_ssm<float>("zoh", "auto", false, 77);
   check_ssm<double>("zoh", "auto", true, 77);
+}
+
+TEST(CudaSsm, ConvolutionPipelineMatchesTheCpuOp) {
+  for (const char* method : {"zoh", "bilinear", "euler"})
+    for (bool dt_port : {false, true}) {
+      check_ssm<float>(method, "convolution", dt_port, 1300);  // through the FFT
+      check_ssm<double>(method, "convolution", dt_port, 1300);
+      check_ssm<float>(method, "convolution", dt_port, 77);  // directly
+      check_ssm<double>(method, "convolution", dt_port, 77);
+    }
+  // Without the skip term; rounds of 4 rows and 2, and of 1 (the budget below one row).
+  const int64_t size = fft::fast_fft_size(2 * 1300 - 1), row_f32 = (size + 2 * (size / 2 + 1)) * 4;
+  check_ssm<float>("zoh", "convolution", false, 1300, false, 4 * row_f32);
+  check_ssm<double>("zoh", "convolution", true, 1300, true, 1);
+  // L = 1 and L = 0 (final only).
+  check_ssm<double>("bilinear", "convolution", false, 1);
+  check_ssm<float>("zoh", "convolution", true, 0);
 }
 
 // ---- rnn -----------------------------------------------------------------------------

@@ -47,6 +47,8 @@ void shift_up_one_f32(const float* x, float fill, float* y, int* width) {
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "sequence_test_support.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
@@ -60,16 +62,6 @@ HWY_EXPORT(block_sums_f64);
 HWY_EXPORT(run_steps_f32);
 HWY_EXPORT(run_steps_f64);
 HWY_EXPORT(shift_up_one_f32);
-
-/// Runs f once per SIMD target compiled in and supported here, that target forced.
-template <typename F> void for_each_target(F f) {
-  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
-    hwy::SetSupportedTargetsForTest(target);
-    SCOPED_TRACE(hwy::TargetName(target));
-    f();
-  }
-  hwy::SetSupportedTargetsForTest(0);
-}
 
 /// The lanes of one block added in the block's tree: lane i + lane i + W/2, then again.
 template <typename T> T tree_sum(const T* block) {
