@@ -111,7 +111,7 @@ TEST(Completion, BashCompletesCommandsOptionsChoicesAndGraphFiles) {
   EXPECT_EQ(complete(dir, bash, "graphrun c"), "check completion ");
   EXPECT_EQ(complete(dir, bash, "graphrun run --dev"), "--device ");
   EXPECT_EQ(complete(dir, bash, "graphrun run --device ''"), "auto cpu cuda ");
-  EXPECT_EQ(complete(dir, bash, "graphrun explain --device ''"), "cpu cuda ");
+  EXPECT_EQ(complete(dir, bash, "graphrun explain --device ''"), "auto cpu cuda ");
   EXPECT_EQ(complete(dir, bash, "graphrun check ''"), "model.yaml ");  // graph files only
   EXPECT_EQ(complete(dir, bash, "graphrun run --input ''"), "data.npy model.yaml notes.txt ");
   EXPECT_EQ(complete(dir, bash, "graphrun completion ''"), "bash zsh ");
