@@ -28,14 +28,6 @@ double transform_ns(const ConvGeometry& g, int64_t n) {
                  kFftPassesPerSample * value_bytes(g) * kNsPerByte);
 }
 
-FftLayout layout_of(const ConvGeometry& g, int64_t size) {
-  FftLayout l;
-  l.size = size;
-  l.step = size - g.span() + 1;
-  l.blocks = (g.dense_length() + l.step - 1) / l.step;
-  return l;
-}
-
 /// Device bytes of one (batch, group) pair's round: blocks of real samples (the gathered
 /// input, then the inverse transforms of the group's output channels) and the spectra of the
 /// group's input and output channels.

@@ -33,6 +33,12 @@ double transform_cost(int64_t n, bool f64) {
   return size * (kFftUnit * log_size * slowdown + kFftPerSample) + kFftPerCall;
 }
 
+double spectra_bytes(const ConvGeometry& g, const FftLayout& l) {
+  return static_cast<double>(g.out_channels * g.in_per_group()) * static_cast<double>(l.bins()) * 2 * sizeof(double);
+}
+
+}  // namespace
+
 FftLayout layout_of(const ConvGeometry& g, int64_t size) {
   FftLayout l;
   l.size = size;
@@ -40,12 +46,6 @@ FftLayout layout_of(const ConvGeometry& g, int64_t size) {
   l.blocks = (g.dense_length() + l.step - 1) / l.step;
   return l;
 }
-
-double spectra_bytes(const ConvGeometry& g, const FftLayout& l) {
-  return static_cast<double>(g.out_channels * g.in_per_group()) * static_cast<double>(l.bins()) * 2 * sizeof(double);
-}
-
-}  // namespace
 
 bool fft_spectra_fit(const ConvGeometry& g, const FftLayout& l) { return spectra_bytes(g, l) <= kMaxSpectraBytes; }
 

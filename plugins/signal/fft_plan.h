@@ -21,6 +21,9 @@ struct FftLayout {
   int64_t spectrum_stride() const { return (2 * bins() + 15) / 16 * 16; }
 };
 
+/// The blocks of `size` inputs that cover the geometry's rows (the CPU's and the GPU's plans).
+FftLayout layout_of(const ConvGeometry& g, int64_t size);
+
 /// The cheapest block layout for the geometry under the cost model.
 FftLayout fft_layout(const ConvGeometry& g);
 
