@@ -4,6 +4,7 @@
 
 #include "ir/fused_group.h"
 #include "scheduler/device_support.h"
+#include "scheduler/graph_capture.h"
 #include "scheduler/memory_budget.h"
 
 #include <fmt/format.h>
@@ -76,6 +77,7 @@ std::string placement_text(const Graph& graph, const ExplainDevice& device, cons
   } else {
     os << "memory: unknown until the inputs' sizes are known (pass --input)\n";
   }
+  if (device.device == Device::kCuda) os << graph_capture_text(graph, problem, p) << "\n";
   if (kernel_source)
     for (size_t s = 0; s < problem.steps.size(); ++s) {
       const Node& node = graph.nodes[problem.steps[s].node];

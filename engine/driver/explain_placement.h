@@ -26,7 +26,8 @@ using KernelSourceFn = std::function<std::string(const Graph& graph, const Node&
 
 /// The placement section of explain for `graph` after the passes: a line per step (device,
 /// op), the transfers in order (buffer, direction, bytes, before which step), the totals, the
-/// device and host peaks, a refusal line when the device's memory is too small, and each
+/// device and host peaks, a refusal line when the device's memory is too small, whether
+/// `--repeat` replays the run as one CUDA graph (graph_capture.h), and each
 /// elementwise step's kernel source when `kernel_source` is given.
 std::string placement_text(const Graph& graph, const ExplainDevice& device, const KernelSourceFn& kernel_source = {});
 

@@ -115,9 +115,14 @@ std::string json_escape(const std::string& s) {
   return out;
 }
 
-std::string trace_json(const Executor& executor, const std::vector<TracedRun>& runs) {
+namespace {
+
+// The trace of `runs` over `steps`; `row_name(tid)` names each row that holds a step, and
+// `counter` the memory track.
+template <typename RowName>
+std::string trace_events_json(const std::vector<StepInfo>& steps, const std::vector<TracedRun>& runs,
+                              RowName&& row_name, const char* counter) {
   std::vector<std::string> events;
-  const auto& steps = executor.steps();
   for (size_t k = 0; k < runs.size(); ++k) {
     const int pid = static_cast<int>(k) + 1;
     events.push_back(fmt::format("{{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": {}, \"args\": {{\"name\": \"{}\"}}}}",
@@ -125,12 +130,12 @@ std::string trace_json(const Executor& executor, const std::vector<TracedRun>& r
     events.push_back(fmt::format("{{\"name\": \"process_sort_index\", \"ph\": \"M\", \"pid\": {}, "
                                  "\"args\": {{\"sort_index\": {}}}}}",
                                  pid, k));
-    std::set<int> workers;
-    for (const auto& r : runs[k].records) workers.insert(r.thread);
-    for (int w : workers)
+    std::set<int> rows;
+    for (const auto& r : runs[k].records) rows.insert(r.thread);
+    for (int row : rows)
       events.push_back(fmt::format("{{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": {}, \"tid\": {}, "
-                                   "\"args\": {{\"name\": \"worker {}\"}}}}",
-                                   pid, w, w));
+                                   "\"args\": {{\"name\": \"{}\"}}}}",
+                                   pid, row, json_escape(row_name(row))));
     for (const auto& r : runs[k].records)
       events.push_back(fmt::format("{{\"name\": \"{}\", \"cat\": \"{}\", \"ph\": \"X\", \"ts\": {:.3f}, \"dur\": {:.3f}, "
                                    "\"pid\": {}, \"tid\": {}, \"args\": {{\"run\": {}, \"bytes\": {}}}}}",
@@ -139,14 +144,28 @@ std::string trace_json(const Executor& executor, const std::vector<TracedRun>& r
                                    pid, r.thread, k, steps[r.step].bytes_moved));
     // Memory held once each step was done: a counter track under the steps.
     for (const auto& r : runs[k].records)
-      events.push_back(fmt::format("{{\"name\": \"tensor memory\", \"ph\": \"C\", \"ts\": {:.3f}, \"pid\": {}, "
+      events.push_back(fmt::format("{{\"name\": \"{}\", \"ph\": \"C\", \"ts\": {:.3f}, \"pid\": {}, "
                                    "\"args\": {{\"bytes\": {}}}}}",
-                                   static_cast<double>(r.end_ns) / 1e3, pid, r.live_bytes));
+                                   counter, static_cast<double>(r.end_ns) / 1e3, pid, r.live_bytes));
   }
   std::string json = "{\"traceEvents\": [\n";
   for (size_t i = 0; i < events.size(); ++i) json += (i ? ",\n  " : "  ") + events[i];
   json += "\n], \"displayTimeUnit\": \"ms\"}\n";
   return json;
+}
+
+}  // namespace
+
+std::string trace_json(const Executor& executor, const std::vector<TracedRun>& runs) {
+  return trace_events_json(
+      executor.steps(), runs, [](int worker) { return "worker " + std::to_string(worker); }, "tensor memory");
+}
+
+std::string device_trace_json(const ExecutionPlan& plan, const std::vector<TracedRun>& runs, const std::string& device) {
+  return trace_events_json(
+      plan.infos(), runs,
+      [&](int row) { return row == StepRecord::kCudaStreamRow ? "cuda stream (" + device + ")" : std::string("host"); },
+      "device memory");
 }
 
 }  // namespace graphrun

@@ -38,6 +38,12 @@ struct TracedRun {
 /// held as a counter track.
 std::string trace_json(const Executor& executor, const std::vector<TracedRun>& runs);
 
+/// The same for runs on the CUDA device (DeviceExecutor, times from CUDA events): the steps on
+/// the device's stream in a row of their own, "cuda stream (DEVICE)" (tid
+/// StepRecord::kCudaStreamRow), the steps placed on the host in the row "host"
+/// (StepRecord::kHostRow), and the device memory the run held as the counter track.
+std::string device_trace_json(const ExecutionPlan& plan, const std::vector<TracedRun>& runs, const std::string& device);
+
 /// Text escaped for a JSON string.
 std::string json_escape(const std::string& s);
 

@@ -24,7 +24,9 @@ namespace graphrun {
 struct StepRecord {
   int step = -1;
   int64_t start_ns = 0, end_ns = 0;  // since the run started
-  int thread = 0;                    // worker slot in the executor's arena
+  int thread = 0;                    // worker slot in the executor's arena; on the CUDA device a row below
+  static constexpr int kCudaStreamRow = 0;  // a step run on the device's stream
+  static constexpr int kHostRow = 1;        // a step of a device run placed on the host
   uint64_t live_bytes = 0;           // tensor memory the run held once the step was done
 };
 

@@ -114,6 +114,65 @@ TEST_P(GpuDeviceExecutor, RerunsGiveTheSameBits) {
   }
 }
 
+// --repeat's CUDA graph: each replay gives the plain run's bits, times the graph alone, and
+// the graph's device memory is given back when it is dropped.
+TEST_P(GpuDeviceExecutor, ReplaysAsACudaGraphGiveTheRunsBits) {
+  SKIP_WITHOUT_DEVICE();
+  TempDir dir;
+  const auto inputs = make_inputs();
+  auto graph = load(dir, inputs, GetParam());
+  cuda::DeviceExecutor device(*graph);
+  const RunResult first = device.run(inputs);
+  std::unique_ptr<cuda::CapturedRun> replay = device.capture();
+  EXPECT_GT(replay->graph_nodes(), 0u);
+  for (int r = 0; r < 3; ++r) {
+    const RunResult again = replay->run(inputs);
+    ASSERT_EQ(again.outputs.size(), first.outputs.size());
+    for (size_t k = 0; k < first.outputs.size(); ++k)
+      EXPECT_EQ(std::memcmp(again.outputs[k].data.get(), first.outputs[k].data.get(),
+                            static_cast<size_t>(elements(first.outputs[k])) * sizeof(double)),
+                0)
+          << "output " << k << ", replay " << r;
+    EXPECT_GT(replay->last_graph_ms(), 0.0);
+  }
+  EXPECT_GT(device.device_bytes_in_use(), 0u) << "the graph's input and output blocks";
+  replay.reset();
+  EXPECT_EQ(device.device_bytes_in_use(), 0u);
+  const RunResult after = device.run(inputs);  // the executor runs as before
+  EXPECT_EQ(std::memcmp(after.outputs[0].data.get(), first.outputs[0].data.get(),
+                        static_cast<size_t>(elements(first.outputs[0])) * sizeof(double)),
+            0);
+}
+
+// The command line: --repeat replays the graph and says so under --profile, with the graph's
+// own time; --trace keeps every step of every run, the stream on a row of its own.
+TEST(GpuDeviceExecutorCommand, RepeatReplaysAndTraceShowsTheStream) {
+  SKIP_WITHOUT_DEVICE();
+  TempDir dir;
+  const std::string graph = dir.path() + "/g.yaml";
+  std::ofstream(graph) << R"yaml(format: 1
+graph: replay
+dtype: f32
+nodes:
+  - {id: x, op: linspace, start: -3, stop: 3, num: 4099}
+  - {id: y, op: expr, in: {x: x}, expr: "silu(x) * tanh(x)"}
+  - {id: s, op: integrate, in: [y], dx: 0.01}
+outputs: [s]
+)yaml";
+  const CommandResult r = run_graphrun({"run", graph, "--device", "cuda", "--repeat", "5", "--profile", "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("repeats: replayed as one CUDA graph of "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("device time: median "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("steps timed in one more run"), std::string::npos) << r.err;
+  const std::string trace = dir.path() + "/t.json";
+  const CommandResult t = run_graphrun({"run", graph, "--device", "cuda", "--repeat", "2", "--trace", trace, "--quiet"});
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  const std::string json = read_text(trace);
+  EXPECT_NE(json.find("\"cuda stream ("), std::string::npos) << json.substr(0, 2000);
+  EXPECT_NE(json.find("\"repeat 2\""), std::string::npos);
+  EXPECT_NE(json.find("\"device memory\""), std::string::npos);
+}
+
 TEST(GpuDeviceExecutorErrors, AnInputOfTheWrongShapeIsARunErrorAndHoldsNoDeviceMemory) {
   SKIP_WITHOUT_DEVICE();
   TempDir dir;

@@ -7,6 +7,8 @@
 #include "backends/cuda/device.h"
 #include "backends/cuda/device_executor.h"
 #include "driver/session.h"
+#include "scheduler/graph_capture.h"
+#include "scheduler/placement.h"
 #include "support/command.h"
 #include "support/compare.h"
 #include "support/graph_cases.h"
@@ -72,6 +74,28 @@ std::map<std::string, io::HostArray> run_on_device(const fs::path& dir, bool fus
     EXPECT_TRUE(tensors_identical(host_array(second.outputs.at(k)), got[name]))
         << "a second run gave other bits, output " << name << (fuse ? "" : " (--no-fuse)");
   }
+  // --repeat's CUDA graph: captured whenever the plan says it can be, replays give the run's
+  // bits, and its device memory goes back with it.
+  const PlacementProblem problem = placement_problem(executor.plan());
+  const GraphCapture planned = plan_graph_capture(graph, problem, executor.plan().placement());
+  if (planned.refusal) return got;
+  std::unique_ptr<cuda::CapturedRun> replay;
+  try {
+    replay = executor.capture();
+  } catch (const cuda::GraphCaptureRefused& e) {
+    ADD_FAILURE() << "the capture failed: " << e.what();
+    return got;
+  }
+  for (int r = 0; r < 2; ++r) {
+    const RunResult replayed = replay->run(inputs);
+    for (size_t k = 0; k < graph.outputs.size(); ++k) {
+      const std::string name = output_file(graph.outputs[k].first);
+      EXPECT_TRUE(tensors_identical(host_array(replayed.outputs.at(k)), got[name]))
+          << "replay " << r << " of the CUDA graph gave other bits, output " << name << (fuse ? "" : " (--no-fuse)");
+    }
+  }
+  replay.reset();
+  EXPECT_EQ(executor.device_bytes_in_use(), 0u) << "device memory held after the CUDA graph was dropped";
   return got;
 }
 

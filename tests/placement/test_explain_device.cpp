@@ -214,8 +214,7 @@ TEST(ExplainDevice, RunOnCudaWithoutADeviceExitsThree) {
 TEST(ExplainDevice, FlagsTheDeviceCannotHonourAreUsageErrorsWithOrWithoutADevice) {
   const std::string graph = std::string(GRAPHRUN_SOURCE_DIR) + "/graphs/examples/waves.yaml";
   TempDir dir;
-  for (std::vector<std::string> flag : {std::vector<std::string>{"--trace", dir.path() + "/t.json"},
-                                        std::vector<std::string>{"--report", dir.path() + "/r.html"},
+  for (std::vector<std::string> flag : {std::vector<std::string>{"--report", dir.path() + "/r.html"},
                                         std::vector<std::string>{"--check-finite"}}) {
     std::vector<std::string> args = {"run", "--device", "cuda", graph, "--quiet"};
     args.insert(args.end(), flag.begin(), flag.end());
@@ -227,6 +226,19 @@ TEST(ExplainDevice, FlagsTheDeviceCannotHonourAreUsageErrorsWithOrWithoutADevice
     args[2] = "auto";
     EXPECT_EQ(run_graphrun(args).exit_code, 0) << flag[0];
   }
+}
+
+// --trace runs on the device (its stream as a row of its own): no usage error; without a
+// device, `--device cuda` exits 3 as any device run does, and writes no trace.
+TEST(ExplainDevice, TraceIsAcceptedForTheDevice) {
+  const std::string graph = std::string(GRAPHRUN_SOURCE_DIR) + "/graphs/examples/waves.yaml";
+  CommandResult probe = run_graphrun({"explain", "--device", "cuda", graph});
+  if (probe.out.find("no CUDA device here") == std::string::npos) GTEST_SKIP() << "a CUDA device is present";
+  TempDir dir;
+  CommandResult r = run_graphrun({"run", "--device", "cuda", graph, "--quiet", "--trace", dir.path() + "/t.json"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("no CUDA device"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/t.json"));
 }
 
 TEST(ExplainDevice, AutoPlansForTheDeviceWhenOneIsHereElseSaysWhyNot) {

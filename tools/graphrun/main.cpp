@@ -158,7 +158,7 @@ void check_memory(const Graph& graph, const std::map<std::string, TensorData>& i
 // device such as /dev/stdout is not a file written).
 void write_output_files(const RunArgs& a, const TensorOutputPlan& tensor_files, const Graph& graph,
                         const std::vector<std::string>& names, const std::vector<TensorData>& outputs,
-                        const Executor* executor, const std::vector<TracedRun>& traced, const RunResult* reported) {
+                        const Executor* executor, const std::string& trace_text, const RunResult* reported) {
   // Drawn first: a --plot-x that does not fit the outputs is refused before any file is written.
   const std::string plot_bytes = a.plot.empty() ? "" : plot::render_plot(names, outputs, a.plot_x, *plot::plot_format(a.plot));
   std::string report_page;
@@ -171,7 +171,7 @@ void write_output_files(const RunArgs& a, const TensorOutputPlan& tensor_files, 
     lines = write_tensor_outputs(files, tensor_files, names, outputs, graph.dtype, a.quiet ? nullptr : &std::cerr);
     for (const std::string& path : {a.trace, a.plot, a.report})
       if (!path.empty() && io::output_kind(path) != io::OutputKind::kInPlace) lines.push_back(path);
-    if (!a.trace.empty() && executor) files.write(a.trace, trace_json(*executor, traced));
+    if (!a.trace.empty()) files.write(a.trace, trace_text);
     if (!a.plot.empty()) files.write(a.plot, plot_bytes);
     if (!report_page.empty()) files.write(a.report, report_page);
     files.commit();
@@ -194,8 +194,6 @@ DeviceChoice device_choice(const RunArgs& a) {
   // What a device run cannot honour yet is a usage error (exit 2) whether or not a device is here.
   if (device == "cuda" && a.check_finite)
     throw UsageError("--check-finite is not available for runs on the CUDA device yet (use --device cpu)");
-  if (device == "cuda" && !a.trace.empty())
-    throw UsageError("--trace is not available for runs on the CUDA device yet (use --device cpu)");
   if (device == "cuda" && !a.report.empty())
     throw UsageError("--report is not available for runs on the CUDA device yet (use --device cpu)");
   const cuda::DeviceProbe& probe = cuda::probe_device();
@@ -204,7 +202,6 @@ DeviceChoice device_choice(const RunArgs& a) {
     return {"cuda", ""};
   }
   // auto: the device when one is present and the run asks nothing it cannot do there yet
-  if (probe.device && !a.trace.empty()) return {"cpu", "--trace is not available on the CUDA device yet"};
   if (probe.device && !a.report.empty()) return {"cpu", "--report is not available on the CUDA device yet"};
   if (probe.device && a.check_finite) return {"cpu", "--check-finite is not available on the CUDA device yet"};
   if (probe.device) return {"cuda", ""};
@@ -242,12 +239,14 @@ void warn_non_finite(const RunArgs& a, const std::vector<std::string>& names, co
   for (const std::string& w : non_finite_output_warnings(names, outputs)) std::cerr << "graphrun: " << w << "\n";
 }
 
-// "time: median 12.345 ms, min 12.001 ms, runs 10" (SPEC) for the repeated runs' times.
-void print_repeat_times(std::vector<double> ms) {
+// "time: median 12.345 ms, min 12.001 ms, runs 10" (SPEC) for the repeated runs' times;
+// `what` names another figure than the runs' ("device time"), `note` follows in parentheses.
+void print_repeat_times(std::vector<double> ms, const char* what = "time", const char* note = nullptr) {
   std::sort(ms.begin(), ms.end());
   const size_t n = ms.size();
   const double median = n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
-  std::cerr << fmt::format("time: median {:.3f} ms, min {:.3f} ms, runs {}\n", median, ms.front(), n);
+  std::cerr << fmt::format("{}: median {:.3f} ms, min {:.3f} ms, runs {}{}\n", what, median, ms.front(), n,
+                           note ? fmt::format(" ({})", note) : std::string());
 }
 
 // What every run shows once its steps are done: the --repeat times, the outputs (unless
@@ -261,26 +260,53 @@ void show_outputs(const RunArgs& a, const std::vector<std::string>& names, const
 }
 
 // `run` on the CUDA device: one warm-up run (compiling nothing: the kernels were compiled
-// when the executor was made), then --repeat runs; outputs printed or written as on the CPU.
+// when the executor was made), then --repeat runs, replayed as one CUDA graph when the run
+// can be captured (scheduler/graph_capture.h); outputs printed or written as on the CPU.
+// --trace records every step of every run, so its runs are not captured. A replay has no
+// step times: --profile then times one more run, step by step.
 int run_on_device(const RunArgs& a, const Graph& graph, const std::map<std::string, TensorData>& inputs,
                   const std::vector<std::string>& names, const TensorOutputPlan& tensor_files) {
+  const std::string device = cuda::probe_device().device->name;
+  const bool traced_runs = !a.trace.empty();
   cuda::DeviceExecutor executor(graph);
-  RunResult observed = executor.run(inputs, a.profile && a.repeat == 0);
-  std::vector<double> ms;
-  for (int r = 0; r < a.repeat; ++r) {
-    auto t0 = std::chrono::steady_clock::now();
-    observed = executor.run(inputs, a.profile && r + 1 == a.repeat);
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  std::vector<TracedRun> traced;
+  RunResult observed = executor.run(inputs, (a.profile && a.repeat == 0) || traced_runs);
+  if (traced_runs) traced.push_back({a.repeat > 0 ? "warm-up" : "run", observed.records});
+  std::unique_ptr<cuda::CapturedRun> replay;
+  std::string repeats = "step by step: --trace records every step";
+  if (a.repeat > 0 && !traced_runs) {
+    try {
+      replay = executor.capture();
+      repeats = fmt::format("replayed as one CUDA graph of {} nodes", replay->graph_nodes());
+    } catch (const cuda::GraphCaptureRefused& e) {
+      repeats = std::string("step by step: ") + e.what();
+    }
   }
-  const std::vector<TensorData>& outputs = observed.outputs;
+  std::vector<double> ms, graph_ms;
+  for (int r = 0; r < a.repeat; ++r) {
+    const bool timed = traced_runs || (a.profile && r + 1 == a.repeat && !replay);
+    auto t0 = std::chrono::steady_clock::now();
+    observed = replay ? replay->run(inputs) : executor.run(inputs, timed);
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    if (replay) graph_ms.push_back(replay->last_graph_ms());
+    if (traced_runs) traced.push_back({"repeat " + std::to_string(r + 1), observed.records});
+  }
+  replay.reset();  // its device memory, before a profiled run
+  const std::vector<TensorData> outputs = observed.outputs;
+  if (!graph_ms.empty()) print_repeat_times(graph_ms, "device time", "the CUDA graph alone: copies in and out excluded");
   show_outputs(a, names, outputs, ms);
   if (a.profile) {
-    const std::string device = cuda::probe_device().device->name;
     std::cerr << "device: cuda (" << device << ")\n";
+    if (a.repeat > 0) std::cerr << "repeats: " << repeats << "\n";
+    if (observed.records.empty()) {
+      std::cerr << "steps timed in one more run, outside the CUDA graph:\n";
+      observed = executor.run(inputs, true);
+    }
     print_device_profile(std::cerr, executor.plan(), observed, device);
   }
-  if (!a.out_dir.empty() || !a.plot.empty())
-    write_output_files(a, tensor_files, graph, names, outputs, nullptr, {}, nullptr);
+  if (!a.out_dir.empty() || !a.plot.empty() || traced_runs)
+    write_output_files(a, tensor_files, graph, names, outputs, nullptr,
+                       traced_runs ? device_trace_json(executor.plan(), traced, device) : std::string(), nullptr);
   return kOk;
 }
 
@@ -457,7 +483,7 @@ int run_command_on_ranks(const RunArgs& a, const distributed::World& world) {
         if (!world.root()) return;
         show_outputs(a, p->names, outputs, ms);
         if (!a.out_dir.empty() || !a.plot.empty())
-          write_output_files(a, p->tensor_files, p->graph, p->names, outputs, nullptr, {}, nullptr);
+          write_output_files(a, p->tensor_files, p->graph, p->names, outputs, nullptr, "", nullptr);
       }))
     return reported(*failure);
   return kOk;
@@ -505,7 +531,8 @@ int run_command(const RunArgs& a) {
     std::cerr << "device: " << device.device << " (--device auto: " << device.fallback_reason << ")\n";
   if (a.profile) print_profile(std::cerr, executor, observed);
   if (!a.out_dir.empty() || !a.trace.empty() || !a.plot.empty() || !a.report.empty())
-    write_output_files(a, tensor_files, graph, names, outputs, &executor, traced, &observed);
+    write_output_files(a, tensor_files, graph, names, outputs, &executor,
+                       a.trace.empty() ? std::string() : trace_json(executor, traced), &observed);
   return kOk;
 }
 

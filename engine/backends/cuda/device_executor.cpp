@@ -11,6 +11,8 @@
 #include "plugin_host/registry.h"
 #include "plugin_host/running_step.h"
 #include "scheduler/device_support.h"
+#include "scheduler/graph_capture.h"
+#include "scheduler/placement.h"
 #include "scheduler/run_state.h"
 
 #include <cuda_runtime_api.h>
@@ -61,6 +63,58 @@ std::string buffer_name(const ExecutionPlan& plan, int b) {
     if (std::find(s.out_buffers.begin(), s.out_buffers.end(), b) != s.out_buffers.end())
       return "the output of '" + g.nodes[s.node].id + "'";
   return "buffer " + std::to_string(b);
+}
+
+void* need_copy(void* ptr, int b, const char* side) {
+  if (!ptr)
+    throw std::logic_error("internal error: buffer " + std::to_string(b) + " has no " + side +
+                           " copy where the placement says it has one");
+  return ptr;
+}
+
+// The caller's graph inputs, per buffer (null elsewhere), after checking each is given with
+// the shape the plan was made for.
+std::vector<void*> graph_input_pointers(const ExecutionPlan& p, const std::map<std::string, TensorData>& inputs) {
+  const Graph& g = p.graph();
+  const auto& buffers = p.buffers();
+  std::vector<void*> host(buffers.size(), nullptr);
+  for (size_t b = 0; b < buffers.size(); ++b) {
+    const int node = buffers[b].input_node;
+    if (node < 0) continue;
+    auto it = inputs.find(g.nodes[node].id);
+    if (it == inputs.end())
+      throw RunError("graph input '" + g.nodes[node].id + "' was not given (use --input " + g.nodes[node].id + "=FILE)");
+    if (it->second.shape != buffers[b].shape)
+      throw RunError("graph input '" + g.nodes[node].id + "' has shape " + shape_str(it->second.shape) +
+                     ", the graph was planned for " + shape_str(buffers[b].shape));
+    host[b] = it->second.data.get();
+  }
+  return host;
+}
+
+// The run's outputs, from the host copies in `host` (blocks of `host_pool`, which the
+// outputs now own) or the caller's inputs.
+std::vector<TensorData> hand_back_outputs(const ExecutionPlan& p, const std::map<std::string, TensorData>& inputs,
+                                          const std::vector<void*>& host, const std::shared_ptr<BufferPool>& host_pool) {
+  const Graph& g = p.graph();
+  const auto& buffers = p.buffers();
+  std::vector<TensorData> outputs;
+  std::map<int, std::shared_ptr<void>> owned;  // an output named twice shares its bytes
+  for (const auto& [name, ref] : g.outputs) {
+    const int b = p.buffer_of(ref);
+    TensorData t;
+    t.dtype = g.dtype;
+    t.shape = buffers[b].shape;
+    if (buffers[b].input_node >= 0) {
+      t.data = inputs.at(g.nodes[buffers[b].input_node].id).data;
+    } else {
+      auto& o = owned[b];
+      if (!o) o = std::shared_ptr<void>(host[b], [pool = host_pool](void* ptr) { pool->release(ptr); });
+      t.data = o;
+    }
+    outputs.push_back(std::move(t));
+  }
+  return outputs;
 }
 
 // The sm_XX graphrun compiles for on a device of this compute capability (cubins run on later
@@ -141,6 +195,19 @@ struct DeviceExecutor::State {
   void plan_copies();
   RunResult run_once(const std::map<std::string, TensorData>& inputs, bool record_steps);
   std::vector<StepRecord> step_records(const std::vector<uint64_t>& live_bytes) const;
+  std::unique_ptr<CapturedRun::Replay> capture();
+
+  // Points step i's tensor headers in `rs` at `in` / `out` (per port) in memory space `memory`.
+  void point(RunState& rs, int i, const std::vector<void*>& in, const std::vector<void*>& out, gr_memory memory) const;
+  void call_plugin(RunState& rs, int i, gr_kernel_fn kernel) const;
+  // Runs step i on the host with its inputs at `in` and outputs at `out` (host memory).
+  void run_on_host(RunState& rs, int i, const std::vector<void*>& in, const std::vector<void*>& out) const;
+  // Queues a generated kernel over device pointers `in` then `out` (its parameters).
+  void launch(const LoadedKernel& k, std::vector<void*> in, std::vector<void*> out) const;
+  // Queues device step i (a generated kernel, or a plugin's CUDA kernel and its epilogue)
+  // over device pointers; the plugin's cuda_check copies go to `step_checks`.
+  void enqueue_on_device(RunState& rs, DeviceChecks& step_checks, int i, const std::vector<void*>& in,
+                         const std::vector<void*>& out);
 };
 
 // A plugin's CUDA kernel computes its op alone: the node's epilogue (the elementwise chain
@@ -281,9 +348,84 @@ std::vector<StepRecord> DeviceExecutor::State::step_records(const std::vector<ui
     return static_cast<int64_t>(static_cast<double>(ms) * 1e6);
   };
   for (size_t i = 0; i < kinds.size(); ++i)
-    records.push_back({static_cast<int>(i), since_start_ns(events[2 * i]), since_start_ns(events[2 * i + 1]), 0,
+    records.push_back({static_cast<int>(i), since_start_ns(events[2 * i]), since_start_ns(events[2 * i + 1]),
+                       kinds[i] == StepKind::kGeneratedKernel || kinds[i] == StepKind::kPluginCudaKernel
+                           ? StepRecord::kCudaStreamRow
+                           : StepRecord::kHostRow,
                        live_bytes[i]});
   return records;
+}
+
+void DeviceExecutor::State::point(RunState& rs, int i, const std::vector<void*>& in, const std::vector<void*>& out,
+                                  gr_memory memory) const {
+  const PlannedStep& s = plan->steps()[i];
+  const int32_t ordinal = memory == GR_MEMORY_DEVICE ? device.index : 0;
+  for (size_t k = 0; k < s.in_buffers.size(); ++k) {
+    gr_tensor& t = rs.inputs[s.first_input + k];
+    t.data = in[k], t.memory = memory, t.device = ordinal;
+  }
+  for (size_t k = 0; k < s.out_buffers.size(); ++k) {
+    gr_tensor& t = rs.outputs[s.first_output + k];
+    t.data = out[k], t.memory = memory, t.device = ordinal;
+  }
+}
+
+void DeviceExecutor::State::call_plugin(RunState& rs, int i, gr_kernel_fn kernel) const {
+  const PlannedStep& s = plan->steps()[i];
+  gr_status status{};
+  if (kernel(s.op->desc.user, &rs.nodes[i], rs.output_ptrs.data() + s.first_output,
+             static_cast<int32_t>(s.out_buffers.size()), &status) != GR_OK)
+    throw RunError(std::string(status.message, strnlen(status.message, sizeof status.message)));
+}
+
+void DeviceExecutor::State::run_on_host(RunState& rs, int i, const std::vector<void*>& in,
+                                        const std::vector<void*>& out) const {
+  const PlannedStep& s = plan->steps()[i];
+  point(rs, i, in, out, GR_MEMORY_HOST);
+  RunningStepScope running(&rs.running[i]);
+  if (s.program)
+    expr::eval_tensors(*s.program, plan->graph().dtype,
+                       std::span<const gr_tensor>(rs.inputs.data() + s.first_input, in.size()),
+                       std::span<gr_tensor>(rs.outputs.data() + s.first_output, out.size()), host_parallel_for);
+  else
+    call_plugin(rs, i, s.op->desc.cpu_kernel);
+}
+
+void DeviceExecutor::State::launch(const LoadedKernel& k, std::vector<void*> in, std::vector<void*> out) const {
+  std::vector<void*> args;
+  for (void*& ptr : in) args.push_back(&ptr);
+  for (void*& ptr : out) args.push_back(&ptr);
+  const int64_t grid = k.launch.grid_size(32 * int64_t{device.multiprocessors});
+  if (grid > 0)
+    check(cudaLaunchKernel(reinterpret_cast<const void*>(k.kernel), dim3(static_cast<unsigned>(grid)),
+                           dim3(static_cast<unsigned>(k.launch.block_size)), args.data(), 0, stream),
+          "cudaLaunchKernel");
+}
+
+void DeviceExecutor::State::enqueue_on_device(RunState& rs, DeviceChecks& step_checks, int i,
+                                              const std::vector<void*>& in, const std::vector<void*>& out) {
+  const PlannedStep& s = plan->steps()[i];
+  if (kinds[i] == StepKind::kGeneratedKernel) {
+    launch(kernels[i], in, out);
+  } else {
+    point(rs, i, in, out, GR_MEMORY_DEVICE);
+    Scratch scratch{pool.get(), &rs.usage, {}};
+    const int cc = device.cc_major * 10 + device.cc_minor;
+    PluginKernels generated(stream, cc, i, &rs.nodes[i], step_checks);
+    const DeviceCall call{stream, cc, &scratch_block, &scratch, &generated};
+    rs.running[i].device = &call;
+    struct Unset {
+      RunningStep& r;
+      ~Unset() { r.device = nullptr; }
+    } unset{rs.running[i]};
+    RunningStepScope running(&rs.running[i]);
+    // The epilogue goes to a kernel that applies it itself; for any other it is applied
+    // below, on the device (a kernel then sees none).
+    if (!cuda_kernel_applies_epilogue(plan->graph().nodes[s.node])) rs.nodes[i].epilogue = nullptr;
+    call_plugin(rs, i, s.op->desc.cuda_kernel);
+    if (epilogues[i].kernel) launch(epilogues[i], {out[0]}, {out[0]});
+  }
+  check(cudaGetLastError(), "launching the kernel");
 }
 
 RunResult DeviceExecutor::State::run_once(const std::map<std::string, TensorData>& inputs, bool record_steps) {
@@ -294,18 +436,7 @@ RunResult DeviceExecutor::State::run_once(const std::map<std::string, TensorData
   const int n = static_cast<int>(steps.size());
   RunState& rs = *run;
   rs.reset(nullptr, false);
-  std::vector<void*> host(buffers.size(), nullptr), dev(buffers.size(), nullptr);
-  for (size_t b = 0; b < buffers.size(); ++b) {
-    const int node = buffers[b].input_node;
-    if (node < 0) continue;
-    auto it = inputs.find(g.nodes[node].id);
-    if (it == inputs.end())
-      throw RunError("graph input '" + g.nodes[node].id + "' was not given (use --input " + g.nodes[node].id + "=FILE)");
-    if (it->second.shape != buffers[b].shape)
-      throw RunError("graph input '" + g.nodes[node].id + "' has shape " + shape_str(it->second.shape) +
-                     ", the graph was planned for " + shape_str(buffers[b].shape));
-    host[b] = it->second.data.get();
-  }
+  std::vector<void*> host = graph_input_pointers(p, inputs), dev(buffers.size(), nullptr);
   auto owned_host = [&](int b) { return host[b] && buffers[b].input_node < 0; };
   checks.clear();
   int at = -1;              // the step being run (or whose transfers are being made)
@@ -318,55 +449,7 @@ RunResult DeviceExecutor::State::run_once(const std::map<std::string, TensorData
       throw RunError(failure.message);
     }
   };
-  auto need = [&](void* ptr, int b, const char* side) {
-    if (!ptr)
-      throw std::logic_error("internal error: buffer " + std::to_string(b) + " has no " + side +
-                             " copy where the placement says it has one");
-    return ptr;
-  };
-  // Points step i's tensor headers at `in` / `out` (per port) in memory space `memory`.
-  auto point = [&](int i, const std::vector<void*>& in, const std::vector<void*>& out, gr_memory memory) {
-    const PlannedStep& s = steps[i];
-    const int32_t ordinal = memory == GR_MEMORY_DEVICE ? device.index : 0;
-    for (size_t k = 0; k < s.in_buffers.size(); ++k) {
-      gr_tensor& t = rs.inputs[s.first_input + k];
-      t.data = in[k], t.memory = memory, t.device = ordinal;
-    }
-    for (size_t k = 0; k < s.out_buffers.size(); ++k) {
-      gr_tensor& t = rs.outputs[s.first_output + k];
-      t.data = out[k], t.memory = memory, t.device = ordinal;
-    }
-  };
-  auto call_plugin = [&](int i, gr_kernel_fn kernel) {
-    const PlannedStep& s = steps[i];
-    gr_status status{};
-    if (kernel(s.op->desc.user, &rs.nodes[i], rs.output_ptrs.data() + s.first_output,
-               static_cast<int32_t>(s.out_buffers.size()), &status) != GR_OK)
-      throw RunError(std::string(status.message, strnlen(status.message, sizeof status.message)));
-  };
-  // Runs step i on the host with its inputs at `in` and outputs at `out` (host memory).
-  auto run_on_host = [&](int i, const std::vector<void*>& in, const std::vector<void*>& out) {
-    const PlannedStep& s = steps[i];
-    point(i, in, out, GR_MEMORY_HOST);
-    RunningStepScope running(&rs.running[i]);
-    if (s.program)
-      expr::eval_tensors(*s.program, g.dtype, std::span<const gr_tensor>(rs.inputs.data() + s.first_input, in.size()),
-                         std::span<gr_tensor>(rs.outputs.data() + s.first_output, out.size()), host_parallel_for);
-    else
-      call_plugin(i, s.op->desc.cpu_kernel);
-  };
-
-  // Queues a generated kernel over device pointers `in` then `out` (its parameters).
-  auto launch = [&](const LoadedKernel& k, std::vector<void*> in, std::vector<void*> out) {
-    std::vector<void*> args;
-    for (void*& ptr : in) args.push_back(&ptr);
-    for (void*& ptr : out) args.push_back(&ptr);
-    const int64_t grid = k.launch.grid_size(32 * int64_t{device.multiprocessors});
-    if (grid > 0)
-      check(cudaLaunchKernel(reinterpret_cast<const void*>(k.kernel), dim3(static_cast<unsigned>(grid)),
-                             dim3(static_cast<unsigned>(k.launch.block_size)), args.data(), 0, stream),
-            "cudaLaunchKernel");
-  };
+  auto need = [&](void* ptr, int b, const char* side) { return need_copy(ptr, b, side); };
 
   std::vector<StepRecord> records;
   std::vector<uint64_t> live_bytes;  // per step, with record_steps: device bytes held after it
@@ -405,33 +488,14 @@ RunResult DeviceExecutor::State::run_once(const std::map<std::string, TensorData
             sync();  // the device work its inputs' copies wait for
             for (int b : s.in_buffers) in.push_back(need(host[b], b, "host"));
             for (int b : s.out_buffers) out.push_back(host[b] = host_pool->allocate(buffers[b].bytes));
-            run_on_host(i, in, out);
+            run_on_host(rs, i, in, out);
             break;
           }
           case StepKind::kGeneratedKernel:
           case StepKind::kPluginCudaKernel: {
             for (int b : s.in_buffers) in.push_back(need(dev[b], b, "device"));
             for (int b : s.out_buffers) out.push_back(dev[b] = pool->allocate(buffers[b].bytes, &rs.usage));
-            if (kinds[i] == StepKind::kGeneratedKernel) {
-              launch(kernels[i], in, out);
-            } else {
-              point(i, in, out, GR_MEMORY_DEVICE);
-              Scratch scratch{pool.get(), &rs.usage, {}};
-              PluginKernels generated(stream, device.cc_major * 10 + device.cc_minor, i, &rs.nodes[i], checks);
-              const DeviceCall call{stream, device.cc_major * 10 + device.cc_minor, &scratch_block, &scratch, &generated};
-              rs.running[i].device = &call;
-              struct Unset {
-                RunningStep& r;
-                ~Unset() { r.device = nullptr; }
-              } unset{rs.running[i]};
-              RunningStepScope running(&rs.running[i]);
-              // The epilogue goes to a kernel that applies it itself; for any other it is
-              // applied below, on the device (a kernel then sees none).
-              if (!cuda_kernel_applies_epilogue(g.nodes[s.node])) rs.nodes[i].epilogue = nullptr;
-              call_plugin(i, s.op->desc.cuda_kernel);
-              if (epilogues[i].kernel) launch(epilogues[i], {out[0]}, {out[0]});
-            }
-            check(cudaGetLastError(), "launching the kernel");
+            enqueue_on_device(rs, checks, i, in, out);
             break;
           }
           case StepKind::kHostForDevice: {
@@ -461,7 +525,7 @@ RunResult DeviceExecutor::State::run_once(const std::map<std::string, TensorData
               out.push_back(temporary.back());
             }
             sync();
-            run_on_host(i, in, out);
+            run_on_host(rs, i, in, out);
             for (size_t k = 0; k < s.out_buffers.size(); ++k) {
               const int b = s.out_buffers[k];
               dev[b] = pool->allocate(buffers[b].bytes, &rs.usage);
@@ -514,21 +578,187 @@ RunResult DeviceExecutor::State::run_once(const std::map<std::string, TensorData
   RunResult result;
   result.peak_bytes = rs.usage.peak.load(std::memory_order_relaxed);
   result.records = std::move(records);
-  std::map<int, std::shared_ptr<void>> owned;  // an output named twice shares its bytes
-  for (const auto& [name, ref] : g.outputs) {
-    const int b = p.buffer_of(ref);
-    TensorData t;
-    t.dtype = g.dtype;
-    t.shape = buffers[b].shape;
-    if (buffers[b].input_node >= 0) {
-      t.data = inputs.at(g.nodes[buffers[b].input_node].id).data;
-    } else {
-      auto& o = owned[b];
-      if (!o) o = std::shared_ptr<void>(host[b], [pool = host_pool](void* ptr) { pool->release(ptr); });
-      t.data = o;
-    }
-    result.outputs.push_back(std::move(t));
+  result.outputs = hand_back_outputs(p, inputs, host, host_pool);
+  return result;
+}
+
+// ---- --repeat as a CUDA graph ----
+
+struct CapturedRun::Replay {
+  DeviceExecutor::State* st = nullptr;
+  GraphCapture plan;
+  std::unique_ptr<RunState> run;  // its own headers and gr_nodes: the graph's checks read them
+  DeviceChecks checks;            // its own pinned copies: each launch writes them again
+  std::vector<void*> fixed;       // per buffer: the device block of a copy in or out (else null)
+  uint64_t peak_bytes = 0;        // device bytes of the captured run at its peak
+  cudaGraphExec_t exec = nullptr;
+  size_t nodes = 0;
+  cudaEvent_t launched = nullptr, done = nullptr;  // around the graph launch
+  double last_ms = 0;
+
+  ~Replay() {
+    if (st->stream) cudaStreamSynchronize(st->stream);
+    if (exec) cudaGraphExecDestroy(exec);
+    for (cudaEvent_t e : {launched, done})
+      if (e) cudaEventDestroy(e);
+    for (void* block : fixed)
+      try {
+        if (block) st->pool->release(block, &run->usage);
+      } catch (...) {  // a broken context: the block goes with it
+      }
+    cudaStreamSynchronize(st->stream);
+    cudaDeviceGraphMemTrim(st->device.index);  // the graph's own blocks go back to the driver
+    cudaGetLastError();
   }
+};
+
+// Capture, in outline: the device blocks of the copies in and out are allocated first,
+// outside the graph, so that each launch finds its inputs where the copies put them and
+// leaves its outputs where the copies out read them. Every other device block is allocated
+// and freed inside the capture (cudaMallocAsync and cudaFreeAsync become graph memory nodes),
+// in the plan's order, so the graph holds no more at once than a run does.
+std::unique_ptr<CapturedRun::Replay> DeviceExecutor::State::capture() {
+  const ExecutionPlan& p = *plan;
+  const auto& buffers = p.buffers();
+  const auto& steps = p.steps();
+  auto r = std::make_unique<CapturedRun::Replay>();
+  r->st = this;
+  r->plan = plan_graph_capture(p.graph(), placement_problem(p), p.placement());
+  if (r->plan.refusal) throw GraphCaptureRefused(*r->plan.refusal);
+  for (int i : r->plan.device_steps)
+    if (kinds[i] == StepKind::kHostForDevice)
+      throw GraphCaptureRefused("node '" + p.graph().nodes[steps[i].node].id + "' has no CUDA kernel of its own");
+  r->run = std::make_unique<RunState>(p);
+  RunState& rs = *r->run;
+  rs.reset(nullptr, false);
+  r->fixed.assign(buffers.size(), nullptr);
+  check(cudaSetDevice(device.index), "cudaSetDevice");
+  for (const std::vector<int>* copies : {&r->plan.copies_in, &r->plan.copies_out})
+    for (int b : *copies)
+      if (!r->fixed[b]) r->fixed[b] = pool->allocate(buffers[b].bytes, &rs.usage);
+  check(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+
+  std::vector<void*> dev = r->fixed;  // during the capture: the fixed blocks and the graph's own
+  auto graph_owned = [&](int b) { return dev[b] && !r->fixed[b]; };
+  cudaGraph_t graph = nullptr;
+  int at = -1;
+  try {
+    // Relaxed: a library's first call may still allocate (cudaMalloc) while we capture.
+    check(cudaStreamBeginCapture(stream, cudaStreamCaptureModeRelaxed), "cudaStreamBeginCapture");
+    try {
+      for (int i : r->plan.device_steps) {
+        at = i;
+        const PlannedStep& s = steps[i];
+        std::vector<void*> in, out;
+        for (int b : s.in_buffers) in.push_back(need_copy(dev[b], b, "device"));
+        for (int b : s.out_buffers)
+          out.push_back(dev[b] ? dev[b] : (dev[b] = pool->allocate(buffers[b].bytes, &rs.usage)));
+        enqueue_on_device(rs, r->checks, i, in, out);
+        for (int b : free_device_after[i])
+          if (graph_owned(b)) pool->release(std::exchange(dev[b], nullptr), &rs.usage);
+      }
+      at = -1;
+      for (size_t b = 0; b < buffers.size(); ++b)
+        if (graph_owned(static_cast<int>(b))) pool->release(std::exchange(dev[b], nullptr), &rs.usage);
+    } catch (...) {
+      cudaStreamEndCapture(stream, &graph);  // ends the capture; what it made is dropped
+      throw;
+    }
+    check(cudaStreamEndCapture(stream, &graph), "cudaStreamEndCapture");
+    check(cudaGraphGetNodes(graph, nullptr, &r->nodes), "cudaGraphGetNodes");
+    check(cudaGraphInstantiate(&r->exec, graph, 0), "cudaGraphInstantiate");
+    cudaGraphDestroy(graph);
+    check(cudaEventCreate(&r->launched), "cudaEventCreate");
+    check(cudaEventCreate(&r->done), "cudaEventCreate");
+  } catch (const std::exception& e) {
+    if (graph) cudaGraphDestroy(graph);
+    cudaGetLastError();
+    for (size_t b = 0; b < buffers.size(); ++b)
+      if (graph_owned(static_cast<int>(b))) pool->abandon(dev[b], &rs.usage);
+    std::string message = e.what();
+    if (at >= 0) message = "capturing node '" + p.graph().nodes[steps[at].node].id + "' failed: " + message;
+    throw GraphCaptureRefused(message);  // ~Replay gives back the fixed blocks
+  }
+  r->peak_bytes = rs.usage.peak.load(std::memory_order_relaxed);
+  return r;
+}
+
+std::unique_ptr<CapturedRun> DeviceExecutor::capture() const {
+  std::lock_guard lock(run_mutex_);
+  return std::unique_ptr<CapturedRun>(new CapturedRun(*this, state_->capture()));
+}
+
+CapturedRun::CapturedRun(const DeviceExecutor& executor, std::unique_ptr<Replay> replay)
+    : executor_(executor), replay_(std::move(replay)) {}
+
+CapturedRun::~CapturedRun() {
+  std::lock_guard lock(executor_.run_mutex_);
+  replay_.reset();
+}
+
+size_t CapturedRun::graph_nodes() const { return replay_->nodes; }
+
+double CapturedRun::last_graph_ms() const {
+  std::lock_guard lock(executor_.run_mutex_);
+  return replay_->last_ms;
+}
+
+RunResult CapturedRun::run(const std::map<std::string, TensorData>& inputs) const {
+  std::lock_guard lock(executor_.run_mutex_);
+  Replay& r = *replay_;
+  DeviceExecutor::State& st = *r.st;
+  const ExecutionPlan& p = *st.plan;
+  const auto& buffers = p.buffers();
+  const auto& steps = p.steps();
+  RunState& rs = *r.run;
+  std::vector<void*> host = graph_input_pointers(p, inputs);
+  auto owned_host = [&](int b) { return host[b] && buffers[b].input_node < 0; };
+  std::vector<bool> output(buffers.size(), false);
+  for (const auto& [name, ref] : p.graph().outputs) output[p.buffer_of(ref)] = true;
+  int at = -1;
+  try {
+    check(cudaSetDevice(st.device.index), "cudaSetDevice");
+    for (int i : r.plan.host_steps) {
+      at = i;
+      std::vector<void*> in, out;
+      for (int b : steps[i].in_buffers) in.push_back(need_copy(host[b], b, "host"));
+      for (int b : steps[i].out_buffers) out.push_back(host[b] = st.host_pool->allocate(buffers[b].bytes));
+      st.run_on_host(rs, i, in, out);
+    }
+    at = -1;
+    for (int b : r.plan.copies_in)
+      check(cudaMemcpyAsync(r.fixed[b], need_copy(host[b], b, "host"), buffers[b].bytes, cudaMemcpyHostToDevice,
+                            st.stream),
+            "cudaMemcpyAsync (to the device)");
+    check(cudaEventRecord(r.launched, st.stream), "cudaEventRecord");
+    check(cudaGraphLaunch(r.exec, st.stream), "cudaGraphLaunch");
+    check(cudaEventRecord(r.done, st.stream), "cudaEventRecord");
+    for (int b : r.plan.copies_out) {
+      host[b] = st.host_pool->allocate(buffers[b].bytes);
+      check(cudaMemcpyAsync(host[b], r.fixed[b], buffers[b].bytes, cudaMemcpyDeviceToHost, st.stream),
+            "cudaMemcpyAsync (to the host)");
+    }
+    check(cudaStreamSynchronize(st.stream), "cudaStreamSynchronize (after the CUDA graph)");
+    float ms = 0;
+    check(cudaEventElapsedTime(&ms, r.launched, r.done), "cudaEventElapsedTime");
+    r.last_ms = ms;
+    DeviceChecks::Failure failure = r.checks.run_kept();
+    if (failure.step >= 0) {
+      at = failure.step;
+      throw RunError(failure.message);
+    }
+  } catch (const std::exception& e) {
+    cudaStreamSynchronize(st.stream);
+    cudaGetLastError();
+    for (size_t b = 0; b < buffers.size(); ++b)
+      if (owned_host(static_cast<int>(b))) st.host_pool->release(host[b]);
+    throw RunError((at >= 0 ? node_failure(p, steps[at]) : std::string("replaying the run's CUDA graph: ")) + e.what());
+  }
+  for (size_t b = 0; b < buffers.size(); ++b)
+    if (owned_host(static_cast<int>(b)) && !output[b]) st.host_pool->release(std::exchange(host[b], nullptr));
+  RunResult result;
+  result.peak_bytes = r.peak_bytes;
+  result.outputs = hand_back_outputs(p, inputs, host, st.host_pool);
   return result;
 }
 

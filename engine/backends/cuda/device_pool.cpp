@@ -64,6 +64,15 @@ void DevicePool::release(void* block, PoolUsage* usage) {
   check(cudaFreeAsync(block, as_stream(stream_)), "cudaFreeAsync");
 }
 
+void DevicePool::abandon(void* block, PoolUsage* usage) {
+  std::lock_guard lock(mutex_);
+  auto it = sizes_.find(block);
+  if (it == sizes_.end()) return;
+  in_use_ -= it->second;
+  PoolUsage::remove(usage, it->second);
+  sizes_.erase(it);
+}
+
 uint64_t DevicePool::in_use() const {
   std::lock_guard lock(mutex_);
   return in_use_;

@@ -55,6 +55,9 @@ class DevicePool final : public BufferType {
   void* allocate(size_t bytes, PoolUsage* usage = nullptr) override;
   /// Stream-ordered: the block is reused only by work enqueued after the work already there.
   void release(void* block, PoolUsage* usage = nullptr) override;
+  /// Forgets a block allocated during a stream capture that was abandoned: its memory belonged
+  /// to the graph, which is gone (freeing it would be an error).
+  void abandon(void* block, PoolUsage* usage = nullptr);
   /// Bytes handed out and not yet released, and the most at once.
   uint64_t in_use() const;
   uint64_t peak() const;

@@ -129,6 +129,12 @@ void DeviceChecks::add(void* stream, int step, const gr_node* node, const void* 
 }
 
 DeviceChecks::Failure DeviceChecks::run() {
+  Failure failure = run_kept();
+  clear();
+  return failure;
+}
+
+DeviceChecks::Failure DeviceChecks::run_kept() const {
   Failure failure;
   for (const Pending& p : pending_) {
     gr_status status{};
@@ -140,7 +146,6 @@ DeviceChecks::Failure DeviceChecks::run() {
       break;
     }
   }
-  clear();
   return failure;
 }
 

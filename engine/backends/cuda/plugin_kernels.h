@@ -33,6 +33,8 @@ class DeviceChecks {
   /// Once the stream is synchronized: runs the pending checks in the order they were asked
   /// for and forgets them; the first failure, if any (the rest are not run).
   Failure run();
+  /// As run(), but keeps them: a captured CUDA graph makes the same copies at each launch.
+  Failure run_kept() const;
   /// Forgets the pending checks (a failed run).
   void clear();
 

@@ -18,6 +18,7 @@ DevicePool::DevicePool(int device, void* stream) : device_(device), stream_(stre
 DevicePool::~DevicePool() = default;
 void* DevicePool::allocate(size_t, PoolUsage*) { unavailable(); }
 void DevicePool::release(void*, PoolUsage*) { unavailable(); }
+void DevicePool::abandon(void*, PoolUsage*) { unavailable(); }
 uint64_t DevicePool::in_use() const {
   std::lock_guard lock(mutex_);
   return in_use_;
