@@ -7,14 +7,15 @@ the scripts on any machine (tools/gpu-check.sh --small).
 """
 import numpy as np
 
-# The "gpu" sizes are those of the CUDA issues' targets: selective_scan B8 D2048 N16 L4096,
+# The "gpu" sizes are those of the CUDA issues' targets: the elementwise chain over 2^28 f32,
+# linear (8192x4096)(4096x4096)^T, selective_scan B8 D2048 N16 L4096,
 # conv1d (8, 2048, 4096), integrate and recurrence over 2^28 elements, rk4 over 2^24 logistic
 # equations x 1000 steps, one Mamba block at d_model 1024 and L 4096.
 SIZES = {
-    "gpu": dict(expr_n=1 << 27, linear=(8192, 4096, 4096), conv=(8, 2048, 4096), scan=(8, 2048, 16, 4096),
-                rows=(256, 1 << 20), ode=(1 << 24, 1000), mamba=(1, 4096, 1024)),
+    "gpu": dict(expr_n=1 << 28, linear=(8192, 4096, 4096), conv=(8, 2048, 4096), scan=(8, 2048, 16, 4096),
+                rows=(256, 1 << 20), ode=(1 << 24, 1000), mamba=(1, 4096, 1024), tiny=(1000, 16)),
     "small": dict(expr_n=1 << 16, linear=(64, 32, 48), conv=(2, 8, 256), scan=(1, 8, 4, 64), rows=(4, 4096),
-                  ode=(1 << 10, 50), mamba=(1, 64, 16)),
+                  ode=(1 << 10, 50), mamba=(1, 64, 16), tiny=(100, 16)),
 }
 
 
@@ -38,8 +39,9 @@ class Workload:
     """name, a title for the table, inputs {name: array}, graph YAML, the output's name, the
     slice of the output that check() compares, and the bytes/flops for the note column."""
 
-    def __init__(self, name, title, inputs, graph, output, ref_slice, reference, note_unit, note_amount):
+    def __init__(self, name, title, inputs, graph, output, ref_slice, reference, note_unit, note_amount, flags=()):
         self.name, self.title, self.graph, self.output = name, title, graph, output
+        self.flags = list(flags)  # more `graphrun run` flags (--no-fuse)
         self.inputs = inputs
         self.ref_slice, self.reference, self._expected = ref_slice, reference, None
         self.note_unit, self.note_amount = note_unit, note_amount
@@ -73,6 +75,40 @@ def expr_workload(n, rng):
                        ["y"])
     return Workload("expr", f"expr silu(x)*tanh(x)+0.5*exp(-x^2), {n} f32", inputs, graph, "y", part, reference,
                     "GB/s", 2 * 4 * n)
+
+
+def expr_nodes_workload(n, rng):
+    """expr's chain as 8 separate nodes: fusion is to make it one kernel, as fast as the expr."""
+    inputs = {"x": rng.standard_normal(n, dtype=np.float32)}
+    part = slice(0, min(n, 1 << 20))
+
+    def reference(i):
+        x = i["x"][part].astype(np.float64)
+        return silu(x) * np.tanh(x) + 0.5 * np.exp(-x * x)
+
+    nodes = ["{id: s, op: silu, in: [x]}", "{id: t, op: tanh, in: [x]}", "{id: st, op: mul, in: [s, t]}",
+             "{id: q, op: square, in: [x]}", "{id: nq, op: neg, in: [q]}", "{id: e, op: exp, in: [nq]}",
+             "{id: h, op: scale, in: [e], a: 0.5}", "{id: y, op: add, in: [st, h]}"]
+    return Workload("expr_nodes", f"the same chain as 8 nodes, {n} f32", inputs, graph_text("expr_nodes_bench", inputs, nodes, ["y"]),
+                    "y", part, reference, "GB/s", 2 * 4 * n)
+
+
+def tiny_chain_workload(shape, rng):
+    """A chain of tiny nodes, unfused: each a kernel launch, what a CUDA graph replay makes cheap."""
+    nodes_count, n = shape
+    inputs = {"x": rng.standard_normal(n, dtype=np.float32)}
+    ops = ["neg" if k % 2 else "abs" for k in range(1, nodes_count + 1)]
+
+    def reference(i):
+        y = i["x"].astype(np.float64)
+        for op in ops:
+            y = -y if op == "neg" else np.abs(y)
+        return y
+
+    nodes = [f"{{id: n{k}, op: {op}, in: [{'x' if k == 1 else f'n{k - 1}'}]}}" for k, op in enumerate(ops, start=1)]
+    return Workload("tiny_chain", f"chain of {nodes_count} tiny nodes ({n} f32, --no-fuse)", inputs,
+                    graph_text("tiny_chain_bench", inputs, nodes, [f"n{nodes_count}"]), f"n{nodes_count}", slice(None),
+                    reference, "nodes", nodes_count, flags=["--no-fuse"])
 
 
 def linear_workload(shape, rng):
@@ -272,16 +308,21 @@ def mamba_workload(shape, rng):
 
 
 NAMES = ["expr", "linear", "conv1d", "selective_scan", "integrate", "recurrence", "ode_rk4", "mamba_block"]
+GRAPHRUN_ONLY = ["expr_nodes", "tiny_chain"]
 
 
-def make(size, only=None):
+def make(size, only=None, graphrun_only=False):
     """The workloads at `size` (only those named in `only`, when given), each drawn from its
-    own seed, so that the inputs of one do not depend on which others are made."""
+    own seed, so that the inputs of one do not depend on which others are made. With
+    `graphrun_only`, also GRAPHRUN_ONLY: targets on graphrun itself, which no peer runs."""
     s = SIZES[size]
     makers = {"expr": (expr_workload, s["expr_n"]), "linear": (linear_workload, s["linear"]),
               "conv1d": (conv_workload, s["conv"]), "selective_scan": (scan_workload, s["scan"]),
               "integrate": (integrate_workload, s["rows"]), "recurrence": (recurrence_workload, s["rows"]),
               "ode_rk4": (ode_workload, s["ode"]), "mamba_block": (mamba_workload, s["mamba"])}
     assert list(makers) == NAMES
+    if graphrun_only:
+        makers.update({"expr_nodes": (expr_nodes_workload, s["expr_n"]), "tiny_chain": (tiny_chain_workload, s["tiny"])})
+        assert list(makers)[len(NAMES):] == GRAPHRUN_ONLY
     return [maker(shape, np.random.default_rng(seed)) for seed, (name, (maker, shape)) in enumerate(makers.items())
             if only is None or name in only]
