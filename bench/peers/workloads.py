@@ -63,7 +63,8 @@ def graph_text(name, inputs, nodes, outputs):
     return "\n".join(lines) + "\n"
 
 
-def expr_workload(n, rng):
+def chain_workload(name, title, n, rng, nodes):
+    """The chain silu(x)*tanh(x)+0.5*exp(-x^2) over n f32, as the graph `nodes` computes it."""
     inputs = {"x": rng.standard_normal(n, dtype=np.float32)}
     part = slice(0, min(n, 1 << 20))
 
@@ -71,26 +72,21 @@ def expr_workload(n, rng):
         x = i["x"][part].astype(np.float64)
         return silu(x) * np.tanh(x) + 0.5 * np.exp(-x * x)
 
-    graph = graph_text("expr_bench", inputs, ['{id: y, op: expr, in: {x: x}, expr: "silu(x) * tanh(x) + 0.5 * exp(-x^2)"}'],
-                       ["y"])
-    return Workload("expr", f"expr silu(x)*tanh(x)+0.5*exp(-x^2), {n} f32", inputs, graph, "y", part, reference,
+    return Workload(name, title, inputs, graph_text(name + "_bench", inputs, nodes, ["y"]), "y", part, reference,
                     "GB/s", 2 * 4 * n)
+
+
+def expr_workload(n, rng):
+    return chain_workload("expr", f"expr silu(x)*tanh(x)+0.5*exp(-x^2), {n} f32", n, rng,
+                          ['{id: y, op: expr, in: {x: x}, expr: "silu(x) * tanh(x) + 0.5 * exp(-x^2)"}'])
 
 
 def expr_nodes_workload(n, rng):
     """expr's chain as 8 separate nodes: fusion is to make it one kernel, as fast as the expr."""
-    inputs = {"x": rng.standard_normal(n, dtype=np.float32)}
-    part = slice(0, min(n, 1 << 20))
-
-    def reference(i):
-        x = i["x"][part].astype(np.float64)
-        return silu(x) * np.tanh(x) + 0.5 * np.exp(-x * x)
-
     nodes = ["{id: s, op: silu, in: [x]}", "{id: t, op: tanh, in: [x]}", "{id: st, op: mul, in: [s, t]}",
              "{id: q, op: square, in: [x]}", "{id: nq, op: neg, in: [q]}", "{id: e, op: exp, in: [nq]}",
              "{id: h, op: scale, in: [e], a: 0.5}", "{id: y, op: add, in: [st, h]}"]
-    return Workload("expr_nodes", f"the same chain as 8 nodes, {n} f32", inputs, graph_text("expr_nodes_bench", inputs, nodes, ["y"]),
-                    "y", part, reference, "GB/s", 2 * 4 * n)
+    return chain_workload("expr_nodes", f"the same chain as 8 nodes, {n} f32", n, rng, nodes)
 
 
 def tiny_chain_workload(shape, rng):

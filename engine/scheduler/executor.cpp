@@ -171,6 +171,24 @@ void Executor::run_step(RunState& run, int index) const {
   if (run.progress) run.progress->step_done(index);
 }
 
+std::vector<void*> graph_input_data(const ExecutionPlan& plan, const std::map<std::string, TensorData>& inputs) {
+  const Graph& g = plan.graph();
+  const auto& buffers = plan.buffers();
+  std::vector<void*> data(buffers.size(), nullptr);
+  for (size_t b = 0; b < buffers.size(); ++b) {
+    const int n = buffers[b].input_node;
+    if (n < 0) continue;
+    auto it = inputs.find(g.nodes[n].id);
+    if (it == inputs.end())
+      throw RunError("graph input '" + g.nodes[n].id + "' was not given (use --input " + g.nodes[n].id + "=FILE)");
+    if (it->second.shape != buffers[b].shape)
+      throw RunError("graph input '" + g.nodes[n].id + "' has shape " + shape_str(it->second.shape) +
+                     ", the graph was planned for " + shape_str(buffers[b].shape));
+    data[b] = it->second.data.get();
+  }
+  return data;
+}
+
 RunResult Executor::run(const std::map<std::string, TensorData>& inputs, const RunObserver& observer) const {
   const Graph& g = plan_->graph();
   const auto& buffers = plan_->buffers();
@@ -185,17 +203,9 @@ RunResult Executor::run(const std::map<std::string, TensorData>& inputs, const R
   RunState& run = slot.state;
   run.reset(observer.progress, observer.record_steps);
   if (observer.check_step) run.check_step = &observer.check_step;
-  for (size_t b = 0; b < buffers.size(); ++b) {
-    const int n = buffers[b].input_node;
-    if (n < 0) continue;
-    auto it = inputs.find(g.nodes[n].id);
-    if (it == inputs.end())
-      throw RunError("graph input '" + g.nodes[n].id + "' was not given (use --input " + g.nodes[n].id + "=FILE)");
-    if (it->second.shape != buffers[b].shape)
-      throw RunError("graph input '" + g.nodes[n].id + "' has shape " + shape_str(it->second.shape) +
-                     ", the graph was planned for " + shape_str(buffers[b].shape));
-    run.data[b] = it->second.data.get();
-  }
+  const std::vector<void*> given = graph_input_data(*plan_, inputs);
+  for (size_t b = 0; b < buffers.size(); ++b)
+    if (given[b]) run.data[b] = given[b];
   if (observer.progress) observer.progress->start(static_cast<int>(steps.size()));
   run.start = Clock::now();
   auto execute = [&] {

@@ -52,6 +52,10 @@ struct RunResult {
   uint64_t peak_bytes = 0;
 };
 
+/// The caller's graph inputs per buffer of `plan` (null for other buffers), each checked to be
+/// given with the shape the plan was made for: RunError naming the input otherwise.
+std::vector<void*> graph_input_data(const ExecutionPlan& plan, const std::map<std::string, TensorData>& inputs);
+
 class Executor {
  public:
   using StepInfo = graphrun::StepInfo;

@@ -76,6 +76,16 @@ void expect_close(const TensorData& got, const TensorData& ref, const std::strin
       ADD_FAILURE() << what << "[" << i << "]: device " << g[i] << ", cpu " << r[i] << " (" << ++reported << ")";
 }
 
+// The same bytes in every output of `got` as in `want`'s.
+void expect_same_bits(const RunResult& got, const RunResult& want, const std::string& what) {
+  ASSERT_EQ(got.outputs.size(), want.outputs.size()) << what;
+  for (size_t k = 0; k < want.outputs.size(); ++k)
+    EXPECT_EQ(std::memcmp(got.outputs[k].data.get(), want.outputs[k].data.get(),
+                          static_cast<size_t>(elements(want.outputs[k])) * sizeof(double)),
+              0)
+        << "output " << k << ", " << what;
+}
+
 class GpuDeviceExecutor : public ::testing::TestWithParam<bool> {};  // fused or not
 
 TEST_P(GpuDeviceExecutor, MatchesTheCpuExecutorAndGivesBackEveryDeviceByte) {
@@ -95,7 +105,9 @@ TEST_P(GpuDeviceExecutor, MatchesTheCpuExecutorAndGivesBackEveryDeviceByte) {
   for (size_t k = 0; k < want.outputs.size(); ++k) expect_close(got.outputs[k], want.outputs[k], names[k]);
 }
 
-TEST_P(GpuDeviceExecutor, RerunsGiveTheSameBits) {
+// Reruns give the same bits; so do the replays of --repeat's CUDA graph, which times the
+// graph alone and gives its device memory back when it is dropped.
+TEST_P(GpuDeviceExecutor, RerunsAndCudaGraphReplaysGiveTheSameBits) {
   SKIP_WITHOUT_DEVICE();
   TempDir dir;
   const auto inputs = make_inputs();
@@ -103,45 +115,19 @@ TEST_P(GpuDeviceExecutor, RerunsGiveTheSameBits) {
   cuda::DeviceExecutor device(*graph);
   const RunResult first = device.run(inputs);
   for (int r = 0; r < 3; ++r) {
-    const RunResult again = device.run(inputs);
-    ASSERT_EQ(again.outputs.size(), first.outputs.size());
-    for (size_t k = 0; k < first.outputs.size(); ++k)
-      EXPECT_EQ(std::memcmp(again.outputs[k].data.get(), first.outputs[k].data.get(),
-                            static_cast<size_t>(elements(first.outputs[k])) * sizeof(double)),
-                0)
-          << "output " << k << ", rerun " << r;
+    expect_same_bits(device.run(inputs), first, "rerun " + std::to_string(r));
     EXPECT_EQ(device.device_bytes_in_use(), 0u);
   }
-}
-
-// --repeat's CUDA graph: each replay gives the plain run's bits, times the graph alone, and
-// the graph's device memory is given back when it is dropped.
-TEST_P(GpuDeviceExecutor, ReplaysAsACudaGraphGiveTheRunsBits) {
-  SKIP_WITHOUT_DEVICE();
-  TempDir dir;
-  const auto inputs = make_inputs();
-  auto graph = load(dir, inputs, GetParam());
-  cuda::DeviceExecutor device(*graph);
-  const RunResult first = device.run(inputs);
   std::unique_ptr<cuda::CapturedRun> replay = device.capture();
   EXPECT_GT(replay->graph_nodes(), 0u);
   for (int r = 0; r < 3; ++r) {
-    const RunResult again = replay->run(inputs);
-    ASSERT_EQ(again.outputs.size(), first.outputs.size());
-    for (size_t k = 0; k < first.outputs.size(); ++k)
-      EXPECT_EQ(std::memcmp(again.outputs[k].data.get(), first.outputs[k].data.get(),
-                            static_cast<size_t>(elements(first.outputs[k])) * sizeof(double)),
-                0)
-          << "output " << k << ", replay " << r;
+    expect_same_bits(replay->run(inputs), first, "replay " + std::to_string(r));
     EXPECT_GT(replay->last_graph_ms(), 0.0);
   }
   EXPECT_GT(device.device_bytes_in_use(), 0u) << "the graph's input and output blocks";
   replay.reset();
   EXPECT_EQ(device.device_bytes_in_use(), 0u);
-  const RunResult after = device.run(inputs);  // the executor runs as before
-  EXPECT_EQ(std::memcmp(after.outputs[0].data.get(), first.outputs[0].data.get(),
-                        static_cast<size_t>(elements(first.outputs[0])) * sizeof(double)),
-            0);
+  expect_same_bits(device.run(inputs), first, "a run after the graph");  // the executor runs as before
 }
 
 // The command line: --repeat replays the graph and says so under --profile, with the graph's

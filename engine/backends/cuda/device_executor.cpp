@@ -72,26 +72,6 @@ void* need_copy(void* ptr, int b, const char* side) {
   return ptr;
 }
 
-// The caller's graph inputs, per buffer (null elsewhere), after checking each is given with
-// the shape the plan was made for.
-std::vector<void*> graph_input_pointers(const ExecutionPlan& p, const std::map<std::string, TensorData>& inputs) {
-  const Graph& g = p.graph();
-  const auto& buffers = p.buffers();
-  std::vector<void*> host(buffers.size(), nullptr);
-  for (size_t b = 0; b < buffers.size(); ++b) {
-    const int node = buffers[b].input_node;
-    if (node < 0) continue;
-    auto it = inputs.find(g.nodes[node].id);
-    if (it == inputs.end())
-      throw RunError("graph input '" + g.nodes[node].id + "' was not given (use --input " + g.nodes[node].id + "=FILE)");
-    if (it->second.shape != buffers[b].shape)
-      throw RunError("graph input '" + g.nodes[node].id + "' has shape " + shape_str(it->second.shape) +
-                     ", the graph was planned for " + shape_str(buffers[b].shape));
-    host[b] = it->second.data.get();
-  }
-  return host;
-}
-
 // The run's outputs, from the host copies in `host` (blocks of `host_pool`, which the
 // outputs now own) or the caller's inputs.
 std::vector<TensorData> hand_back_outputs(const ExecutionPlan& p, const std::map<std::string, TensorData>& inputs,
@@ -436,7 +416,7 @@ RunResult DeviceExecutor::State::run_once(const std::map<std::string, TensorData
   const int n = static_cast<int>(steps.size());
   RunState& rs = *run;
   rs.reset(nullptr, false);
-  std::vector<void*> host = graph_input_pointers(p, inputs), dev(buffers.size(), nullptr);
+  std::vector<void*> host = graph_input_data(p, inputs), dev(buffers.size(), nullptr);
   auto owned_host = [&](int b) { return host[b] && buffers[b].input_node < 0; };
   checks.clear();
   int at = -1;              // the step being run (or whose transfers are being made)
@@ -711,7 +691,7 @@ RunResult CapturedRun::run(const std::map<std::string, TensorData>& inputs) cons
   const auto& buffers = p.buffers();
   const auto& steps = p.steps();
   RunState& rs = *r.run;
-  std::vector<void*> host = graph_input_pointers(p, inputs);
+  std::vector<void*> host = graph_input_data(p, inputs);
   auto owned_host = [&](int b) { return host[b] && buffers[b].input_node < 0; };
   std::vector<bool> output(buffers.size(), false);
   for (const auto& [name, ref] : p.graph().outputs) output[p.buffer_of(ref)] = true;

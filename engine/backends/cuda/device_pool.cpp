@@ -52,26 +52,20 @@ void* DevicePool::allocate(size_t bytes, PoolUsage* usage) {
 }
 
 void DevicePool::release(void* block, PoolUsage* usage) {
-  if (!block) return;
-  {
-    std::lock_guard lock(mutex_);
-    auto it = sizes_.find(block);
-    if (it == sizes_.end()) return;
-    in_use_ -= it->second;
-    PoolUsage::remove(usage, it->second);
-    sizes_.erase(it);
-  }
-  check(cudaFreeAsync(block, as_stream(stream_)), "cudaFreeAsync");
+  if (block && forget(block, usage)) check(cudaFreeAsync(block, as_stream(stream_)), "cudaFreeAsync");
 }
 
-void DevicePool::abandon(void* block, PoolUsage* usage) {
+bool DevicePool::forget(void* block, PoolUsage* usage) {
   std::lock_guard lock(mutex_);
   auto it = sizes_.find(block);
-  if (it == sizes_.end()) return;
+  if (it == sizes_.end()) return false;
   in_use_ -= it->second;
   PoolUsage::remove(usage, it->second);
   sizes_.erase(it);
+  return true;
 }
+
+void DevicePool::abandon(void* block, PoolUsage* usage) { forget(block, usage); }
 
 uint64_t DevicePool::in_use() const {
   std::lock_guard lock(mutex_);

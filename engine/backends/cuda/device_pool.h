@@ -65,6 +65,9 @@ class DevicePool final : public BufferType {
   void* stream() const { return stream_; }
 
  private:
+  // Drops `block` from the books; false when it is not one of ours.
+  bool forget(void* block, PoolUsage* usage);
+
   int device_;
   void* stream_;
   mutable std::mutex mutex_;
