@@ -612,17 +612,17 @@ std::unique_ptr<CapturedRun::Replay> DeviceExecutor::State::capture() {
   RunState& rs = *r->run;
   rs.reset(nullptr, false);
   r->fixed.assign(buffers.size(), nullptr);
-  check(cudaSetDevice(device.index), "cudaSetDevice");
-  for (const std::vector<int>* copies : {&r->plan.copies_in, &r->plan.copies_out})
-    for (int b : *copies)
-      if (!r->fixed[b]) r->fixed[b] = pool->allocate(buffers[b].bytes, &rs.usage);
-  check(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
-
-  std::vector<void*> dev = r->fixed;  // during the capture: the fixed blocks and the graph's own
+  std::vector<void*> dev;  // during the capture: the fixed blocks and the graph's own
   auto graph_owned = [&](int b) { return dev[b] && !r->fixed[b]; };
   cudaGraph_t graph = nullptr;
   int at = -1;
   try {
+    check(cudaSetDevice(device.index), "cudaSetDevice");
+    for (const std::vector<int>* copies : {&r->plan.copies_in, &r->plan.copies_out})
+      for (int b : *copies)
+        if (!r->fixed[b]) r->fixed[b] = pool->allocate(buffers[b].bytes, &rs.usage);
+    check(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+    dev = r->fixed;
     // Relaxed: a library's first call may still allocate (cudaMalloc) while we capture.
     check(cudaStreamBeginCapture(stream, cudaStreamCaptureModeRelaxed), "cudaStreamBeginCapture");
     try {
@@ -653,7 +653,7 @@ std::unique_ptr<CapturedRun::Replay> DeviceExecutor::State::capture() {
   } catch (const std::exception& e) {
     if (graph) cudaGraphDestroy(graph);
     cudaGetLastError();
-    for (size_t b = 0; b < buffers.size(); ++b)
+    for (size_t b = 0; b < dev.size(); ++b)
       if (graph_owned(static_cast<int>(b))) pool->abandon(dev[b], &rs.usage);
     std::string message = e.what();
     if (at >= 0) message = "capturing node '" + p.graph().nodes[steps[at].node].id + "' failed: " + message;
