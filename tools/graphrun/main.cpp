@@ -9,6 +9,8 @@
 #include "driver/explain_placement.h"
 #include "driver/finite_check.h"
 #include "driver/report.h"
+#include "scheduler/graph_capture.h"
+#include "scheduler/placement.h"
 #include "driver/report/run_report.h"
 #include "driver/rank_agreement.h"
 #include "driver/session.h"
@@ -277,7 +279,10 @@ int run_on_device(const RunArgs& a, const Graph& graph, const std::map<std::stri
   if (a.repeat > 0 && !traced_runs) {
     try {
       replay = executor.capture();
-      repeats = fmt::format("replayed as one CUDA graph of {} nodes", replay->graph_nodes());
+      const ExecutionPlan& plan = executor.plan();
+      const size_t steps = plan_graph_capture(graph, placement_problem(plan), plan.placement()).device_steps.size();
+      repeats = fmt::format("replayed as one CUDA graph of {} steps ({} graph nodes: kernels, copies, allocations)",
+                            steps, replay->graph_nodes());
     } catch (const cuda::GraphCaptureRefused& e) {
       repeats = std::string("step by step: ") + e.what();
     }
@@ -323,10 +328,10 @@ struct PreparedRun {
 // files, the memory. `share` over several ranks: this rank's part of a sharded run.
 std::unique_ptr<PreparedRun> prepare_run(const RunArgs& a, RankShare share = {}, bool fuse = true) {
   auto p = std::make_unique<PreparedRun>();
-  p->device = device_choice(a);
   if (!a.max_memory.empty() && !parse_byte_size(a.max_memory))
     throw UsageError("--max-memory " + a.max_memory + ": expected a size such as 24G, 512M or 1.5T");
   check_output_flags(a);
+  p->device = device_choice(a);  // after the flags: a usage error is one on any machine
   require_graph_file(a.graph);
   LoadOptions options{split_pairs(a.sets, "--set"), a.plugins, split_pairs(a.shards, "--shard")};
   Graph& graph = p->graph = load_graph(a.graph, options);
