@@ -232,9 +232,12 @@ TEST(ExplainDevice, FlagsTheDeviceCannotHonourAreUsageErrorsWithOrWithoutADevice
 // device, `--device cuda` exits 3 as any device run does, and writes no trace.
 TEST(ExplainDevice, TraceIsAcceptedForTheDevice) {
   const std::string graph = std::string(GRAPHRUN_SOURCE_DIR) + "/graphs/examples/waves.yaml";
+  TempDir dir;
+  // A bad output flag is a usage error before any device is looked for.
+  CommandResult folder = run_graphrun({"run", "--device", "cuda", graph, "--quiet", "--trace", dir.path()});
+  EXPECT_EQ(folder.exit_code, 2) << folder.err;
   CommandResult probe = run_graphrun({"explain", "--device", "cuda", graph});
   if (probe.out.find("no CUDA device here") == std::string::npos) GTEST_SKIP() << "a CUDA device is present";
-  TempDir dir;
   CommandResult r = run_graphrun({"run", "--device", "cuda", graph, "--quiet", "--trace", dir.path() + "/t.json"});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("no CUDA device"), std::string::npos) << r.err;
