@@ -11,6 +11,7 @@
 //  - the graphs' derivative nodes get their epilogue, and the op is flagged
 //    GR_OP_CUDA_EPILOGUE, so the device executor hands the kernel the epilogue.
 #include "cuda/nvrtc_check.h"
+#include "cuda/runtime_emulation.h"
 
 #include "backends/cpu/native_compiler.h"
 #include "calculus/derivative_cuda_source.h"
@@ -28,27 +29,13 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
-#include <sstream>
 
 namespace graphrun::calculus {
 namespace {
 
-namespace fs = std::filesystem;
-
-#define SKIP_WITHOUT_CUDA() \
-  if (!GRAPHRUN_TEST_HAS_CUDA) GTEST_SKIP() << "built without CUDA (-DGRAPHRUN_CUDA=OFF): no NVRTC"
-
 // The compiled code of this test process (the emulated kernels) goes to a folder of its own.
-class CacheFolder : public ::testing::Environment {
- public:
-  void SetUp() override { ::setenv("GRAPHRUN_KERNEL_CACHE", dir_.path().c_str(), 1); }
-
- private:
-  graphrun::testing::TempDir dir_;
-};
-const auto* const kCacheFolder = ::testing::AddGlobalTestEnvironment(new CacheFolder);
+const auto* const kCacheFolder = ::testing::AddGlobalTestEnvironment(new cuda::testing::OwnKernelCacheFolder);
 
 // ---- The cases ---------------------------------------------------------------------------
 
@@ -208,26 +195,13 @@ TEST(DerivativeCudaEpilogue, CompilesForSm80AndSm90WithoutSpills) {
 
 // ---- Host emulation ------------------------------------------------------------------------
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 using EmulateFn = void (*)(const void* x, void* y, const void* t, const unsigned* uneven, double dx, long long length,
                            long long numel, unsigned grid, unsigned block);
 
 /// The kernel source as host C++: host_shim.h, the math header in place of its #include, and
 /// an entry point that runs the kernel over a grid x block launch.
 std::string emulation_source(const std::string& kernel) {
-  std::string source = kernel;
-  const std::string include = "#include <" + std::string(expr::kElementwiseMathHeaderName) + ">\n";
-  const size_t at = source.find(include);
-  EXPECT_NE(at, std::string::npos);
-  source.replace(at, include.size(), std::string(expr::elementwise_math_header()) + "\n");
-  const std::string prelude = read_text(fs::path(GRAPHRUN_SOURCE_DIR) / "tests" / "cuda" / "host_shim.h");
-  return prelude + source +
+  return cuda::testing::host_emulation_source(kernel) +
          "\nextern \"C\" void graphrun_derivative_emulate(const void* x, void* y, const void* t, const unsigned* uneven,\n"
          "    double dx, long long length, long long numel, unsigned grid, unsigned block) {\n"
          "  graphrun::cuda::testing::host_launch(grid, block, [&] {\n    " +

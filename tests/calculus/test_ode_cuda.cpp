@@ -11,6 +11,7 @@
 //    signals, fma, several tiles, launches smaller than the element count (grid-stride), and
 //    dopri5's failure report, which must name the element and give the CPU's message.
 #include "cuda/nvrtc_check.h"
+#include "cuda/runtime_emulation.h"
 
 #include "backends/cpu/native_compiler.h"
 #include "calculus/dopri5.h"
@@ -37,19 +38,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-#define SKIP_WITHOUT_CUDA() \
-  if (!GRAPHRUN_TEST_HAS_CUDA) GTEST_SKIP() << "built without CUDA (-DGRAPHRUN_CUDA=OFF): no NVRTC"
-
 // The compiled code of this test process (CPU native steps and the emulated kernels) goes to
 // a folder of its own.
-class CacheFolder : public ::testing::Environment {
- public:
-  void SetUp() override { ::setenv("GRAPHRUN_KERNEL_CACHE", dir_.path().c_str(), 1); }
-
- private:
-  graphrun::testing::TempDir dir_;
-};
-const auto* const kCacheFolder = ::testing::AddGlobalTestEnvironment(new CacheFolder);
+const auto* const kCacheFolder = ::testing::AddGlobalTestEnvironment(new cuda::testing::OwnKernelCacheFolder);
 
 // ---- The graphs ------------------------------------------------------------------------
 
@@ -268,13 +259,6 @@ INSTANTIATE_TEST_SUITE_P(Graphs, OdeKernelNvrtc, ::testing::ValuesIn(all_graphs(
 
 // ---- Host emulation ---------------------------------------------------------------------
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 using EmulateFn = void (*)(int which, const void* args, unsigned grid, unsigned block);
 using ArgsSizeFn = size_t (*)();
 
@@ -282,15 +266,10 @@ using ArgsSizeFn = size_t (*)();
 /// atomicMin as one thread sees it, and an entry point that runs kernel `which` (0 the
 /// integration, 1 the scratch's initialisation, 2 the report) over a grid x block launch.
 std::string emulation_source(const OdeNode& o) {
-  std::string source = o.source;
-  const std::string include = "#include <" + std::string(expr::kElementwiseMathHeaderName) + ">\n";
-  const size_t at = source.find(include);
-  EXPECT_NE(at, std::string::npos);
-  source.replace(at, include.size(), std::string(expr::elementwise_math_header()) + "\n");
-  std::string prelude = read_text(fs::path(GRAPHRUN_SOURCE_DIR) / "tests" / "cuda" / "host_shim.h");
-  prelude += "\n#include <cstring>\n#include <cstddef>\n"
-             "inline unsigned long long atomicMin(unsigned long long* p, unsigned long long v) {\n"
-             "  const unsigned long long old = *p;\n  if (v < old) *p = v;\n  return old;\n}\n\n";
+  // atomicMin, as one thread at a time sees it, goes before the kernel that calls it.
+  const std::string atomic_min = "#include <cstring>\n#include <cstddef>\n"
+                                 "inline unsigned long long atomicMin(unsigned long long* p, unsigned long long v) {\n"
+                                 "  const unsigned long long old = *p;\n  if (v < old) *p = v;\n  return old;\n}\n\n";
   const bool dopri5 = o.spec.method == OdeMethod::kDopri5;
   std::string entry = "\nextern \"C\" size_t graphrun_ode_args_size() { return sizeof(Args); }\n"
                       "extern \"C\" void graphrun_ode_emulate(int which, const void* bytes, unsigned grid, unsigned block) {\n"
@@ -301,7 +280,7 @@ std::string emulation_source(const OdeNode& o) {
     entry += "    if (which == 1) " + std::string(kOdeCudaInit) + "(a);\n    if (which == 2) " +
              std::string(kOdeCudaReport) + "(a);\n";
   entry += "  });\n}\n";
-  return prelude + source + entry;
+  return cuda::testing::host_emulation_source(atomic_min + o.source) + entry;
 }
 
 /// A tensor's values as doubles.

@@ -6,6 +6,10 @@
 
 #include <gtest/gtest.h>
 
+/// In a test of a build without CUDA (GRAPHRUN_TEST_HAS_CUDA 0), there is no NVRTC to compile with.
+#define SKIP_WITHOUT_CUDA() \
+  if (!GRAPHRUN_TEST_HAS_CUDA) GTEST_SKIP() << "built without CUDA (-DGRAPHRUN_CUDA=OFF): no NVRTC"
+
 namespace graphrun::cuda::testing {
 
 /// The architectures graphrun builds for (CMAKE_CUDA_ARCHITECTURES).

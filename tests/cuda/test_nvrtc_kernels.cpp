@@ -19,9 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-#define SKIP_WITHOUT_CUDA() \
-  if (!GRAPHRUN_TEST_HAS_CUDA) GTEST_SKIP() << "built without CUDA (-DGRAPHRUN_CUDA=OFF): no NVRTC"
-
 struct OpCase {
   std::string name, formula;
   int arity;
