@@ -1,6 +1,7 @@
 // Input files: one rule for `--input` and `read` nodes. A file must have the declared shape
 // (only a .csv table takes the declared shape of the same size); a bad file is exit code 2
 // either way, with the file named, never an internal error or a crash.
+#include "io/test_files.h"
 #include "support/command.h"
 
 #include <io/tensor_file.h>
@@ -100,17 +101,6 @@ TEST(Inputs, AnInputGivenTwiceIsAUsageError) {
   EXPECT_NE(r.err.find("--input x: given twice"), std::string::npos) << r.err;
 }
 
-/// A .npy file with a hand-written header dict (format 1.0) followed by `data`.
-std::string npy_bytes(const std::string& dict, const std::string& data) {
-  std::string header = dict + "\n";
-  std::string bytes = "\x93NUMPY";
-  bytes += '\x01';
-  bytes += '\x00';
-  bytes += static_cast<char>(header.size() & 0xff);
-  bytes += static_cast<char>(header.size() >> 8);
-  return bytes + header + data;
-}
-
 std::string doubles(int n) {
   std::string bytes(static_cast<size_t>(n) * sizeof(double), '\0');
   for (int i = 0; i < n; ++i) {
@@ -126,7 +116,7 @@ TEST(Inputs, BrokenFilesAreExitTwoForInputAndReadNodesAlike) {
   struct Case {
     std::string name, bytes, wanted;
   };
-  std::string good = npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3)}", doubles(6));
+  std::string good = io::testing::npy_with_header("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3)}", doubles(6));
   std::string ones_40;
   for (int i = 0; i < 40; ++i) ones_40 += "1, ";
   std::vector<Case> cases = {
@@ -137,19 +127,19 @@ TEST(Inputs, BrokenFilesAreExitTwoForInputAndReadNodesAlike) {
       {"ragged.csv", "1,2,3\n4,5\n", "2 values, but line 1 has 3"},
       {"text.csv", "1,2,3\n4,five,6\n", "'five' is not a number"},
       {"hole.csv", "1,,3\n4,5,6\n", "value 2 is empty"},
-      {"complex.npy", npy_bytes("{'descr': '<c16', 'fortran_order': False, 'shape': (2, 3)}", doubles(12)),
+      {"complex.npy", io::testing::npy_with_header("{'descr': '<c16', 'fortran_order': False, 'shape': (2, 3)}", doubles(12)),
        "complex numbers are not supported"},
-      {"object.npy", npy_bytes("{'descr': '|O', 'fortran_order': False, 'shape': (2, 3)}", doubles(6)),
+      {"object.npy", io::testing::npy_with_header("{'descr': '|O', 'fortran_order': False, 'shape': (2, 3)}", doubles(6)),
        "object arrays"},
-      {"huge.npy", npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4)}", ""),
+      {"huge.npy", io::testing::npy_with_header("{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4)}", ""),
        "too many elements"},
-      {"bytes.npy", npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (2305843009213693952,)}", ""),
+      {"bytes.npy", io::testing::npy_with_header("{'descr': '<f8', 'fortran_order': False, 'shape': (2305843009213693952,)}", ""),
        "too large"},
-      {"bigdim.npy", npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999,)}", ""),
+      {"bigdim.npy", io::testing::npy_with_header("{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999,)}", ""),
        "integer too large"},
-      {"negative.npy", npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (-2, -3)}", ""),
+      {"negative.npy", io::testing::npy_with_header("{'descr': '<f8', 'fortran_order': False, 'shape': (-2, -3)}", ""),
        "'shape' holds something else than sizes >= 0"},
-      {"rank40.npy", npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (" + ones_40 + ")}", doubles(1)),
+      {"rank40.npy", io::testing::npy_with_header("{'descr': '<f8', 'fortran_order': False, 'shape': (" + ones_40 + ")}", doubles(1)),
        "40 dimensions, more than the maximum of 8"},
       {"folder.npy", "", "is a folder"},
       {"device.npy", "", "is a device or socket, not a file"},  // a link to /dev/null
@@ -195,13 +185,13 @@ TEST(Inputs, NumpyLayoutsAndNonFiniteTextAreRead) {
   TempDir dir;
   std::string g = input_graph(dir, "[2, 3]");
   std::string fortran = write_file(
-      dir, "f.npy", npy_bytes("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3)}", doubles(6)));
+      dir, "f.npy", io::testing::npy_with_header("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3)}", doubles(6)));
   CommandResult f = run_graphrun({"run", g, "--input", "x=" + fortran});
   ASSERT_EQ(f.exit_code, 0) << f.err;
   EXPECT_NE(f.out.find("[[0.0, 4.0, 8.0], [2.0, 6.0, 10.0]]"), std::string::npos) << f.out;
   std::string swapped = doubles(6);
   for (size_t i = 0; i < swapped.size(); i += 8) std::reverse(swapped.begin() + i, swapped.begin() + i + 8);
-  std::string big = write_file(dir, "b.npy", npy_bytes("{'descr': '>f8', 'fortran_order': False, 'shape': (2, 3)}", swapped));
+  std::string big = write_file(dir, "b.npy", io::testing::npy_with_header("{'descr': '>f8', 'fortran_order': False, 'shape': (2, 3)}", swapped));
   CommandResult b = run_graphrun({"run", g, "--input", "x=" + big});
   ASSERT_EQ(b.exit_code, 0) << b.err;
   EXPECT_NE(b.out.find("[[0.0, 2.0, 4.0], [6.0, 8.0, 10.0]]"), std::string::npos) << b.out;

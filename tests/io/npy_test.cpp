@@ -7,6 +7,7 @@ namespace graphrun::io {
 namespace {
 
 using testing::file_error_of;
+using testing::npy_with_header;
 using testing::same_value;
 using testing::slurp;
 using testing::spit;
@@ -138,17 +139,6 @@ TEST(Npy, RefusesTypesWithoutAFloatMeaning) {
     EXPECT_NE(message.find(path), std::string::npos) << message;
     EXPECT_NE(message.find(c.reason), std::string::npos) << message;
   }
-}
-
-/// A .npy file with a hand-written header dict (format 1.0) followed by `data`.
-std::string npy_with_header(const std::string& dict, const std::string& data) {
-  std::string header = dict + "\n";
-  std::string bytes = "\x93NUMPY";
-  bytes += '\x01';
-  bytes += '\x00';
-  bytes += static_cast<char>(header.size() & 0xff);
-  bytes += static_cast<char>(header.size() >> 8);
-  return bytes + header + data;
 }
 
 std::string doubles(std::initializer_list<double> values) {

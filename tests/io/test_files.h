@@ -59,6 +59,17 @@ inline void spit(const std::string& path, const std::string& bytes) {
   out << bytes;
 }
 
+/// A .npy file with a hand-written header dict (format 1.0) followed by `data`.
+inline std::string npy_with_header(const std::string& dict, const std::string& data) {
+  const std::string header = dict + "\n";
+  std::string bytes = "\x93NUMPY";
+  bytes += '\x01';
+  bytes += '\x00';
+  bytes += static_cast<char>(header.size() & 0xff);
+  bytes += static_cast<char>(header.size() >> 8);
+  return bytes + header + data;
+}
+
 /// Same value: equal bits for numbers (so -0.0 differs from 0.0), any nan equals any nan.
 template <typename T> bool same_value(T a, T b) {
   if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
