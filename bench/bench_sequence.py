@@ -25,6 +25,8 @@ from compare import ROOT, time_graphrun, time_peer, write  # noqa: E402
 
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 from ref_sequence import discretize, selective_scan_ref  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "bench", "peers"))
+from workloads import scan_inputs  # noqa: E402
 
 
 def save(tmp, **arrays):
@@ -64,16 +66,7 @@ def bench_recurrence(tmp, exe, repeat):
 
 def bench_selective_scan(tmp, exe, repeat):
     batch, channels, states, length = 1, 256, 16, 1024
-    rng = np.random.default_rng(0)
-    f32 = np.float32
-    inputs = {"u": rng.standard_normal((batch, channels, length)).astype(f32),
-              "delta": rng.uniform(-4, 1, (batch, channels, length)).astype(f32),
-              "A": -rng.uniform(0.5, 8, (channels, states)).astype(f32),
-              "Bm": rng.standard_normal((batch, states, length)).astype(f32),
-              "Cm": rng.standard_normal((batch, states, length)).astype(f32),
-              "Dskip": rng.standard_normal(channels).astype(f32),
-              "z": rng.standard_normal((batch, channels, length)).astype(f32),
-              "delta_bias": rng.uniform(-1, 0, channels).astype(f32)}
+    inputs = scan_inputs((batch, channels, states, length), np.random.default_rng(0))
     ports = ", ".join(f"{k}: {k}" for k in inputs)
     graph = graph_file(tmp, "selective_scan", inputs,
                        [f"{{id: s, op: selective_scan, in: {{{ports}}}, delta_softplus: true}}"],

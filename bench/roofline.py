@@ -35,6 +35,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(HERE, "peers"))
+from workloads import scan_inputs  # noqa: E402
 TRANSCENDENTAL = 10  # flops counted per exp, tanh, log, cos, softplus (see the docstring)
 SILU = 3 + TRANSCENDENTAL  # x / (1 + exp(-x))
 
@@ -121,14 +123,7 @@ def workloads():
 
     for shape in ((1, 256, 16, 1024), (4, 1024, 16, 2048)):
         b_, d_, n_, l_ = shape
-        scan = {"u": rng.standard_normal((b_, d_, l_)).astype(f32),
-                "delta": rng.uniform(-4, 1, (b_, d_, l_)).astype(f32),
-                "A": -rng.uniform(0.5, 8, (d_, n_)).astype(f32),
-                "Bm": rng.standard_normal((b_, n_, l_)).astype(f32),
-                "Cm": rng.standard_normal((b_, n_, l_)).astype(f32),
-                "Dskip": rng.standard_normal(d_).astype(f32),
-                "z": rng.standard_normal((b_, d_, l_)).astype(f32),
-                "delta_bias": rng.uniform(-1, 0, d_).astype(f32)}
+        scan = scan_inputs(shape, rng)
         ports = ", ".join(f"{k}: {k}" for k in scan)
         # per (b, d, t): bias + softplus, delta*u, D skip (FMA), silu(z) and the product;
         # per state: exp(delta*A), h = dA h + (delta u) B (mul + FMA), y += C h (FMA)

@@ -141,17 +141,24 @@ def conv_workload(shape, rng, width=4):
                     graph, "y", part, reference, "GB/s", 2 * 4 * batch * channels * length)
 
 
-def scan_workload(shape, rng):
+def scan_inputs(shape, rng):
+    """selective_scan's inputs at (batch, channels, states, length), f32, as Mamba draws them:
+    every optional port given, delta below 1 before its bias, A negative."""
     batch, channels, states, length = shape
     f32 = np.float32
-    inputs = {"u": rng.standard_normal((batch, channels, length)).astype(f32),
-              "delta": rng.uniform(-4, 1, (batch, channels, length)).astype(f32),
-              "A": -rng.uniform(0.5, 8, (channels, states)).astype(f32),
-              "Bm": rng.standard_normal((batch, states, length)).astype(f32),
-              "Cm": rng.standard_normal((batch, states, length)).astype(f32),
-              "Dskip": rng.standard_normal(channels).astype(f32),
-              "z": rng.standard_normal((batch, channels, length)).astype(f32),
-              "delta_bias": rng.uniform(-1, 0, channels).astype(f32)}
+    return {"u": rng.standard_normal((batch, channels, length)).astype(f32),
+            "delta": rng.uniform(-4, 1, (batch, channels, length)).astype(f32),
+            "A": -rng.uniform(0.5, 8, (channels, states)).astype(f32),
+            "Bm": rng.standard_normal((batch, states, length)).astype(f32),
+            "Cm": rng.standard_normal((batch, states, length)).astype(f32),
+            "Dskip": rng.standard_normal(channels).astype(f32),
+            "z": rng.standard_normal((batch, channels, length)).astype(f32),
+            "delta_bias": rng.uniform(-1, 0, channels).astype(f32)}
+
+
+def scan_workload(shape, rng):
+    batch, channels, states, length = shape
+    inputs = scan_inputs(shape, rng)
     part = slice(0, 1)  # batch 0
 
     def reference(i):  # mamba_ssm's selective_scan_ref (tools/ref_sequence.py), float64, batch 0
