@@ -54,11 +54,16 @@ TempDir::~TempDir() {
 CommandResult run_graphrun(const std::vector<std::string>& args) { return run_graphrun_under({}, args); }
 
 CommandResult run_graphrun_under(const std::vector<std::string>& launcher, const std::vector<std::string>& args) {
+  std::vector<std::string> command = launcher;
+  command.push_back(GRAPHRUN_EXE);
+  command.insert(command.end(), args.begin(), args.end());
+  return run_command(command);
+}
+
+CommandResult run_command(const std::vector<std::string>& command) {
   TempDir dir;
   std::string cmd;
-  for (const auto& a : launcher) cmd += shell_quote(a) + " ";
-  cmd += shell_quote(GRAPHRUN_EXE);
-  for (const auto& a : args) cmd += " " + shell_quote(a);
+  for (const auto& a : command) cmd += (cmd.empty() ? "" : " ") + shell_quote(a);
   std::string out = dir.path() + "/out", err = dir.path() + "/err";
   cmd += " > " + shell_quote(out) + " 2> " + shell_quote(err) + " < /dev/null";
   int status = std::system(cmd.c_str());

@@ -18,6 +18,9 @@ CommandResult run_graphrun(const std::vector<std::string>& args);
 /// The same, started by `launcher` (a command and its arguments, e.g. mpirun -n 2).
 CommandResult run_graphrun_under(const std::vector<std::string>& launcher, const std::vector<std::string>& args);
 
+/// Runs `command` (a program and its arguments, each shell-quoted), capturing stdout and stderr.
+CommandResult run_command(const std::vector<std::string>& command);
+
 /// A fresh empty folder under the system temp folder, removed by the destructor.
 class TempDir {
  public:

@@ -281,8 +281,8 @@ int run_on_device(const RunArgs& a, const Graph& graph, const std::map<std::stri
       replay = executor.capture();
       const ExecutionPlan& plan = executor.plan();
       const size_t steps = plan_graph_capture(graph, placement_problem(plan), plan.placement()).device_steps.size();
-      repeats = fmt::format("replayed as one CUDA graph of {} steps ({} graph nodes: kernels, copies, allocations)",
-                            steps, replay->graph_nodes());
+      repeats = fmt::format("replayed as one CUDA graph of {} step{} ({} graph node{}: kernels, copies, allocations)",
+                            steps, steps == 1 ? "" : "s", replay->graph_nodes(), replay->graph_nodes() == 1 ? "" : "s");
     } catch (const cuda::GraphCaptureRefused& e) {
       repeats = std::string("step by step: ") + e.what();
     }
