@@ -204,6 +204,9 @@ void DeviceExecutor::State::compile_kernels() {
     return kinds[i] == StepKind::kGeneratedKernel ||
            (kinds[i] == StepKind::kPluginCudaKernel && needs_epilogue_kernel(graph.nodes[steps[i].node]));
   };
+  // Per step, needed or not: enqueue_on_device looks up every plugin kernel's epilogue.
+  kernels.assign(steps.size(), {});
+  epilogues.assign(steps.size(), {});
   bool any = false;
   for (size_t i = 0; i < steps.size(); ++i) any = any || needed(i);
   if (!any) return;
@@ -228,8 +231,6 @@ void DeviceExecutor::State::compile_kernels() {
     check(cudaLibraryGetKernel(&k.kernel, k.library, k.launch.kernel_name.c_str()), "cudaLibraryGetKernel");
     return k;
   };
-  kernels.resize(steps.size());
-  epilogues.resize(steps.size());
   for (size_t i = 0; i < steps.size(); ++i) {
     if (!needed(i)) continue;
     const PlannedStep& s = steps[i];

@@ -1,7 +1,8 @@
-// An op for the device executor's tests on the fake CUDA runtime: its CUDA kernel uses every
+// Ops for the device executor's tests on the fake CUDA runtime: their CUDA kernel uses every
 // device service of the plugin API (the stream, device scratch, cuda_function, cuda_launch,
-// cuda_check), and it takes a fused epilogue, which the executor applies after it on the
-// device. Its CPU kernel computes the same, so the CPU executor is its reference.
+// cuda_check), and they take a fused epilogue: scale_checked's is applied by the executor
+// after its kernel, scale_checked_epilogue applies its own in its kernel (program_cuda). The
+// CPU kernel computes the same, so the CPU executor is their reference.
 #include <graphrun/plugin.hpp>
 
 #include <cmath>
@@ -26,11 +27,14 @@ void check_first_above(const Node&, std::span<const std::byte> bytes) {
   if (first >= 0) throw std::runtime_error(above_limit(first));
 }
 
-const char* kSource = R"cuda(
+const char* kScale = R"cuda(
 extern "C" __global__ void scale_by(const T* x, T* y, long long n, T a) {
   for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
     y[i] = a * x[i];
 }
+)cuda";
+
+const char* kFirstAbove = R"cuda(
 extern "C" __global__ void first_above(const T* x, long long n, T limit, long long* first) {
   if (blockIdx.x != 0 || threadIdx.x != 0) return;
   long long found = -1;
@@ -40,9 +44,28 @@ extern "C" __global__ void first_above(const T* x, long long n, T limit, long lo
 }
 )cuda";
 
+// scale_by with the node's epilogue applied to each value before its store (an op flagged
+// applies_epilogue_on_device: graphrun launches no epilogue kernel after it).
+const char* kScaleWithEpilogue = R"cuda(
+extern "C" __global__ void scale_by(const T* x, T* y, long long n, T a) {
+  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+    const T value[1] = {a * x[i]};
+    T result[1];
+    epilogue(value, result);
+    y[i] = result[0];
+  }
+}
+)cuda";
+
 template <typename T> void on_device(const Node& node, OutTensor& out) {
   const auto x = node.input("x");
-  const std::string source = std::string("typedef ") + (sizeof(T) == 8 ? "double" : "float") + " T;\n" + kSource;
+  std::string source = std::string("typedef ") + (sizeof(T) == 8 ? "double" : "float") + " T;\n";
+  if (node.has_epilogue())  // only where the op is flagged applies_epilogue_on_device
+    source = "#include <graphrun/cuda/elementwise_math.cuh>\nnamespace ew = graphrun::ew;\n" + source +
+             "static __device__ __forceinline__ void epilogue(const T* v, T* out) {\n" +
+             node.program_cuda(node.epilogue()) + "}\n" + kScaleWithEpilogue + kFirstAbove;
+  else
+    source += std::string(kScale) + kFirstAbove;
   void* scale = node.cuda_function(source, "scale_by");
   void* find = node.cuda_function(source, "first_above");
   const T* xs = x.data<T>();
@@ -67,10 +90,8 @@ template <typename T> void on_host(const Node& node, OutTensor& out) {
   node.apply_epilogue(out.data<T>(), x.numel());
 }
 
-}  // namespace
-
-GRAPHRUN_PLUGIN(reg) {
-  OpDef op("scale_checked", "a * x; fails at the first element of x above limit");
+OpDef scale_checked(const char* name, const char* doc) {
+  OpDef op(name, doc);
   op.input("x", "input")
       .output("out", "a * x")
       .attr("a", 1.0, "the factor")
@@ -83,5 +104,14 @@ GRAPHRUN_PLUGIN(reg) {
       .cuda([](const Node& node, std::span<OutTensor> outs) {
         graphrun::plugin::dispatch(node.dtype(), [&]<typename T>() { on_device<T>(node, outs[0]); });
       });
-  return graphrun::plugin::register_ops(reg, {std::move(op)});
+  return op;
+}
+
+}  // namespace
+
+GRAPHRUN_PLUGIN(reg) {
+  OpDef own = scale_checked("scale_checked_epilogue", "scale_checked, applying its epilogue in its own CUDA kernel");
+  own.applies_epilogue_on_device();
+  return graphrun::plugin::register_ops(
+      reg, {scale_checked("scale_checked", "a * x; fails at the first element of x above limit"), std::move(own)});
 }

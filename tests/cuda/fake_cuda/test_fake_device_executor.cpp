@@ -137,6 +137,7 @@ class FakeDevice : public ::testing::TestWithParam<Param> {
     return {{"u", tensor(dtype(), {3, 1001}, wave)}, {"v", tensor(dtype(), {1001}, ramp)}};
   }
   std::map<std::string, TensorData> u_only() const { return {{"u", tensor(dtype(), {3, 1001}, wave)}}; }
+  void check_plugin_kernel(const std::string& op);
 };
 
 TEST_P(FakeDevice, TheFakeIsTheDeviceTheExecutorFinds) {
@@ -176,6 +177,32 @@ TEST_P(FakeDevice, LibraryFunctionsAreWithinTolerance) {
   cuda::DeviceExecutor device(*graph);
   expect_close(device.run(inputs), want, dtype() == GR_F64 ? 1e-12 : 1e-5, "silu * tanh + exp");
   expect_nothing_held(device, "after a run");
+}
+
+// Edge shapes: a rank-0 input broadcast against a row, an empty tensor, a size-1 one; a
+// graph input handed back as an output, and one output named twice.
+TEST_P(FakeDevice, EdgeShapesAndOutputsThatAreInputs) {
+  const std::string yaml = graph_yaml(GetParam().dtype,
+                                      "  s: {shape: []}\n  r: {shape: [5]}\n  z: {shape: [0, 3]}\n  one: {shape: [1]}\n",
+                                      "  - {id: a, op: mul, in: [s, r]}\n"
+                                      "  - {id: b, op: neg, in: [z]}\n"
+                                      "  - {id: c, op: add, in: [one, s]}\n"
+                                      "  - {id: d, op: abs, in: [s]}\n",
+                                      "{a: a, b: b, c: c, d: d, r: r, again: a}");
+  const std::map<std::string, TensorData> inputs = {{"s", tensor(dtype(), {}, wave)},
+                                                    {"r", tensor(dtype(), {5}, ramp)},
+                                                    {"z", tensor(dtype(), {0, 3}, ramp)},
+                                                    {"one", tensor(dtype(), {1}, wave)}};
+  auto graph = load(yaml, inputs, GetParam().fuse);
+  const RunResult want = Executor(*graph, 2).run(inputs);
+  cuda::DeviceExecutor device(*graph);
+  expect_same_bits(device.run(inputs), want, "run");
+  expect_nothing_held(device, "after a run");
+  {
+    std::unique_ptr<cuda::CapturedRun> captured = device.capture();
+    expect_same_bits(captured->run(inputs), want, "replay");
+  }
+  expect_nothing_held(device, "after the captured run is dropped");
 }
 
 // A host op between device steps: its input copied out, its output copied in.
@@ -218,8 +245,15 @@ TEST_P(FakeDevice, AFailingHostStepNamesItsNodeAndGivesBackEveryByte) {
 // A plugin's CUDA kernel with scratch, its own kernels and a check; the chain after it fused
 // as its epilogue (applied by the executor's kernel after it), or run as kernels of its own.
 TEST_P(FakeDevice, PluginKernelsGetTheirDeviceServicesAndEpilogues) {
+  for (const std::string op : {"scale_checked", "scale_checked_epilogue"}) {
+    SCOPED_TRACE(op);
+    check_plugin_kernel(op);
+  }
+}
+
+void FakeDevice::check_plugin_kernel(const std::string& op) {
   const std::string yaml = graph_yaml(GetParam().dtype, "  u: {shape: [3, 1001]}\n",
-                                      "  - {id: s, op: scale_checked, in: [u], a: -1.5, limit: $limit}\n"
+                                      "  - {id: s, op: " + op + ", in: [u], a: -1.5, limit: $limit}\n"
                                       "  - {id: t, op: abs, in: [s]}\n"
                                       "  - {id: y, op: expr, in: {t: t}, expr: \"t * 2 - 1\"}\n",
                                       "[y]");
@@ -231,14 +265,32 @@ TEST_P(FakeDevice, PluginKernelsGetTheirDeviceServicesAndEpilogues) {
   }
   const RunResult want = Executor(*graph, 2).run(inputs);
   cuda::DeviceExecutor device(*graph);
+  const auto before = cuda::fake::counters();
   expect_same_bits(device.run(inputs), want, "run");
   expect_nothing_held(device, "after a run");
+  // The op's two kernels, and the executor's epilogue kernel unless the op applies its own;
+  // unfused, a kernel each for abs and expr.
+  const uint64_t launches = cuda::fake::counters().launches - before.launches;
+  EXPECT_EQ(launches, GetParam().fuse ? (op == "scale_checked" ? 3u : 2u) : 4u);
 
   // Over the limit (wave reaches 3 at index 4): the device check fails the run at its node.
   auto strict = load(std::regex_replace(yaml, std::regex("\\$limit"), "2.9"), inputs, GetParam().fuse);
   cuda::DeviceExecutor failing(*strict);
   expect_run_error([&] { failing.run(inputs); }, {"node 's'", "an element above the limit at index 4"});
   expect_nothing_held(failing, "after a failed check");
+}
+
+// No generated kernel at all: the plan's steps are plugin kernels alone.
+TEST_P(FakeDevice, AGraphOfPluginKernelsAlone) {
+  const std::string yaml = graph_yaml(GetParam().dtype, "  u: {shape: [3, 1001]}\n",
+                                      "  - {id: s, op: scale_checked, in: [u], a: 3}\n"
+                                      "  - {id: t, op: scale_checked, in: [s], a: -0.5}\n",
+                                      "[t]");
+  const auto inputs = u_only();
+  auto graph = load(yaml, inputs, GetParam().fuse);
+  cuda::DeviceExecutor device(*graph);
+  expect_same_bits(device.run(inputs), Executor(*graph, 2).run(inputs), "run");
+  expect_nothing_held(device, "after a run");
 }
 
 TEST_P(FakeDevice, OutOfDeviceMemoryNamesTheSize) {
