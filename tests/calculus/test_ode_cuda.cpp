@@ -262,14 +262,10 @@ INSTANTIATE_TEST_SUITE_P(Graphs, OdeKernelNvrtc, ::testing::ValuesIn(all_graphs(
 using EmulateFn = void (*)(int which, const void* args, unsigned grid, unsigned block);
 using ArgsSizeFn = size_t (*)();
 
-/// The kernel source as host C++: host_shim.h, the math header in place of its #include,
-/// atomicMin as one thread sees it, and an entry point that runs kernel `which` (0 the
+/// The kernel source as host C++: host_shim.h (atomicMin as one thread sees it), the math
+/// header in place of its #include, and an entry point that runs kernel `which` (0 the
 /// integration, 1 the scratch's initialisation, 2 the report) over a grid x block launch.
 std::string emulation_source(const OdeNode& o) {
-  // atomicMin, as one thread at a time sees it, goes before the kernel that calls it.
-  const std::string atomic_min = "#include <cstring>\n#include <cstddef>\n"
-                                 "inline unsigned long long atomicMin(unsigned long long* p, unsigned long long v) {\n"
-                                 "  const unsigned long long old = *p;\n  if (v < old) *p = v;\n  return old;\n}\n\n";
   const bool dopri5 = o.spec.method == OdeMethod::kDopri5;
   std::string entry = "\nextern \"C\" size_t graphrun_ode_args_size() { return sizeof(Args); }\n"
                       "extern \"C\" void graphrun_ode_emulate(int which, const void* bytes, unsigned grid, unsigned block) {\n"
@@ -280,7 +276,7 @@ std::string emulation_source(const OdeNode& o) {
     entry += "    if (which == 1) " + std::string(kOdeCudaInit) + "(a);\n    if (which == 2) " +
              std::string(kOdeCudaReport) + "(a);\n";
   entry += "  });\n}\n";
-  return cuda::testing::host_emulation_source(atomic_min + o.source) + entry;
+  return cuda::testing::host_emulation_source("#include <cstring>\n#include <cstddef>\n" + o.source) + entry;
 }
 
 /// A tensor's values as doubles.

@@ -1,7 +1,7 @@
 // What a generated CUDA kernel needs to compile as host C++ (host-emulation test): the
-// qualifiers as nothing, the thread coordinates as variables a launch loop sets, and the
-// 128-bit vector types. Kernels without shared memory or barriers (all generated ones) give
-// the same results run thread after thread.
+// qualifiers as nothing, the thread coordinates as variables a launch loop sets, the 128-bit
+// vector types and atomicMin. Kernels without shared memory or barriers (all generated ones)
+// give the same results run thread after thread.
 #pragma once
 
 #define __global__
@@ -23,6 +23,13 @@ struct alignas(16) float4 {
 struct alignas(16) double2 {
   double x, y;
 };
+
+/// atomicMin as one thread at a time sees it (threads run one after another here).
+inline unsigned long long atomicMin(unsigned long long* p, unsigned long long v) {
+  const unsigned long long old = *p;
+  if (v < old) *p = v;
+  return old;
+}
 
 namespace graphrun::cuda::testing {
 
