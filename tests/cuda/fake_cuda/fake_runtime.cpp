@@ -80,6 +80,7 @@ struct Fake {
   std::map<void*, size_t> pinned_bytes;
   std::set<const void*> kernels;  // live kernel handles
   uint64_t memory = initial_memory();
+  bool capture_fault = std::getenv("GRAPHRUN_FAKE_CUDA_CAPTURE_FAULT") != nullptr;
   Counters counters;
   CUmemPoolHandle_st pool;
 };
@@ -193,6 +194,11 @@ std::string bind_source(const std::string& source, const std::string& name, cons
 Counters counters() {
   std::lock_guard lock(fake().mutex);
   return fake().counters;
+}
+
+void set_capture_fault(bool on) {
+  std::lock_guard lock(fake().mutex);
+  fake().capture_fault = on;
 }
 
 void set_device_memory(uint64_t bytes) {
@@ -444,6 +450,7 @@ cudaError_t cudaLaunchKernel(const void* func, dim3 grid, dim3 block, void** arg
   Fake& f = fake();
   std::lock_guard lock(f.mutex);
   if (!f.kernels.count(func)) return fail(cudaErrorInvalidDeviceFunction);
+  if (stream && stream->capture && f.capture_fault) return invalidate(stream, cudaErrorStreamCaptureUnsupported);
   if (grid.y * grid.z * block.y * block.z != 1 || grid.x == 0 || block.x == 0 || block.x > 1024)
     return fail(cudaErrorInvalidConfiguration);
   // The parameters' values now, as a launch takes them.

@@ -37,6 +37,11 @@ Counters counters();
 /// cudaErrorMemoryAllocation. The default is 1 GiB, or $GRAPHRUN_FAKE_CUDA_MEMORY bytes.
 void set_device_memory(uint64_t bytes);
 
+/// While on, a kernel launch into a stream capture fails (cudaErrorStreamCaptureUnsupported,
+/// the capture invalidated), as a library that synchronizes in its call would make it fail.
+/// Off by default, or on with $GRAPHRUN_FAKE_CUDA_CAPTURE_FAULT=1.
+void set_capture_fault(bool on);
+
 /// The device's name, as cudaGetDeviceProperties gives it.
 inline constexpr const char* kDeviceName = "graphrun fake CUDA device (host)";
 

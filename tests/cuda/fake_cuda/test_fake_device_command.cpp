@@ -17,9 +17,10 @@ const std::string kDevice = "graphrun fake CUDA device (host)";
 // The fake's kernels (their source as host code) go to a cache folder of their own.
 const TempDir kKernelCache;
 
-CommandResult fake(std::vector<std::string> args, const std::string& memory = "") {
+// `environment`: NAME=VALUE settings of the fake (fake_runtime.h).
+CommandResult fake(std::vector<std::string> args, const std::vector<std::string>& environment = {}) {
   std::vector<std::string> command = {"env", "GRAPHRUN_KERNEL_CACHE=" + kKernelCache.path()};
-  if (!memory.empty()) command.push_back("GRAPHRUN_FAKE_CUDA_MEMORY=" + memory);
+  command.insert(command.end(), environment.begin(), environment.end());
   command.push_back(kFake);
   command.insert(command.end(), args.begin(), args.end());
   return run_command(command);
@@ -81,6 +82,21 @@ TEST(FakeDeviceCommand, RepeatsReplayOneCudaGraphAndTheProfileSaysSo) {
       << unfused.out + unfused.err;
 }
 
+// A capture that fails: the repeats run step by step, with the same results, and the
+// profile says why.
+TEST(FakeDeviceCommand, RepeatsRunStepByStepWhenTheCaptureFails) {
+  Files f;
+  const CommandResult r = fake({"run", "--device", "cuda", "--repeat", "2", "--profile", "-o", f.dir.path() + "/cuda",
+                                f.graph},
+                               {"GRAPHRUN_FAKE_CUDA_CAPTURE_FAULT=1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("repeats: step by step: capturing node 'y' failed: "), std::string::npos) << r.err;
+  EXPECT_EQ((r.out + r.err).find("device time:"), std::string::npos) << r.out;
+  const CommandResult cpu = run_graphrun({"run", "--device", "cpu", "-q", "-o", f.dir.path() + "/cpu", f.graph});
+  ASSERT_EQ(cpu.exit_code, 0) << cpu.err;
+  EXPECT_EQ(read_text(f.dir.path() + "/cuda/y.npy"), read_text(f.dir.path() + "/cpu/y.npy"));
+}
+
 TEST(FakeDeviceCommand, TraceShowsTheStreamAndTheHostAsRows) {
   Files f;
   const std::string trace = f.dir.path() + "/trace.json";
@@ -110,7 +126,7 @@ TEST(FakeDeviceCommand, AutoChoosesTheDeviceAndExplainNamesIt) {
 TEST(FakeDeviceCommand, AGraphTooLargeForTheDeviceIsRefusedBeforeItRuns) {
   Files f;
   const std::string out = f.dir.path() + "/small";
-  const CommandResult r = fake({"run", "--device", "cuda", "-o", out, f.graph}, "20000");
+  const CommandResult r = fake({"run", "--device", "cuda", "-o", out, f.graph}, {"GRAPHRUN_FAKE_CUDA_MEMORY=20000"});
   EXPECT_EQ(r.exit_code, 3) << r.out;
   EXPECT_NE(r.err.find("--device cuda: this graph needs 64.5 KiB of device memory at its peak, more than the 19.5 KiB "
                        "of " + kDevice),

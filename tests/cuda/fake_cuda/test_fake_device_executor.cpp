@@ -355,6 +355,33 @@ TEST_P(FakeDevice, AReplaysFailedCheckNamesItsNode) {
   expect_same_bits(captured->run(inputs), device.run(inputs), "a replay after");
 }
 
+// A capture that fails (a launch the capture cannot take) is refused, naming the node; what
+// the graph had allocated is gone with it, and runs and later captures go on.
+TEST_P(FakeDevice, AFailedCaptureIsRefusedAndLeavesNothingHeld) {
+  const std::string yaml = graph_yaml(GetParam().dtype, "  u: {shape: [3, 1001]}\n",
+                                      "  - {id: s, op: scale_checked, in: [u], a: 2}\n"
+                                      "  - {id: y, op: neg, in: [s]}\n",
+                                      "[y]");
+  const auto inputs = u_only();
+  auto graph = load(yaml, inputs, GetParam().fuse);
+  cuda::DeviceExecutor device(*graph);
+  const RunResult first = device.run(inputs);
+  cuda::fake::set_capture_fault(true);
+  std::string refusal;
+  try {
+    device.capture();
+  } catch (const cuda::GraphCaptureRefused& e) {
+    refusal = e.what();
+  }
+  cuda::fake::set_capture_fault(false);
+  EXPECT_NE(refusal.find("capturing node 's' failed: "), std::string::npos) << refusal;
+  EXPECT_NE(refusal.find("cudaErrorStreamCaptureUnsupported"), std::string::npos) << refusal;
+  expect_nothing_held(device, "after a failed capture");
+  expect_same_bits(device.run(inputs), first, "a run after");
+  std::unique_ptr<cuda::CapturedRun> captured = device.capture();
+  expect_same_bits(captured->run(inputs), first, "a replay of a later capture");
+}
+
 // A host step that reads a device value cannot be in a graph: the capture is refused, naming
 // it, before anything is allocated.
 TEST_P(FakeDevice, AHostStepBetweenDeviceStepsRefusesTheCapture) {
