@@ -1,6 +1,6 @@
 // For tests that compile a generated kernel as host C++ while they run (the engine's
-// native_function, as derivative's and ode's kernels are made per node): the source to
-// compile, and a kernel cache folder of the test process's own.
+// native_function, as derivative's and ode's kernels are made per node, and the fake CUDA
+// runtime): the source to compile, and a kernel cache folder of the test process's own.
 #pragma once
 
 #include "expr/cuda_source.h"
@@ -13,6 +13,11 @@
 
 namespace graphrun::cuda::testing {
 
+/// The text of tests/cuda/host_shim.h, to put before a kernel compiled as host C++.
+inline std::string host_shim_text() {
+  return graphrun::testing::read_text(std::string(GRAPHRUN_SOURCE_DIR) + "/tests/cuda/host_shim.h");
+}
+
 /// host_shim.h, then `kernel` with the elementwise math header written in place of its
 /// #include (the host compiler is given no include path to it).
 inline std::string host_emulation_source(const std::string& kernel) {
@@ -21,7 +26,7 @@ inline std::string host_emulation_source(const std::string& kernel) {
   const size_t at = source.find(include);
   EXPECT_NE(at, std::string::npos) << "the kernel does not include the math header";
   if (at != std::string::npos) source.replace(at, include.size(), std::string(expr::elementwise_math_header()) + "\n");
-  return graphrun::testing::read_text(std::string(GRAPHRUN_SOURCE_DIR) + "/tests/cuda/host_shim.h") + source;
+  return host_shim_text() + source;
 }
 
 /// Points the kernel cache at a fresh folder, removed when the tests end, so that what this

@@ -4,12 +4,13 @@
 #include "cuda/fake_cuda/fake_runtime.h"
 
 #include "backends/cpu/native_compiler.h"
-#include "support/command.h"
+#include "cuda/runtime_emulation.h"
 
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -76,8 +77,7 @@ struct Fake {
   std::recursive_mutex mutex;
   cudaError_t last = cudaSuccess;
   std::map<uintptr_t, Block> blocks;  // device blocks by address
-  std::set<void*> pinned;
-  std::map<void*, size_t> pinned_bytes;
+  std::map<void*, size_t> pinned;  // cudaMallocHost blocks and their bytes
   std::set<const void*> kernels;  // live kernel handles
   uint64_t memory = initial_memory();
   bool capture_fault = std::getenv("GRAPHRUN_FAKE_CUDA_CAPTURE_FAULT") != nullptr;
@@ -149,12 +149,8 @@ cudaError_t invalidate(cudaStream_t stream, cudaError_t e) {
 
 // ---- kernels: the source compiled as host C++ ----
 
-struct Parameter {
-  std::string type;
-};
-
 // The parameter types of `extern "C" __global__ void [__launch_bounds__(..)] name(...)`.
-bool kernel_parameters(const std::string& source, const std::string& name, std::vector<Parameter>& out) {
+bool kernel_parameters(const std::string& source, const std::string& name, std::vector<std::string>& types) {
   const std::regex kernel("extern\\s+\"C\"\\s+__global__\\s+void\\s+(?:__launch_bounds__\\([^)]*\\)\\s*)?" + name +
                           "\\s*\\(([^)]*)\\)");
   std::smatch m;
@@ -168,21 +164,20 @@ bool kernel_parameters(const std::string& source, const std::string& name, std::
     // The type is all but the last identifier (the parameter's name).
     size_t end = p.find_last_not_of(" \t\n");
     size_t name_start = p.find_last_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_", end);
-    out.push_back({p.substr(0, name_start + 1)});
+    types.push_back(p.substr(0, name_start + 1));
     start = comma + 1;
   }
   return true;
 }
 
-std::string bind_source(const std::string& source, const std::string& name, const std::vector<Parameter>& params) {
+std::string bind_source(const std::string& source, const std::string& name, const std::vector<std::string>& types) {
   std::string captures, call;
-  for (size_t i = 0; i < params.size(); ++i) {
+  for (size_t i = 0; i < types.size(); ++i) {
     const std::string p = "p" + std::to_string(i);
-    captures += (i ? ", " : "") + p + " = *static_cast<" + params[i].type + "*>(args[" + std::to_string(i) + "])";
+    captures += (i ? ", " : "") + p + " = *static_cast<" + types[i] + "*>(args[" + std::to_string(i) + "])";
     call += (i ? ", " : "") + p;
   }
-  return "#include <functional>\n" +
-         graphrun::testing::read_text(std::string(GRAPHRUN_SOURCE_DIR) + "/tests/cuda/host_shim.h") + "\n" + source +
+  return "#include <functional>\n" + graphrun::cuda::testing::host_shim_text() + "\n" + source +
          "\n\nextern \"C\" void* graphrun_fake_bind_" + name + "(void* const* args) {\n" +
          "  return new std::function<void(unsigned, unsigned)>([" + captures +
          "](unsigned grid, unsigned block) {\n" +
@@ -370,8 +365,7 @@ cudaError_t cudaMallocHost(void** ptr, size_t size) {
   Fake& f = fake();
   std::lock_guard lock(f.mutex);
   *ptr = std::aligned_alloc(kAlignment, rounded(size));
-  f.pinned.insert(*ptr);
-  f.pinned_bytes[*ptr] = size;
+  f.pinned[*ptr] = size;
   f.counters.pinned_bytes += size;
   return cudaSuccess;
 }
@@ -379,9 +373,10 @@ cudaError_t cudaMallocHost(void** ptr, size_t size) {
 cudaError_t cudaFreeHost(void* ptr) {
   Fake& f = fake();
   std::lock_guard lock(f.mutex);
-  if (!f.pinned.erase(ptr)) return fail(cudaErrorInvalidValue);
-  f.counters.pinned_bytes -= f.pinned_bytes[ptr];
-  f.pinned_bytes.erase(ptr);
+  auto it = f.pinned.find(ptr);
+  if (it == f.pinned.end()) return fail(cudaErrorInvalidValue);
+  f.counters.pinned_bytes -= it->second;
+  f.pinned.erase(it);
   std::free(ptr);
   return cudaSuccess;
 }
@@ -393,9 +388,10 @@ cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t count, cudaMemcpy
   const void* host = kind == cudaMemcpyHostToDevice ? src : dst;
   if (stream && stream->capture) {
     // A pinned host block whole, as a graph's copy node needs.
-    bool pinned = false;
-    for (void* p : f.pinned)
-      if (host >= p && static_cast<const char*>(host) + count <= static_cast<char*>(p) + f.pinned_bytes[p]) pinned = true;
+    const bool pinned = std::any_of(f.pinned.begin(), f.pinned.end(), [&](const auto& block) {
+      const char* start = static_cast<const char*>(block.first);
+      return host >= start && static_cast<const char*>(host) + count <= start + block.second;
+    });
     if (!pinned) return invalidate(stream, cudaErrorStreamCaptureUnsupported);
   }
   return enqueue(stream, [dst, src, count, kind] {
@@ -420,7 +416,7 @@ cudaError_t cudaLibraryGetKernel(cudaKernel_t* kernel, cudaLibrary_t library, co
   std::lock_guard lock(f.mutex);
   auto& k = library->kernels[name];
   if (!k) {
-    std::vector<Parameter> params;
+    std::vector<std::string> params;
     if (!kernel_parameters(library->source, name, params)) {
       library->kernels.erase(name);
       return fail(cudaErrorInvalidDeviceFunction);

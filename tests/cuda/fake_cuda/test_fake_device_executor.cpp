@@ -137,6 +137,10 @@ class FakeDevice : public ::testing::TestWithParam<Param> {
     return {{"u", tensor(dtype(), {3, 1001}, wave)}, {"v", tensor(dtype(), {1001}, ramp)}};
   }
   std::map<std::string, TensorData> u_only() const { return {{"u", tensor(dtype(), {3, 1001}, wave)}}; }
+  // A graph of the test's dtype with the one input u (3, 1001).
+  std::string u_graph(const std::string& nodes, const std::string& outputs) const {
+    return graph_yaml(GetParam().dtype, "  u: {shape: [3, 1001]}\n", nodes, outputs);
+  }
   void check_plugin_kernel(const std::string& op);
 };
 
@@ -229,13 +233,12 @@ TEST_P(FakeDevice, HostStepsBetweenDeviceStepsGetTheirCopies) {
 }
 
 TEST_P(FakeDevice, AFailingHostStepNamesItsNodeAndGivesBackEveryByte) {
-  const std::string yaml = graph_yaml(GetParam().dtype, "  u: {shape: [3, 1001]}\n",
-                                      "  - {id: a, op: abs, in: [u]}\n"
-                                      "  - {id: n, op: neg, in: [a]}\n"
-                                      "  - {id: check, op: fail_if_negative, in: [n]}\n"
-                                      "  - {id: out, op: add, in: [check, a]}\n",
-                                      "[out]");
-  const std::map<std::string, TensorData> inputs = {{"u", tensor(dtype(), {3, 1001}, wave)}};
+  const std::string yaml = u_graph("  - {id: a, op: abs, in: [u]}\n"
+                                   "  - {id: n, op: neg, in: [a]}\n"
+                                   "  - {id: check, op: fail_if_negative, in: [n]}\n"
+                                   "  - {id: out, op: add, in: [check, a]}\n",
+                                   "[out]");
+  const auto inputs = u_only();
   auto graph = load(yaml, inputs, GetParam().fuse);
   cuda::DeviceExecutor device(*graph);
   expect_run_error([&] { device.run(inputs); }, {"node 'check'", "negative value"});
@@ -252,12 +255,11 @@ TEST_P(FakeDevice, PluginKernelsGetTheirDeviceServicesAndEpilogues) {
 }
 
 void FakeDevice::check_plugin_kernel(const std::string& op) {
-  const std::string yaml = graph_yaml(GetParam().dtype, "  u: {shape: [3, 1001]}\n",
-                                      "  - {id: s, op: " + op + ", in: [u], a: -1.5, limit: $limit}\n"
-                                      "  - {id: t, op: abs, in: [s]}\n"
-                                      "  - {id: y, op: expr, in: {t: t}, expr: \"t * 2 - 1\"}\n",
-                                      "[y]");
-  const std::map<std::string, TensorData> inputs = {{"u", tensor(dtype(), {3, 1001}, wave)}};
+  const std::string yaml = u_graph("  - {id: s, op: " + op + ", in: [u], a: -1.5, limit: $limit}\n"
+                                   "  - {id: t, op: abs, in: [s]}\n"
+                                   "  - {id: y, op: expr, in: {t: t}, expr: \"t * 2 - 1\"}\n",
+                                   "[y]");
+  const auto inputs = u_only();
   auto graph = load(std::regex_replace(yaml, std::regex("\\$limit"), "10"), inputs, GetParam().fuse);
   if (GetParam().fuse) {
     const auto& s = *std::find_if(graph->nodes.begin(), graph->nodes.end(), [](const Node& n) { return n.id == "s"; });
@@ -282,10 +284,9 @@ void FakeDevice::check_plugin_kernel(const std::string& op) {
 
 // No generated kernel at all: the plan's steps are plugin kernels alone.
 TEST_P(FakeDevice, AGraphOfPluginKernelsAlone) {
-  const std::string yaml = graph_yaml(GetParam().dtype, "  u: {shape: [3, 1001]}\n",
-                                      "  - {id: s, op: scale_checked, in: [u], a: 3}\n"
-                                      "  - {id: t, op: scale_checked, in: [s], a: -0.5}\n",
-                                      "[t]");
+  const std::string yaml = u_graph("  - {id: s, op: scale_checked, in: [u], a: 3}\n"
+                                   "  - {id: t, op: scale_checked, in: [s], a: -0.5}\n",
+                                   "[t]");
   const auto inputs = u_only();
   auto graph = load(yaml, inputs, GetParam().fuse);
   cuda::DeviceExecutor device(*graph);
@@ -311,11 +312,10 @@ TEST_P(FakeDevice, OutOfDeviceMemoryNamesTheSize) {
 TEST_P(FakeDevice, CapturedRunsReplayWithTheRunsBits) {
   for (const auto& [yaml, inputs] : std::vector<std::pair<std::string, std::map<std::string, TensorData>>>{
            {exact_chain(GetParam().dtype), chain_inputs()},
-           {graph_yaml(GetParam().dtype, "  u: {shape: [3, 1001]}\n",
-                   "  - {id: h, op: counted_scale, in: [u], factor: 3}\n"  // a host step before the launch
-                   "  - {id: s, op: scale_checked, in: [h], a: 0.5}\n"
-                   "  - {id: y, op: expr, in: {s: s, u: u}, expr: \"s - u * u\"}\n",
-                   "[y, h]"),
+           {u_graph("  - {id: h, op: counted_scale, in: [u], factor: 3}\n"  // a host step before the launch
+                    "  - {id: s, op: scale_checked, in: [h], a: 0.5}\n"
+                    "  - {id: y, op: expr, in: {s: s, u: u}, expr: \"s - u * u\"}\n",
+                    "[y, h]"),
             u_only()}}) {
     SCOPED_TRACE(yaml);
     auto graph = load(yaml, inputs, GetParam().fuse);
@@ -339,10 +339,9 @@ TEST_P(FakeDevice, CapturedRunsReplayWithTheRunsBits) {
 }
 
 TEST_P(FakeDevice, AReplaysFailedCheckNamesItsNode) {
-  const std::string yaml = graph_yaml(GetParam().dtype, "  u: {shape: [3, 1001]}\n",
-                                      "  - {id: s, op: scale_checked, in: [u], a: 2, limit: 100}\n"
-                                      "  - {id: y, op: neg, in: [s]}\n",
-                                      "[y]");
+  const std::string yaml = u_graph("  - {id: s, op: scale_checked, in: [u], a: 2, limit: 100}\n"
+                                   "  - {id: y, op: neg, in: [s]}\n",
+                                   "[y]");
   const auto inputs = u_only();
   auto graph = load(yaml, inputs, GetParam().fuse);
   cuda::DeviceExecutor device(*graph);
@@ -358,10 +357,9 @@ TEST_P(FakeDevice, AReplaysFailedCheckNamesItsNode) {
 // A capture that fails (a launch the capture cannot take) is refused, naming the node; what
 // the graph had allocated is gone with it, and runs and later captures go on.
 TEST_P(FakeDevice, AFailedCaptureIsRefusedAndLeavesNothingHeld) {
-  const std::string yaml = graph_yaml(GetParam().dtype, "  u: {shape: [3, 1001]}\n",
-                                      "  - {id: s, op: scale_checked, in: [u], a: 2}\n"
-                                      "  - {id: y, op: neg, in: [s]}\n",
-                                      "[y]");
+  const std::string yaml = u_graph("  - {id: s, op: scale_checked, in: [u], a: 2}\n"
+                                   "  - {id: y, op: neg, in: [s]}\n",
+                                   "[y]");
   const auto inputs = u_only();
   auto graph = load(yaml, inputs, GetParam().fuse);
   cuda::DeviceExecutor device(*graph);
@@ -385,11 +383,10 @@ TEST_P(FakeDevice, AFailedCaptureIsRefusedAndLeavesNothingHeld) {
 // A host step that reads a device value cannot be in a graph: the capture is refused, naming
 // it, before anything is allocated.
 TEST_P(FakeDevice, AHostStepBetweenDeviceStepsRefusesTheCapture) {
-  const std::string yaml = graph_yaml(GetParam().dtype, "  u: {shape: [3, 1001]}\n",
-                                      "  - {id: a, op: abs, in: [u]}\n"
-                                      "  - {id: h, op: counted_scale, in: [a], factor: 2}\n"
-                                      "  - {id: y, op: neg, in: [h]}\n",
-                                      "[y]");
+  const std::string yaml = u_graph("  - {id: a, op: abs, in: [u]}\n"
+                                   "  - {id: h, op: counted_scale, in: [a], factor: 2}\n"
+                                   "  - {id: y, op: neg, in: [h]}\n",
+                                   "[y]");
   const auto inputs = u_only();
   auto graph = load(yaml, inputs, GetParam().fuse);
   cuda::DeviceExecutor device(*graph);
